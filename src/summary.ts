@@ -1,0 +1,196 @@
+/**
+ * Per-path statistics of the numeric leaves of track values. The tracker
+ * keeps them incrementally and writes them into `run_end`; the reader
+ * computes the very same statistics by scanning runs that have no `run_end`.
+ *
+ * @module
+ */
+
+/** A number as recorded: finite numbers as is, NaN and infinities as strings. */
+export type RecordedNumber = number | "NaN" | "Infinity" | "-Infinity";
+
+/** Statistics of one numeric path within one run. */
+export interface PathStats {
+  /** How many numeric values were seen, including NaN and infinities. */
+  count: number;
+  /** The first value, in recorded form. */
+  first: RecordedNumber;
+  /** The last value, in recorded form. */
+  last: RecordedNumber;
+  /** The smallest non-NaN value, or `null` when every value was NaN. */
+  min: RecordedNumber | null;
+  /** The largest non-NaN value, or `null` when every value was NaN. */
+  max: RecordedNumber | null;
+  /** The sum of the non-NaN values. */
+  sum: RecordedNumber;
+  /** How many values were NaN. */
+  nan: number;
+  /** `elapsed_ms` of the record holding the first value. */
+  first_ms: number;
+  /** `elapsed_ms` of the record holding the last value. */
+  last_ms: number;
+}
+
+/** The most distinct paths a summary keeps; later new paths are dropped. */
+export const MAX_SUMMARY_PATHS = 1024;
+
+/**
+ * Converts a recorded number back to a JavaScript number.
+ *
+ * @param value A recorded leaf.
+ * @returns The number, or `undefined` when the leaf is not numeric.
+ */
+export function toNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (value === "NaN") return NaN;
+  if (value === "Infinity") return Infinity;
+  if (value === "-Infinity") return -Infinity;
+  return undefined;
+}
+
+/**
+ * Converts a number to its recorded form (NaN and infinities as strings).
+ *
+ * @param value Any number.
+ * @returns The number itself when finite, else its string form.
+ */
+export function toRecorded(value: number): RecordedNumber {
+  if (Number.isFinite(value)) return value;
+  if (Number.isNaN(value)) return "NaN";
+  return value > 0 ? "Infinity" : "-Infinity";
+}
+
+interface _Acc {
+  count: number;
+  first: number;
+  last: number;
+  min: number;
+  max: number;
+  sum: number;
+  nan: number;
+  firstMs: number;
+  lastMs: number;
+}
+
+/**
+ * Accumulates {@linkcode PathStats} for every numeric leaf path of the
+ * values added to it.
+ *
+ * @example
+ * ```ts
+ * import { SummaryBuilder } from "./summary.ts";
+ * const s = new SummaryBuilder();
+ * s.add({ metrics: { acc: 0.5 } }, 10);
+ * s.add({ metrics: { acc: 0.7 } }, 20);
+ * s.toJSON()["value.metrics.acc"].max; // 0.7
+ * ```
+ */
+export class SummaryBuilder {
+  #paths = new Map<string, _Acc>();
+  #truncated = false;
+
+  /** Whether some paths were dropped because of {@linkcode MAX_SUMMARY_PATHS}. */
+  get truncated(): boolean {
+    return this.#truncated;
+  }
+
+  /**
+   * Adds the numeric leaves of one track value (already in recorded form).
+   *
+   * @param value The encoded track value.
+   * @param elapsedMs The record's `elapsed_ms`.
+   */
+  add(value: unknown, elapsedMs: number): void {
+    this.#visit(value, "value", elapsedMs);
+  }
+
+  /**
+   * Adds one numeric value at a path.
+   *
+   * @param path The full path, e.g. `value.metrics.acc`.
+   * @param n The value as a JavaScript number.
+   * @param elapsedMs The record's `elapsed_ms`.
+   */
+  addNumber(path: string, n: number, elapsedMs: number): void {
+    let acc = this.#paths.get(path);
+    if (acc === undefined) {
+      if (this.#paths.size >= MAX_SUMMARY_PATHS) {
+        this.#truncated = true;
+        return;
+      }
+      acc = {
+        count: 0,
+        first: n,
+        last: n,
+        min: Infinity,
+        max: -Infinity,
+        sum: 0,
+        nan: 0,
+        firstMs: elapsedMs,
+        lastMs: elapsedMs,
+      };
+      this.#paths.set(path, acc);
+    }
+    acc.count++;
+    acc.last = n;
+    acc.lastMs = elapsedMs;
+    if (n !== n) {
+      acc.nan++;
+      return;
+    }
+    if (n < acc.min) acc.min = n;
+    if (n > acc.max) acc.max = n;
+    acc.sum += n;
+  }
+
+  #visit(value: unknown, path: string, ms: number): void {
+    if (typeof value === "number") {
+      this.addNumber(path, value, ms);
+    } else if (typeof value === "string") {
+      const n = toNumber(value);
+      if (n !== undefined) this.addNumber(path, n, ms);
+    } else if (Array.isArray(value)) {
+      const p = path + ".[]";
+      for (let i = 0; i < value.length; i++) this.#visit(value[i], p, ms);
+    } else if (value !== null && typeof value === "object") {
+      for (const key in value) {
+        if (Object.hasOwn(value, key)) {
+          this.#visit(
+            (value as Record<string, unknown>)[key],
+            path + "." + key,
+            ms,
+          );
+        }
+      }
+    }
+  }
+
+  /**
+   * The statistics of every path, in recorded form.
+   *
+   * @returns A map from path to {@linkcode PathStats}.
+   */
+  toJSON(): Record<string, PathStats> {
+    const out: Record<string, PathStats> = {};
+    for (const [path, a] of this.#paths) {
+      const none = a.nan === a.count;
+      Object.defineProperty(out, path, {
+        value: {
+          count: a.count,
+          first: toRecorded(a.first),
+          last: toRecorded(a.last),
+          min: none ? null : toRecorded(a.min),
+          max: none ? null : toRecorded(a.max),
+          sum: toRecorded(a.sum),
+          nan: a.nan,
+          first_ms: a.firstMs,
+          last_ms: a.lastMs,
+        },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,140 @@
+// Shared helpers for the tests: temp dirs, real Deno subprocesses, real git repositories.
+import { join, resolve } from "node:path";
+
+/** Absolute path of the repository root (where mod.ts lives). */
+export const ROOT: string = resolve(import.meta.dirname!, "..");
+/** Absolute file URL of mod.ts, for scripts written by tests. */
+export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
+/** Absolute file URL of cli.ts. */
+export const CLI_URL: string = new URL("../cli.ts", import.meta.url).href;
+
+/** Result of a finished subprocess. */
+export interface Output {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+const _decoder = new TextDecoder();
+
+/** Makes a fresh temporary directory (removed by the OS, or by `cleanup`). */
+export function tempDir(prefix = "exprag-test-"): string {
+  return Deno.realPathSync(Deno.makeTempDirSync({ prefix }));
+}
+
+/** Runs a command to completion and returns its output. */
+export async function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+): Promise<Output> {
+  const command = new Deno.Command(cmd, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = command.spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    signal: out.signal,
+    stdout: _decoder.decode(out.stdout),
+    stderr: _decoder.decode(out.stderr),
+  };
+}
+
+/** Runs git in a directory; throws on failure. Returns trimmed stdout. */
+export function git(cwd: string, ...args: string[]): string {
+  const out = new Deno.Command("git", {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: _gitEnv(),
+  }).outputSync();
+  if (!out.success) {
+    throw new Error(
+      `git ${args.join(" ")} failed in ${cwd}: ${_decoder.decode(out.stderr)}`,
+    );
+  }
+  return _decoder.decode(out.stdout).trimEnd();
+}
+
+function _gitEnv(): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: "Test",
+    GIT_AUTHOR_EMAIL: "test@example.com",
+    GIT_COMMITTER_NAME: "Test",
+    GIT_COMMITTER_EMAIL: "test@example.com",
+  };
+}
+
+/** Creates a git repository with one commit holding the given files. */
+export function makeRepo(
+  files: Record<string, string> = { "a.txt": "a\n" },
+): string {
+  const dir = tempDir("exprag-repo-");
+  git(dir, "init", "-q", "-b", "main");
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(dir, name);
+    Deno.mkdirSync(join(path, ".."), { recursive: true });
+    Deno.writeTextFileSync(path, text);
+  }
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "initial");
+  return dir;
+}
+
+let _scriptDir: string | undefined;
+
+/**
+ * Writes a Deno script into a scratch directory outside `cwd` (so it never
+ * dirties a test repository) and runs it with exactly the given flags
+ * (always `--no-prompt --no-config`), from `cwd`.
+ */
+export function runScript(
+  cwd: string,
+  code: string,
+  flags: string[],
+  options: { env?: Record<string, string>; args?: string[] } = {},
+): Promise<Output> {
+  _scriptDir ??= tempDir("exprag-scripts-");
+  const file = join(_scriptDir, `script-${crypto.randomUUID()}.ts`);
+  Deno.writeTextFileSync(file, code);
+  return run(Deno.execPath(), [
+    "run",
+    "--no-prompt",
+    "--no-config",
+    ...flags,
+    file,
+    ...(options.args ?? []),
+  ], { cwd, env: options.env });
+}
+
+/** Reads a JSONL file into parsed records. */
+export function readJsonl(path: string): Record<string, unknown>[] {
+  return Deno.readTextFileSync(path).split("\n").filter((l) => l !== "").map((
+    l,
+  ) => JSON.parse(l));
+}
+
+/** Lists the run files in `<dir>/runs`. */
+export function runFiles(exprag: string): string[] {
+  try {
+    return [...Deno.readDirSync(join(exprag, "runs"))].map((e) =>
+      join(exprag, "runs", e.name)
+    )
+      .sort();
+  } catch {
+    return [];
+  }
+}
