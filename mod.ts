@@ -1,0 +1,22 @@
+/**
+ * exprag for Deno: an experiment memory for coding agents.
+ *
+ * A training script records each run as one append-only JSONL file under
+ * `.exprag/runs/<run_id>.jsonl`; the reading API and the CLI answer
+ * questions about those runs.
+ *
+ * @example
+ * ```ts ignore
+ * import { Experiment } from "@exprag/cli";
+ * using exp = new Experiment("train", { metadata: { lr: 0.03 } });
+ * exp.track({ step: 0, metrics: { loss: 1.0 } }, { note: "after step 0" });
+ * ```
+ *
+ * @module
+ */
+
+// --- tracker (write side) ---
+
+// --- query (read side) ---
+
+// --- CLI ---
