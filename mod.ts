@@ -16,7 +16,20 @@
  */
 
 // --- tracker (write side) ---
+export {
+  type EndOptions,
+  Experiment,
+  type ExperimentOptions,
+  type RunStatus,
+  type TrackOptions,
+} from "./src/tracker/experiment.ts";
+export { encodeValue, MAX_DEPTH } from "./src/tracker/encode.ts";
 
 // --- query (read side) ---
+export * from "./src/query/mod.ts";
 
 // --- CLI ---
+import { main } from "./cli.ts";
+export { main };
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

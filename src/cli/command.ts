@@ -1,0 +1,496 @@
+/**
+ * The command definitions: the single source of truth for parsing
+ * (parse.ts), `--help` (help.ts), the minimal permission flags (enforced by
+ * cli.ts and documented in the README) and SKILL.md (skill.ts).
+ *
+ * This module is pure data plus tiny helpers: importing it costs nothing at
+ * start-up, and the command implementations are loaded lazily.
+ *
+ * @module
+ */
+
+/** One `--option` of a command (or a global option). */
+export interface OptionDef {
+  /** Long name without dashes: `since` → `--since`. */
+  readonly name: string;
+  /** One-letter alias without dash (`h` → `-h`). */
+  readonly short?: string;
+  /**
+   * Names of the values the option takes, e.g. `["WHEN"]`, or
+   * `["PATH", "OP", "VALUE"]` for `--where`. Empty: a boolean flag.
+   */
+  readonly values: readonly string[];
+  /** May be given more than once (values are collected in order). */
+  readonly multiple?: boolean;
+  /** The accepted values (for one-value options). */
+  readonly choices?: readonly string[];
+  /** The value is a positive integer. */
+  readonly integer?: boolean;
+  /** The default, as documented (applied by the command). */
+  readonly default?: string;
+  /** Options that cannot be combined with this one. */
+  readonly conflicts?: readonly string[];
+  /** One-line description (help and SKILL.md). */
+  readonly description: string;
+}
+
+/** One positional argument of a command. */
+export interface ArgDef {
+  /** Upper-case name, e.g. `RUN`. */
+  readonly name: string;
+  /** May be left out. */
+  readonly optional?: boolean;
+  /** One-line description. */
+  readonly description: string;
+}
+
+/** A Deno permission a command needs, in the form the CLI checks and documents. */
+export type Needed =
+  | { readonly name: "read"; readonly path: string }
+  | { readonly name: "write"; readonly path: string }
+  | { readonly name: "run"; readonly command: "git" };
+
+/** What a command's permissions depend on. */
+export interface PermissionContext {
+  /** The exprag directory (`--dir`, `EXPRAG_DIR` or `.exprag`). */
+  readonly dir: string;
+  /** The parsed options of the command. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** An example invocation for help, SKILL.md and the README. */
+export interface Example {
+  /** The command line, starting with `exprag `. */
+  readonly cmd: string;
+  /** What it answers. */
+  readonly says: string;
+}
+
+/** One sub-command. */
+export interface CommandDef {
+  /** The command word, e.g. `runs`. */
+  readonly name: string;
+  /** One-line summary. */
+  readonly summary: string;
+  /** A few sentences on what the output holds. */
+  readonly description: string;
+  /** Positional arguments, in order. */
+  readonly args: readonly ArgDef[];
+  /** Command-specific options (the global ones apply too). */
+  readonly options: readonly OptionDef[];
+  /** The minimal permissions for a given invocation. */
+  readonly permissions: (ctx: PermissionContext) => Needed[];
+  /** Does the command change anything on disk? */
+  readonly writes: boolean;
+  /** Examples. */
+  readonly examples: readonly Example[];
+}
+
+/** Global options, accepted before or after the command word. */
+export const GLOBAL_OPTIONS: readonly OptionDef[] = [
+  {
+    name: "dir",
+    values: ["DIR"],
+    default: ".exprag",
+    description:
+      "the exprag directory (default: $EXPRAG_DIR when --allow-env=EXPRAG_DIR is granted, else .exprag); its runs/ holds the run files",
+  },
+  {
+    name: "json",
+    values: [],
+    description: "print machine-readable JSON instead of the table",
+  },
+  {
+    name: "strict",
+    values: [],
+    description:
+      "fail (exit 1) on the first invalid line instead of skipping it with a `file:line: reason` warning",
+  },
+  {
+    name: "help",
+    short: "h",
+    values: [],
+    description: "show help for exprag or for one command",
+  },
+  {
+    name: "version",
+    values: [],
+    description: "print the version",
+  },
+];
+
+const WHERE: OptionDef = {
+  name: "where",
+  values: ["PATH", "OP", "VALUE"],
+  multiple: true,
+  description:
+    "keep runs where PATH OP VALUE holds (repeatable, all must hold); OP is one of = != < <= > >= ~ (regex); PATH like metadata.hparams.lr, value.metrics.acc (its last value), status, name, git.branch; may be one quoted word: 'metadata.hparams.lr<=0.01'",
+};
+
+const SINCE: OptionDef = {
+  name: "since",
+  values: ["WHEN"],
+  description:
+    "only runs started at or after WHEN: an RFC 3339 time, a date (2025-01-31), or an age like 30m, 12h, 7d, 2w",
+};
+
+const UNTIL: OptionDef = {
+  name: "until",
+  values: ["WHEN"],
+  description: "only runs started at or before WHEN (same forms as --since)",
+};
+
+const RUN_OPT: OptionDef = {
+  name: "run",
+  values: ["RUN"],
+  description:
+    "only this run: full id, unique id prefix, latest, or latest~N (N runs before the latest)",
+};
+
+/** Permissions of every read-only command: read access to the exprag directory. */
+function readDir(ctx: PermissionContext): Needed[] {
+  return [{ name: "read", path: ctx.dir }];
+}
+
+/** Permissions of the git commands: read the records and run git. */
+function readDirAndGit(ctx: PermissionContext): Needed[] {
+  return [{ name: "read", path: ctx.dir }, { name: "run", command: "git" }];
+}
+
+/** The sub-commands, in the order help lists them. */
+export const COMMANDS: readonly CommandDef[] = [
+  {
+    name: "runs",
+    summary: "list runs, newest first, with status and code state",
+    description:
+      "One row per run: id, name, status (finished, failed, interrupted from run_end; running, crashed, unknown inferred), start time, time of the last record, duration, track record count, and git commit, branch and dirty flag.",
+    args: [],
+    options: [
+      SINCE,
+      UNTIL,
+      {
+        name: "limit",
+        values: ["N"],
+        integer: true,
+        description: "only the N newest runs (after filtering)",
+      },
+      WHERE,
+    ],
+    permissions: readDir,
+    writes: false,
+    examples: [
+      { cmd: "exprag runs --limit 5", says: "the five newest runs" },
+      {
+        cmd: "exprag runs --since 2w --where metadata.hparams.batch_size = 32",
+        says: "runs of the last two weeks with batch size 32",
+      },
+    ],
+  },
+  {
+    name: "show",
+    summary: "one run in detail: metadata, git, host, process, path statistics",
+    description:
+      "The run's fields (status, times, metadata, git state, host, process) as `key value` rows, then each numeric path with count, first, last, min, max and mean.",
+    args: [{
+      name: "RUN",
+      description: "id, unique prefix, latest or latest~N",
+    }],
+    options: [],
+    permissions: readDir,
+    writes: false,
+    examples: [{ cmd: "exprag show latest", says: "the newest run in detail" }],
+  },
+  {
+    name: "paths",
+    summary: "the value paths recorded, with counts, types and examples",
+    description:
+      "Every leaf path of track values (lists as `[]`, e.g. value.history.[].loss) with how many values and runs hold it, its JSON types and a few example values. Use it to find the path to pass to values, best and --where.",
+    args: [],
+    options: [
+      {
+        name: "contains",
+        values: ["S"],
+        description: "only paths containing S (case-insensitive)",
+      },
+      {
+        name: "numeric",
+        values: [],
+        description: "only numeric paths (numbers, NaN, Infinity)",
+      },
+      RUN_OPT,
+    ],
+    permissions: readDir,
+    writes: false,
+    examples: [
+      {
+        cmd: "exprag paths --numeric --contains acc",
+        says: "numeric paths that look like accuracies",
+      },
+    ],
+  },
+  {
+    name: "values",
+    summary: "every value at a path, with run, time and source file:line",
+    description:
+      "One row per recorded value at PATH: run id, record time, elapsed ms since run start, the value (JSON), the note, and the source `file:line` to cite.",
+    args: [{
+      name: "PATH",
+      description: "a value path from `exprag paths`, e.g. value.metrics.loss",
+    }],
+    options: [
+      RUN_OPT,
+      {
+        name: "limit",
+        values: ["N"],
+        integer: true,
+        description: "at most N values",
+      },
+    ],
+    permissions: readDir,
+    writes: false,
+    examples: [
+      {
+        cmd: "exprag values value.metrics.loss --run latest",
+        says: "the loss history of the newest run",
+      },
+    ],
+  },
+  {
+    name: "best",
+    summary: "rank runs by a numeric path",
+    description:
+      "Ranks runs by one number per run taken from PATH (by default its last value, as MLflow and W&B summarize; the `by` column states it). NaN never wins: NaN rows come last, unranked. Runs without the path are counted, not listed.",
+    args: [{ name: "PATH", description: "a numeric value path" }],
+    options: [
+      {
+        name: "max",
+        values: [],
+        conflicts: ["min"],
+        description: "higher is better (the default)",
+      },
+      {
+        name: "min",
+        values: [],
+        conflicts: ["max"],
+        description: "lower is better (losses, errors)",
+      },
+      {
+        name: "by",
+        values: ["HOW"],
+        choices: ["last", "first", "max", "min", "mean"],
+        default: "last",
+        description:
+          "which value of each run counts: last (default), first, max, min or mean",
+      },
+      {
+        name: "top",
+        values: ["N"],
+        integer: true,
+        default: "1",
+        description: "how many runs to list (default 1)",
+      },
+      SINCE,
+      UNTIL,
+      WHERE,
+    ],
+    permissions: readDir,
+    writes: false,
+    examples: [
+      {
+        cmd: "exprag best value.metrics.acc --max --top 3",
+        says: "the three runs with the highest final accuracy",
+      },
+      {
+        cmd: "exprag best value.metrics.loss --min --by min",
+        says: "the run that reached the lowest loss at any step",
+      },
+    ],
+  },
+  {
+    name: "compare",
+    summary: "two runs side by side: metadata, git, final and best values",
+    description:
+      "Fields that differ (status, metadata leaves, git state), then each numeric path both runs share with each run's last, min and max value and the change of the last value, then the command that shows the code difference.",
+    args: [
+      { name: "RUN_A", description: "the first run" },
+      { name: "RUN_B", description: "the second run" },
+    ],
+    options: [],
+    permissions: readDir,
+    writes: false,
+    examples: [
+      {
+        cmd: "exprag compare latest~1 latest",
+        says: "what changed between the two newest runs",
+      },
+    ],
+  },
+  {
+    name: "git",
+    summary: "the code state of each run: commit, branch, dirty, base",
+    description:
+      "One row per run, newest first: run id, name, the commit holding its code (a snapshot commit for dirty worktrees), the branch to check out (run/<id> for snapshots), dirty, the base commit (HEAD when the run started) and the user's branch. Reads only the records.",
+    args: [],
+    options: [
+      SINCE,
+      UNTIL,
+      {
+        name: "limit",
+        values: ["N"],
+        integer: true,
+        description: "only the N newest runs",
+      },
+      WHERE,
+    ],
+    permissions: readDir,
+    writes: false,
+    examples: [{
+      cmd: "exprag git --limit 3",
+      says: "code state of the three newest runs",
+    }],
+  },
+  {
+    name: "checkout",
+    summary:
+      "restore a run's exact code (into a new worktree, or in place when clean)",
+    description:
+      "With --worktree DIR: `git worktree add` a detached checkout of the run's commit into DIR; your checkout is untouched. Without it: checks out the run's snapshot branch run/<id> (or its commit, detached) in the current repository, only when the worktree is clean (changes outside the exprag directory make it refuse).",
+    args: [{ name: "RUN", description: "the run whose code to restore" }],
+    options: [{
+      name: "worktree",
+      values: ["DIR"],
+      description:
+        "create a new git worktree at DIR instead of touching the current checkout",
+    }],
+    permissions: readDirAndGit,
+    writes: true,
+    examples: [
+      {
+        cmd: "exprag checkout latest --worktree ../run-latest",
+        says: "the newest run's code in ../run-latest",
+      },
+    ],
+  },
+  {
+    name: "diff",
+    summary: "the code difference between two runs' commits",
+    description:
+      "`git diff` between the commits of RUN_A and RUN_B, leaving out the exprag directory.",
+    args: [
+      { name: "RUN_A", description: "the old side" },
+      { name: "RUN_B", description: "the new side" },
+    ],
+    options: [{
+      name: "stat",
+      values: [],
+      description: "only the changed files and line counts (git diff --stat)",
+    }],
+    permissions: readDirAndGit,
+    writes: false,
+    examples: [
+      {
+        cmd: "exprag diff latest~1 latest --stat",
+        says: "files changed between the two newest runs",
+      },
+    ],
+  },
+  {
+    name: "skill",
+    summary: "print SKILL.md for coding agents, or write it to a file",
+    description:
+      "Prints the agent skill (how to call exprag, the record format, every command and a recipe per common question). With --write PATH it writes the file, creating parent directories, e.g. .claude/skills/exprag/SKILL.md, .agents/skills/exprag/SKILL.md or .opencode/skills/exprag/SKILL.md.",
+    args: [],
+    options: [{
+      name: "write",
+      values: ["PATH"],
+      description: "write SKILL.md to PATH (parent directories are created)",
+    }],
+    permissions: (ctx) =>
+      typeof ctx.options.write === "string"
+        ? [{ name: "write", path: ctx.options.write }]
+        : [],
+    writes: true,
+    examples: [
+      {
+        cmd: "exprag skill --write .claude/skills/exprag/SKILL.md",
+        says: "install the skill for Claude Code",
+      },
+    ],
+  },
+];
+
+/**
+ * Finds a command by name.
+ *
+ * @param name The command word.
+ * @returns Its definition, or `undefined`.
+ */
+export function findCommand(name: string): CommandDef | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** The `deno run` flag that grants a needed permission. */
+export function neededFlag(n: Needed): string {
+  switch (n.name) {
+    case "read":
+    case "write":
+      return `--allow-${n.name}=${n.path}`;
+    case "run":
+      return `--allow-run=${n.command}`;
+  }
+}
+
+/** The default exprag directory, used in documentation. */
+export const DEFAULT_DIR = ".exprag";
+
+/** The minimal flags of a command: always, and when an option is given. */
+export interface FlagVariants {
+  /** Flags every invocation needs (empty: none). */
+  base: string[];
+  /** Flags an invocation with the option needs instead. */
+  variants: { option: string; flags: string[] }[];
+}
+
+/**
+ * The minimal `deno run` flags of a command, computed from
+ * {@linkcode CommandDef.permissions}, so that the documentation (help,
+ * README table, SKILL.md) and the check cli.ts enforces never disagree.
+ *
+ * @param cmd The command.
+ * @returns The flags, for the default exprag directory `.exprag`.
+ */
+export function flagVariants(cmd: CommandDef): FlagVariants {
+  const flags = (options: Record<string, unknown>) =>
+    cmd.permissions({ dir: DEFAULT_DIR, options }).map(neededFlag);
+  const base = flags({});
+  const variants: FlagVariants["variants"] = [];
+  for (const opt of cmd.options) {
+    if (opt.values.length !== 1) continue;
+    const withOpt = flags({ [opt.name]: opt.values[0] });
+    if (withOpt.join(" ") !== base.join(" ")) {
+      variants.push({
+        option: `--${opt.name} ${opt.values[0]}`,
+        flags: withOpt,
+      });
+    }
+  }
+  return { base, variants };
+}
+
+/**
+ * The minimal flags as one line of text, e.g. `--allow-read=.exprag`, or
+ * `none; with --write PATH: --allow-write=PATH`.
+ *
+ * @param cmd The command.
+ * @param code Wrap flags and options in Markdown code spans.
+ * @returns The text.
+ */
+export function documentedFlags(cmd: CommandDef, code = false): string {
+  const q = (s: string) => (code ? `\`${s}\`` : s);
+  const { base, variants } = flagVariants(cmd);
+  const parts = [base.length === 0 ? "none" : q(base.join(" "))];
+  for (const v of variants) {
+    parts.push(`with ${q(v.option)}: ${q(v.flags.join(" "))}`);
+  }
+  return parts.join("; ");
+}

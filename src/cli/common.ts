@@ -1,0 +1,189 @@
+/**
+ * Helpers shared by the command implementations: read options, run
+ * references, filters. No query logic lives here; it all comes from
+ * src/query.
+ *
+ * @module
+ */
+
+import {
+  parseTimeBound,
+  parseWhere,
+  resolveRun,
+  RunRefError,
+} from "../query/mod.ts";
+import type { ReadOptions, RunFilter, RunInfo } from "../query/mod.ts";
+import type { Context } from "./context.ts";
+import { CliError, isoTime, seconds } from "./format.ts";
+import { UsageError, type Where } from "./parse.ts";
+
+/**
+ * The reading options of an invocation: directory, strictness, problem reporting.
+ *
+ * @param ctx The invocation.
+ * @returns Options for the reading API.
+ */
+export function readOptions(ctx: Context): ReadOptions {
+  return { dir: ctx.dir, strict: ctx.strict, onProblem: ctx.onProblem };
+}
+
+/**
+ * The run filter of an invocation (`--since`, `--until`, `--where`),
+ * validated before anything is read.
+ *
+ * @param ctx The invocation.
+ * @returns The filter.
+ * @throws {UsageError} On an invalid time.
+ */
+export function runFilter(ctx: Context): RunFilter {
+  const f: RunFilter = {};
+  for (const key of ["since", "until"] as const) {
+    const v = ctx.options[key];
+    if (typeof v !== "string") continue;
+    try {
+      parseTimeBound(v);
+    } catch (e) {
+      throw new UsageError(
+        `--${key}: ${e instanceof Error ? e.message : String(e)}`,
+        undefined,
+      );
+    }
+    f[key] = v;
+  }
+  const where = ctx.options.where as Where[] | undefined;
+  if (where && where.length > 0) {
+    for (const w of where) {
+      try {
+        // validates the path root and operator before anything is read
+        parseWhere(`${w.path} ${w.op} x`);
+      } catch (e) {
+        throw new UsageError(
+          `--where: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    }
+    f.where = where.map((w) => ({ ...w }));
+  }
+  return f;
+}
+
+/**
+ * Resolves a run reference, turning reference errors into CLI errors
+ * (exit 1 for not found or ambiguous, 2 for invalid syntax).
+ *
+ * @param ctx The invocation.
+ * @param ref The reference (id, prefix, latest, latest~N).
+ * @returns The run.
+ */
+export async function resolveRef(ctx: Context, ref: string): Promise<RunInfo> {
+  try {
+    return await resolveRun(ref, readOptions(ctx));
+  } catch (e) {
+    throw refError(e);
+  }
+}
+
+/**
+ * Maps an error of the reading API to a CLI error: invalid run references
+ * and invalid filters are usage errors (exit 2), the rest exit 1.
+ *
+ * @param e The error.
+ * @returns The error to throw.
+ */
+export function refError(e: unknown): unknown {
+  if (e instanceof RunRefError) {
+    return e.reason === "invalid"
+      ? new UsageError(e.message)
+      : new CliError(e.message);
+  }
+  return e;
+}
+
+/**
+ * Runs a reading-API call, mapping its input errors (RangeError: an
+ * invalid `where`, time or run reference) to usage errors.
+ *
+ * @param f The call.
+ * @returns Its result.
+ */
+export async function query<T>(f: () => Promise<T> | T): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    const mapped = refError(e);
+    if (mapped !== e) throw mapped;
+    if (e instanceof RangeError && !/^\S+:\d+: /.test(e.message)) {
+      throw new UsageError(e.message);
+    }
+    throw e;
+  }
+}
+
+/** Short commit for tables: 12 hex digits, or the value as recorded when not hex. */
+export function shortCommit(c: unknown): string | null {
+  if (typeof c !== "string") return null;
+  return /^[0-9a-f]{13,64}$/.test(c) ? c.slice(0, 12) : c;
+}
+
+/** The git fields of a run, for tables (values as recorded, escaped by the table). */
+export function gitFields(run: RunInfo): {
+  commit: unknown;
+  branch: unknown;
+  dirty: unknown;
+  base: unknown;
+  head_branch: unknown;
+} {
+  const g = run.git;
+  if (g === null || typeof g !== "object") {
+    return {
+      commit: null,
+      branch: null,
+      dirty: null,
+      base: null,
+      head_branch: null,
+    };
+  }
+  return {
+    commit: g.commit ?? null,
+    branch: g.branch ?? null,
+    dirty: typeof g.dirty === "boolean" ? g.dirty : null,
+    base: g.head ?? null,
+    head_branch: g.head_branch ?? null,
+  };
+}
+
+/**
+ * The JSON form of a run for `--json` outputs: every RunInfo field except
+ * the raw run_start and run_end values (shown by `show`).
+ *
+ * @param run The run.
+ * @returns A plain object.
+ */
+export function runJson(run: RunInfo): Record<string, unknown> {
+  return {
+    id: run.id,
+    name: run.name,
+    status: run.status,
+    status_reason: run.status_reason,
+    started_at: run.started_at,
+    last_at: run.last_at,
+    duration_ms: run.duration_ms,
+    records: run.records,
+    exit_code: run.exit_code,
+    writer: run.writer,
+    file: run.file,
+    git: run.git,
+    metadata: run.metadata ?? null,
+  };
+}
+
+/** The table cells common to run listings. */
+export function runTimes(
+  run: RunInfo,
+): { started: string | null; last: string | null; duration_s: number | null } {
+  return {
+    started: isoTime(run.started_at),
+    last: isoTime(run.last_at),
+    duration_s: seconds(run.duration_ms),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * `exprag compare RUN_A RUN_B`: two runs side by side.
+ *
+ * @module
+ */
+
+import { compareRuns } from "../query/mod.ts";
+import { gitFields, query, readOptions, runJson, runTimes } from "./common.ts";
+import type { Context } from "./context.ts";
+import { json, table } from "./format.ts";
+
+const HEX = /^[0-9a-f]{7,64}$/;
+
+/**
+ * Runs `compare`.
+ *
+ * @param ctx The invocation.
+ * @returns The exit code.
+ */
+export async function run(ctx: Context): Promise<number> {
+  const c = await query(() =>
+    compareRuns(ctx.args[0], ctx.args[1], readOptions(ctx))
+  );
+  const ga = gitFields(c.a), gb = gitFields(c.b);
+  const codeDiff = `exprag diff ${c.a.id} ${c.b.id}`;
+  const gitDiff =
+    typeof ga.commit === "string" && typeof gb.commit === "string" &&
+      HEX.test(ga.commit) && HEX.test(gb.commit)
+      ? `git diff ${ga.commit} ${gb.commit}`
+      : null;
+  if (ctx.json) {
+    json(ctx.out, {
+      a: runJson(c.a),
+      b: runJson(c.b),
+      metadata: c.metadata,
+      git: c.git,
+      paths: c.paths,
+      only_a: c.only_a,
+      only_b: c.only_b,
+      code_diff: codeDiff,
+      git_diff: gitDiff,
+    });
+    return 0;
+  }
+  const ta = runTimes(c.a), tb = runTimes(c.b);
+  const rows: unknown[][] = [
+    ["id", c.a.id, c.b.id],
+    ["name", c.a.name, c.b.name],
+    ["status", c.a.status, c.b.status],
+    ["started", ta.started, tb.started],
+    ["duration_s", ta.duration_s, tb.duration_s],
+    ["records", c.a.records, c.b.records],
+    ["commit", ga.commit, gb.commit],
+    ["dirty", ga.dirty, gb.dirty],
+  ];
+  for (const d of c.metadata) rows.push([d.path, d.a, d.b]);
+  for (const d of c.git) {
+    const path = d.path.startsWith("git.") ? d.path : `git.${d.path}`;
+    if (path !== "git.commit" && path !== "git.dirty") {
+      rows.push([path, d.a, d.b]);
+    }
+  }
+  if (c.only_a.length > 0) rows.push(["paths_only_in_a", c.only_a, null]);
+  if (c.only_b.length > 0) rows.push(["paths_only_in_b", null, c.only_b]);
+  table(ctx.out, ["field", "a", "b"], rows);
+  ctx.out.line();
+  table(
+    ctx.out,
+    [
+      "path",
+      "a_last",
+      "b_last",
+      "last_delta",
+      "a_min",
+      "b_min",
+      "a_max",
+      "b_max",
+    ],
+    c.paths.map((
+      p,
+    ) => [
+      p.path,
+      p.a.last,
+      p.b.last,
+      p.last_delta,
+      p.a.min,
+      p.b.min,
+      p.a.max,
+      p.b.max,
+    ]),
+  );
+  ctx.out.line();
+  table(ctx.out, ["code", "command"], [
+    ["exprag", codeDiff],
+    ...(gitDiff ? [["git", gitDiff]] : []),
+  ]);
+  return 0;
+}

@@ -1,0 +1,37 @@
+/**
+ * What cli.ts hands to a command implementation.
+ *
+ * @module
+ */
+
+import type { Out } from "./format.ts";
+import type { Problem } from "../query/mod.ts";
+
+/** The context of one command invocation. */
+export interface Context {
+  /** The exprag directory (`--dir`, `$EXPRAG_DIR` or `.exprag`). */
+  dir: string;
+  /** `--json`. */
+  json: boolean;
+  /** `--strict`. */
+  strict: boolean;
+  /** Positional arguments after the command word. */
+  args: string[];
+  /** Parsed command options (see parse.ts). */
+  options: Record<string, unknown>;
+  /** stdout. */
+  out: Out;
+  /** Reports a skipped line or file once, as `file:line: reason` on stderr. */
+  onProblem: (p: Problem) => void;
+}
+
+/** A command implementation (one module per command, loaded lazily). */
+export interface CommandModule {
+  /**
+   * Runs the command.
+   *
+   * @param ctx The invocation.
+   * @returns The exit code.
+   */
+  run(ctx: Context): number | Promise<number>;
+}

@@ -1,0 +1,228 @@
+/**
+ * Output formatting: stable tab-separated tables with a header, JSON for
+ * machines, one-line errors. Every string from a record is untrusted, so
+ * cells and messages escape tabs, newlines, control characters and
+ * bidirectional overrides: a record can neither break a table row nor
+ * drive the terminal.
+ *
+ * @module
+ */
+
+/** A runtime failure: exit code 1, one line on stderr. */
+export class CliError extends Error {
+  /** The exit code (1 unless stated). */
+  code: number;
+  /**
+   * @param message What went wrong, one line.
+   * @param code The exit code.
+   */
+  constructor(message: string, code = 1) {
+    super(message);
+    this.name = "CliError";
+    this.code = code;
+  }
+}
+
+const UNSAFE =
+  // deno-lint-ignore no-control-regex
+  /[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * Escapes a string for one table cell or one message line: backslash, tab,
+ * newline, carriage return and other control or bidi characters become
+ * backslash escapes.
+ *
+ * @param s Any string.
+ * @returns The string with nothing that could split a row or reach the terminal.
+ */
+export function escapeText(s: string): string {
+  return s.replace(UNSAFE, (c) => {
+    switch (c) {
+      case "\\":
+        return "\\\\";
+      case "\t":
+        return "\\t";
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      default: {
+        const code = c.charCodeAt(0);
+        return code <= 0xff
+          ? `\\x${code.toString(16).padStart(2, "0")}`
+          : `\\u${code.toString(16).padStart(4, "0")}`;
+      }
+    }
+  });
+}
+
+/**
+ * Formats one table cell: `null`/`undefined` empty, strings escaped,
+ * numbers and booleans as text, anything else as compact JSON.
+ *
+ * @param v The value.
+ * @returns The cell text.
+ */
+export function cell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return escapeText(v);
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return escapeText(JSON.stringify(v) ?? "");
+}
+
+/** Buffered writer for stdout that stops quietly on a closed pipe. */
+export class Out {
+  #buf: string[] = [];
+  #size = 0;
+  #closed = false;
+  #encoder = new TextEncoder();
+  #file: { writeSync(p: Uint8Array): number };
+
+  /** @param file Where to write (stdout by default). */
+  constructor(file: { writeSync(p: Uint8Array): number } = Deno.stdout) {
+    this.#file = file;
+  }
+
+  /** True once the reader went away (e.g. `| head`): stop producing output. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Appends text (flushed in 64 KiB chunks). */
+  write(text: string): void {
+    if (this.#closed) return;
+    this.#buf.push(text);
+    this.#size += text.length;
+    if (this.#size >= 65536) this.flush();
+  }
+
+  /** Appends one line. */
+  line(text = ""): void {
+    this.write(text + "\n");
+  }
+
+  /** Writes everything buffered. */
+  flush(): void {
+    if (this.#closed || this.#buf.length === 0) return;
+    const bytes = this.#encoder.encode(this.#buf.join(""));
+    this.#buf = [];
+    this.#size = 0;
+    let off = 0;
+    try {
+      while (off < bytes.length) {
+        off += this.#file.writeSync(bytes.subarray(off));
+      }
+    } catch (e) {
+      if (e instanceof Deno.errors.BrokenPipe) this.#closed = true;
+      else throw e;
+    }
+  }
+}
+
+function colour(): boolean {
+  try {
+    return Deno.stdout.isTerminal() && !Deno.noColor;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes a table: a header line, then one line per row, cells separated by
+ * a tab. The header is bold only on a terminal without `NO_COLOR`.
+ *
+ * @param out The writer.
+ * @param header Column names.
+ * @param rows Rows of raw values (formatted with {@linkcode cell}).
+ */
+export function table(
+  out: Out,
+  header: readonly string[],
+  rows: Iterable<readonly unknown[]>,
+): void {
+  const h = header.join("\t");
+  out.line(colour() ? `\x1b[1m${h}\x1b[0m` : h);
+  for (const row of rows) {
+    out.line(row.map(cell).join("\t"));
+    if (out.closed) return;
+  }
+}
+
+/**
+ * Writes a value as indented JSON.
+ *
+ * @param out The writer.
+ * @param value Any JSON-compatible value.
+ */
+export function json(out: Out, value: unknown): void {
+  out.line(JSON.stringify(value, null, 2));
+}
+
+/**
+ * Writes one line on stderr, escaped.
+ *
+ * @param message The line (without the trailing newline).
+ */
+export function stderrLine(message: string): void {
+  const bytes = new TextEncoder().encode(escapeText(message) + "\n");
+  try {
+    let off = 0;
+    while (off < bytes.length) {
+      off += Deno.stderr.writeSync(bytes.subarray(off));
+    }
+  } catch {
+    // nowhere left to report
+  }
+}
+
+/**
+ * Formats a duration in milliseconds as seconds with millisecond precision.
+ *
+ * @param ms Milliseconds, or null.
+ * @returns E.g. `12.345`, or `null`.
+ */
+export function seconds(ms: number | null | undefined): number | null {
+  if (typeof ms !== "number" || !Number.isFinite(ms)) return null;
+  return Math.round(ms) / 1000;
+}
+
+/**
+ * Normalizes a recorded RFC 3339 time to UTC with milliseconds
+ * (`2025-01-31T12:00:00.123Z`); unparsable text is returned as is.
+ *
+ * @param t The recorded time.
+ * @returns The normalized time, or null.
+ */
+export function isoTime(t: unknown): string | null {
+  if (typeof t !== "string") return null;
+  // Date.parse handles at most millisecond fractions: trim longer ones.
+  const trimmed = t.replace(/(\.\d{3})\d+/, "$1");
+  const ms = Date.parse(trimmed);
+  return Number.isNaN(ms) ? t : new Date(ms).toISOString();
+}
+
+/**
+ * Flattens nested objects into `prefix.key` rows for key/value tables
+ * (lists stay whole, shown as JSON).
+ *
+ * @param value The value.
+ * @param prefix The key of the value itself.
+ * @param out Where the rows go.
+ * @returns `out`.
+ */
+export function flattenRows(
+  value: unknown,
+  prefix: string,
+  out: [string, unknown][] = [],
+): [string, unknown][] {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) out.push([prefix, {}]);
+    for (const k of keys) {
+      flattenRows((value as Record<string, unknown>)[k], `${prefix}.${k}`, out);
+    }
+  } else {
+    out.push([prefix, value]);
+  }
+  return out;
+}

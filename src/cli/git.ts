@@ -1,0 +1,66 @@
+/**
+ * `exprag git`: the code-state table, from the records only.
+ *
+ * @module
+ */
+
+import { listRuns } from "../query/mod.ts";
+import { gitFields, query, readOptions, runFilter } from "./common.ts";
+import type { Context } from "./context.ts";
+import { isoTime, json, table } from "./format.ts";
+
+/**
+ * Runs `git`.
+ *
+ * @param ctx The invocation.
+ * @returns The exit code.
+ */
+export async function run(ctx: Context): Promise<number> {
+  const runs = await query(() =>
+    listRuns({
+      ...readOptions(ctx),
+      ...runFilter(ctx),
+      limit: ctx.options.limit as number | undefined,
+    })
+  );
+  runs.reverse(); // newest first
+  if (ctx.json) {
+    json(
+      ctx.out,
+      runs.map((r) => ({
+        id: r.id,
+        name: r.name,
+        started_at: r.started_at,
+        git: r.git,
+      })),
+    );
+    return 0;
+  }
+  table(
+    ctx.out,
+    [
+      "id",
+      "name",
+      "started",
+      "commit",
+      "branch",
+      "dirty",
+      "base",
+      "head_branch",
+    ],
+    runs.map((r) => {
+      const g = gitFields(r);
+      return [
+        r.id,
+        r.name,
+        isoTime(r.started_at),
+        g.commit,
+        g.branch,
+        g.dirty,
+        g.base,
+        g.head_branch,
+      ];
+    }),
+  );
+  return 0;
+}

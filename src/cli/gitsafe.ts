@@ -1,0 +1,250 @@
+/**
+ * Running git with strings taken from run records, safely: record contents
+ * are untrusted, so a commit must be hex, a branch must pass
+ * `git check-ref-format --branch` unchanged and be the run's own
+ * `run/<id>`, every revision is resolved with
+ * `git rev-parse --verify --end-of-options` to a full hash before use, and
+ * nothing from a record is ever placed where git parses options.
+ *
+ * Requires `--allow-run=git` (checked by cli.ts before any of this runs).
+ *
+ * @module
+ */
+
+import { relative, resolve, sep } from "node:path";
+import type { RunInfo } from "../query/mod.ts";
+import { CliError, escapeText } from "./format.ts";
+
+/** A commit as recorded: 7 to 64 lower-case hex digits (SHA-1 or SHA-256). */
+export const COMMIT_RE: RegExp = /^[0-9a-f]{7,64}$/;
+
+/** The output of one git invocation. */
+export interface GitResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Runs git with fixed arguments in the current directory; never prompts
+ * (`GIT_TERMINAL_PROMPT=0`), reads nothing from stdin.
+ *
+ * @param args The arguments (never an unvalidated record string).
+ * @returns Exit code and output.
+ * @throws {CliError} When git cannot be started.
+ */
+export function git(args: readonly string[]): GitResult {
+  let out: Deno.CommandOutput;
+  try {
+    out = new Deno.Command("git", {
+      args: [...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
+    }).outputSync();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new CliError("git not found on PATH");
+    }
+    throw e;
+  }
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+/** First line of git's stderr, for error messages. */
+export function gitMessage(r: GitResult): string {
+  const line =
+    r.stderr.split("\n").map((l) => l.trim()).find((l) => l !== "") ??
+      `exit code ${r.code}`;
+  return line.replace(/^(fatal|error): /, "");
+}
+
+/**
+ * Tells whether a recorded commit string is plain hex (7 to 64 digits).
+ *
+ * @param s The untrusted value.
+ * @returns True when it may be handed to `rev-parse --verify`.
+ */
+export function isHexCommit(s: unknown): s is string {
+  return typeof s === "string" && COMMIT_RE.test(s);
+}
+
+/**
+ * Tells whether a recorded branch name is a valid branch name that git
+ * would use as is: no leading `-`, no `@{...}` expansion, and accepted
+ * unchanged by `git check-ref-format --branch`.
+ *
+ * @param s The untrusted value.
+ * @returns True when valid.
+ */
+export function isSafeBranch(s: unknown): s is string {
+  if (
+    typeof s !== "string" || s === "" || s.startsWith("-") || s.includes("@{")
+  ) return false;
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(s)) return false;
+  const r = git(["check-ref-format", "--branch", s]);
+  return r.code === 0 && r.stdout.trim() === s;
+}
+
+/**
+ * Resolves a hex commit to its full hash in the current repository.
+ *
+ * @param commit A validated hex commit.
+ * @returns The full hash, or `undefined` when the repository lacks it.
+ */
+export function resolveCommit(commit: string): string | undefined {
+  if (!isHexCommit(commit)) return undefined;
+  const r = git([
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    "--end-of-options",
+    `${commit}^{commit}`,
+  ]);
+  const sha = r.stdout.trim();
+  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+}
+
+/**
+ * Resolves a local branch to its full hash.
+ *
+ * @param branch A branch name validated with {@linkcode isSafeBranch}.
+ * @returns The full hash, or `undefined` when there is no such branch.
+ */
+export function resolveBranch(branch: string): string | undefined {
+  if (!isSafeBranch(branch)) return undefined;
+  const r = git([
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    "--end-of-options",
+    `refs/heads/${branch}^{commit}`,
+  ]);
+  const sha = r.stdout.trim();
+  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+}
+
+/** The top-level directory of the repository around the current directory. */
+export function toplevel(): string {
+  const r = git(["rev-parse", "--show-toplevel"]);
+  if (r.code !== 0) {
+    throw new CliError(
+      `not inside a git repository (${
+        gitMessage(r)
+      }); run exprag from the repository the runs came from`,
+    );
+  }
+  return r.stdout.replace(/\n$/, "");
+}
+
+/** A run's code state, validated. */
+export interface RunCode {
+  /** The run id. */
+  run: string;
+  /** The recorded commit (hex). */
+  commit: string;
+  /** Its full hash in this repository. */
+  sha: string;
+  /** `run/<id>` when the run made a snapshot branch that still points at the commit, else null. */
+  branch: string | null;
+  /** The recorded dirty flag. */
+  dirty: boolean | null;
+  /** The recorded base commit (HEAD at run start), when hex. */
+  base: string | null;
+}
+
+/**
+ * Validates a run's recorded git state and resolves its commit in the
+ * current repository.
+ *
+ * @param run The run.
+ * @returns The validated code state.
+ * @throws {CliError} When the run recorded no usable git state, or the
+ *   commit is not in this repository.
+ */
+export function runCode(run: RunInfo): RunCode {
+  const g = run.git;
+  if (g === null || typeof g !== "object") {
+    const why = (run.start?.unavailable as Record<string, unknown> | undefined)
+      ?.git;
+    throw new CliError(
+      `run ${run.id} recorded no git state${
+        typeof why === "string" ? ` (${why})` : ""
+      }`,
+    );
+  }
+  if (g.commit === null || g.commit === undefined) {
+    throw new CliError(
+      `run ${run.id} recorded no commit (an unborn branch with a clean worktree)`,
+    );
+  }
+  if (!isHexCommit(g.commit)) {
+    throw new CliError(
+      `run ${run.id} recorded an invalid commit ${
+        JSON.stringify(String(g.commit)).slice(0, 80)
+      }; refusing to pass it to git`,
+    );
+  }
+  const sha = resolveCommit(g.commit);
+  if (sha === undefined) {
+    throw new CliError(
+      `commit ${g.commit} of run ${run.id} is not in this repository (deleted snapshot branch run/${run.id}, or another clone?)`,
+    );
+  }
+  const own = `run/${run.id}`;
+  let branch: string | null = null;
+  if (g.branch === own && resolveBranch(own) === sha) branch = own;
+  return {
+    run: run.id,
+    commit: g.commit,
+    sha,
+    branch,
+    dirty: typeof g.dirty === "boolean" ? g.dirty : null,
+    base: isHexCommit(g.head) ? g.head : null,
+  };
+}
+
+/**
+ * The pathspecs that cover the whole repository except the exprag
+ * directory (when it lies inside the repository).
+ *
+ * @param dir The exprag directory (as given).
+ * @param top The repository's top level.
+ * @returns Pathspecs to put after `--`.
+ */
+export function pathspecsExcluding(dir: string, top: string): string[] {
+  const specs = [":(top)"];
+  let real: string;
+  try {
+    real = Deno.realPathSync(dir);
+  } catch {
+    real = resolve(dir);
+  }
+  const rel = relative(top, real);
+  if (rel !== "" && !rel.startsWith("..") && !rel.startsWith(sep)) {
+    specs.push(`:(exclude,top,literal)${rel.split(sep).join("/")}`);
+  }
+  return specs;
+}
+
+/**
+ * A short, escaped description of a git failure.
+ *
+ * @param what What was attempted.
+ * @param r The result.
+ * @returns One line.
+ */
+export function gitFailure(what: string, r: GitResult): string {
+  return `${what} failed: ${escapeText(gitMessage(r))}`;
+}

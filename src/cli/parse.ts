@@ -1,0 +1,292 @@
+/**
+ * The argument parser, driven entirely by the command definitions of
+ * command.ts: an option the definitions lack cannot be parsed.
+ *
+ * @module
+ */
+
+import {
+  type CommandDef,
+  COMMANDS,
+  findCommand,
+  GLOBAL_OPTIONS,
+  type OptionDef,
+} from "./command.ts";
+
+/** A usage error: exit code 2, one line on stderr. */
+export class UsageError extends Error {
+  /** The command the error concerns, for the `--help` hint. */
+  command?: string;
+  /**
+   * @param message What is wrong, one line.
+   * @param command The command, when known.
+   */
+  constructor(message: string, command?: string) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+/** The `--where` operators. */
+export const WHERE_OPS = ["=", "!=", "<", "<=", ">", ">=", "~"] as const;
+
+/** A parsed `--where PATH OP VALUE` clause. */
+export interface Where {
+  /** The path, e.g. `metadata.hparams.lr`. */
+  path: string;
+  /** One of {@linkcode WHERE_OPS}. */
+  op: (typeof WHERE_OPS)[number];
+  /** The right-hand side as written. */
+  value: string;
+}
+
+/** The global options. */
+export interface GlobalOptions {
+  /** `--dir DIR`. */
+  dir?: string;
+  /** `--json`. */
+  json: boolean;
+  /** `--strict`. */
+  strict: boolean;
+  /** `--help` / `-h`. */
+  help: boolean;
+  /** `--version`. */
+  version: boolean;
+}
+
+/** A parsed command line. */
+export interface Parsed {
+  /** The command, or undefined when none was given. */
+  command?: CommandDef;
+  /** Positional arguments after the command word. */
+  positionals: string[];
+  /**
+   * Command options by long name: `true` for flags, a string for one-value
+   * options (a number for integer options), an array for repeatable ones
+   * (`Where` objects for `--where`).
+   */
+  options: Record<string, unknown>;
+  /** Global options. */
+  global: GlobalOptions;
+}
+
+const ONE_WORD_WHERE = /^\s*([^\s=!<>~]+)\s*(<=|>=|!=|=|<|>|~)\s*(.*?)\s*$/s;
+
+/**
+ * Parses a `--where` clause given as one word (`lr<=0.01`, `"lr <= 0.01"`).
+ *
+ * @param text The word.
+ * @returns The clause, or `undefined` when the word holds no operator.
+ */
+export function parseWhereWord(text: string): Where | undefined {
+  const m = ONE_WORD_WHERE.exec(text);
+  if (!m) return undefined;
+  return { path: m[1], op: m[2] as Where["op"], value: m[3] };
+}
+
+function isOp(s: string): s is Where["op"] {
+  return (WHERE_OPS as readonly string[]).includes(s);
+}
+
+/**
+ * Parses a command line against the definitions.
+ *
+ * @param args The arguments after the program name.
+ * @returns The parsed command line (not yet checked for a missing command
+ *   or `--help`; the caller decides).
+ * @throws {UsageError} On an unknown command or option, a missing or bad value.
+ */
+export function parseArgs(args: readonly string[]): Parsed {
+  const global: GlobalOptions = {
+    json: false,
+    strict: false,
+    help: false,
+    version: false,
+  };
+  const options: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  let command: CommandDef | undefined;
+  let rest = false;
+  const seen = new Set<string>();
+
+  const lookup = (
+    token: string,
+  ): { def: OptionDef; isGlobal: boolean; inline?: string } => {
+    let name: string;
+    let inline: string | undefined;
+    if (token.startsWith("--")) {
+      const eq = token.indexOf("=");
+      name = eq === -1 ? token.slice(2) : token.slice(2, eq);
+      inline = eq === -1 ? undefined : token.slice(eq + 1);
+    } else {
+      name = token.slice(1);
+    }
+    const byName = (o: OptionDef) =>
+      token.startsWith("--") ? o.name === name : o.short === name;
+    const local = command?.options.find(byName);
+    if (local) return { def: local, isGlobal: false, inline };
+    const g = GLOBAL_OPTIONS.find(byName);
+    if (g) return { def: g, isGlobal: true, inline };
+    const where = command
+      ? ` for ${command.name}`
+      : " (command options go after the command)";
+    throw new UsageError(
+      `unknown option ${token.split("=")[0]}${where}`,
+      command?.name,
+    );
+  };
+
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i];
+    if (!rest && token === "--") {
+      rest = true;
+      continue;
+    }
+    if (!rest && token.startsWith("-") && token !== "-") {
+      const { def, isGlobal, inline } = lookup(token);
+      const flag = `--${def.name}`;
+      if (seen.has(def.name) && !def.multiple) {
+        throw new UsageError(`${flag} given more than once`, command?.name);
+      }
+      seen.add(def.name);
+      let value: unknown = true;
+      if (def.values.length === 0) {
+        if (inline !== undefined) {
+          throw new UsageError(`${flag} takes no value`, command?.name);
+        }
+      } else if (def.values.length === 1) {
+        let v = inline;
+        if (v === undefined) {
+          if (i + 1 >= args.length) {
+            throw new UsageError(
+              `${flag} needs a value ${def.values[0]}`,
+              command?.name,
+            );
+          }
+          v = args[++i];
+        }
+        value = checkValue(def, v, command?.name);
+      } else {
+        // --where PATH OP VALUE, or one word holding all three.
+        let clause: Where | undefined;
+        if (inline !== undefined) {
+          clause = parseWhereWord(inline);
+        } else if (i + 1 < args.length) {
+          const next = args[i + 1];
+          const three = args.slice(i + 1, i + 4);
+          if (
+            three.length === 3 && isOp(three[1]) &&
+            parseWhereWord(next) === undefined
+          ) {
+            clause = { path: three[0], op: three[1], value: three[2] };
+            i += 3;
+          } else {
+            clause = parseWhereWord(next);
+            if (clause) i += 1;
+          }
+        }
+        if (!clause || clause.path === "") {
+          throw new UsageError(
+            `${flag} needs ${def.values.join(" ")} with OP one of ${
+              WHERE_OPS.join(" ")
+            } (quote < and > in the shell)`,
+            command?.name,
+          );
+        }
+        value = clause;
+      }
+      if (isGlobal) {
+        (global as unknown as Record<string, unknown>)[def.name] = value;
+      } else if (def.multiple) {
+        ((options[def.name] ??= []) as unknown[]).push(value);
+      } else {
+        options[def.name] = value;
+      }
+      continue;
+    }
+    if (command === undefined) {
+      command = findCommand(token);
+      if (!command) {
+        throw new UsageError(
+          `unknown command ${JSON.stringify(token)} (commands: ${
+            COMMANDS.map((c) => c.name).join(", ")
+          })`,
+        );
+      }
+      continue;
+    }
+    positionals.push(token);
+  }
+
+  if (command) {
+    for (const opt of command.options) {
+      for (const other of opt.conflicts ?? []) {
+        if (options[opt.name] !== undefined && options[other] !== undefined) {
+          throw new UsageError(
+            `--${opt.name} and --${other} exclude each other`,
+            command.name,
+          );
+        }
+      }
+    }
+  }
+  return { command, positionals, options, global };
+}
+
+function checkValue(def: OptionDef, v: string, command?: string): unknown {
+  const flag = `--${def.name}`;
+  if (def.choices && !def.choices.includes(v)) {
+    throw new UsageError(
+      `${flag} must be one of ${def.choices.join(", ")}, not ${
+        JSON.stringify(v)
+      }`,
+      command,
+    );
+  }
+  if (def.integer) {
+    if (!/^[1-9][0-9]{0,15}$/.test(v)) {
+      throw new UsageError(
+        `${flag} needs a positive integer, not ${JSON.stringify(v)}`,
+        command,
+      );
+    }
+    return Number(v);
+  }
+  if (v === "") {
+    throw new UsageError(`${flag} needs a non-empty ${def.values[0]}`, command);
+  }
+  return v;
+}
+
+/**
+ * Checks the positional arguments of a parsed command line against the
+ * command's definition.
+ *
+ * @param parsed A parsed command line with a command.
+ * @throws {UsageError} On missing or extra arguments.
+ */
+export function checkPositionals(parsed: Parsed): void {
+  const cmd = parsed.command!;
+  const required = cmd.args.filter((a) => !a.optional).length;
+  if (parsed.positionals.length < required) {
+    const missing = cmd.args.slice(parsed.positionals.length).filter((a) =>
+      !a.optional
+    );
+    throw new UsageError(
+      `${cmd.name} needs ${missing.map((a) => a.name).join(" ")}`,
+      cmd.name,
+    );
+  }
+  if (parsed.positionals.length > cmd.args.length) {
+    const extra = parsed.positionals[cmd.args.length];
+    throw new UsageError(
+      `${cmd.name} takes ${
+        cmd.args.length === 0
+          ? "no arguments"
+          : `only ${cmd.args.map((a) => a.name).join(" ")}`
+      }, got extra ${JSON.stringify(extra)}`,
+      cmd.name,
+    );
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * `exprag paths`: the value paths of the track records.
+ *
+ * @module
+ */
+
+import { discoverPaths } from "../query/mod.ts";
+import { query, readOptions } from "./common.ts";
+import type { Context } from "./context.ts";
+import { json, table } from "./format.ts";
+
+/**
+ * Runs `paths`.
+ *
+ * @param ctx The invocation.
+ * @returns The exit code.
+ */
+export async function run(ctx: Context): Promise<number> {
+  const paths = await query(() =>
+    discoverPaths({
+      ...readOptions(ctx),
+      run: ctx.options.run as string | undefined,
+      contains: ctx.options.contains as string | undefined,
+      numeric: ctx.options.numeric === true ? true : undefined,
+    })
+  );
+  if (ctx.json) {
+    json(ctx.out, paths);
+    return 0;
+  }
+  table(
+    ctx.out,
+    ["path", "numeric", "types", "count", "runs", "examples"],
+    paths.map((
+      p,
+    ) => [p.path, p.numeric, p.types.join(","), p.count, p.runs, p.examples]),
+  );
+  return 0;
+}

@@ -1,0 +1,90 @@
+/**
+ * `exprag show RUN`: one run in detail.
+ *
+ * @module
+ */
+
+import { reduceStats, runStats } from "../query/mod.ts";
+import { query, readOptions, resolveRef, runJson, runTimes } from "./common.ts";
+import type { Context } from "./context.ts";
+import { flattenRows, json, table } from "./format.ts";
+
+/** run_start keys shown (in this order) after the run fields; others follow. */
+const START_ORDER = [
+  "metadata",
+  "git",
+  "host",
+  "process",
+  "runtime",
+  "unavailable",
+];
+
+/**
+ * Runs `show`.
+ *
+ * @param ctx The invocation.
+ * @returns The exit code.
+ */
+export async function run(ctx: Context): Promise<number> {
+  const r = await resolveRef(ctx, ctx.args[0]);
+  const stats = await query(() => runStats(r, readOptions(ctx)));
+  const paths = Object.entries(stats.paths).sort((
+    [a],
+    [b],
+  ) => (a < b ? -1 : a > b ? 1 : 0));
+  if (ctx.json) {
+    json(ctx.out, {
+      run: { ...runJson(r), start: r.start, end: r.end },
+      stats_source: stats.source,
+      stats_truncated: stats.truncated,
+      paths: Object.fromEntries(
+        paths.map(([p, s]) => [p, { ...s, mean: reduceStats(s, "mean") }]),
+      ),
+    });
+    return 0;
+  }
+  const t = runTimes(r);
+  const rows: [string, unknown][] = [
+    ["id", r.id],
+    ["name", r.name],
+    ["status", r.status],
+    ["status_reason", r.status_reason],
+    ["exit_code", r.exit_code],
+    ["started", t.started],
+    ["last", t.last],
+    ["duration_s", t.duration_s],
+    ["records", r.records],
+    ["writer", r.writer],
+    ["exprag_version", r.exprag_version],
+    ["file", r.file],
+  ];
+  if (r.end !== null) {
+    if (r.end.error !== undefined) flattenRows(r.end.error, "error", rows);
+    if (r.end.signal !== undefined) rows.push(["signal", r.end.signal]);
+  }
+  const start = r.start ?? {};
+  const keys = [
+    ...START_ORDER.filter((k) => k in start),
+    ...Object.keys(start).filter((k) => !START_ORDER.includes(k)),
+  ];
+  for (const k of keys) flattenRows(start[k], k, rows);
+  table(ctx.out, ["key", "value"], rows);
+  ctx.out.line();
+  table(
+    ctx.out,
+    ["path", "count", "first", "last", "min", "max", "mean", "nan"],
+    paths.map((
+      [p, s],
+    ) => [
+      p,
+      s.count,
+      s.first,
+      s.last,
+      s.min,
+      s.max,
+      reduceStats(s, "mean"),
+      s.nan,
+    ]),
+  );
+  return 0;
+}

@@ -1,0 +1,89 @@
+/**
+ * Best runs for a numeric path: per-run reduced values (run_end summaries
+ * when present, streaming scans otherwise), ranked; NaN never wins.
+ *
+ * @module
+ */
+
+import { toNumber } from "../summary.ts";
+import { applyFilter, loadRuns } from "./runs.ts";
+import {
+  checkReducer,
+  dedupeProblems,
+  reducedValues,
+  valuePath,
+} from "./stats.ts";
+import { parseTimeBound } from "./time.ts";
+import type { BestOptions, BestResult, BestRow } from "./types.ts";
+
+/**
+ * Ranks runs by a numeric track value path. Each run is reduced to one
+ * number with `by` (`last` by default, as MLflow and W&B summarize; also
+ * `first`, `max`, `min`, `mean`): from run_end's summary when present
+ * (O(1) bytes per run), else by streaming the file (for `last`, backwards
+ * from the end). `"NaN"`/`"Infinity"`/`"-Infinity"` count as numbers; NaN
+ * ranks after every number (it never wins) but is shown. Ties keep start
+ * order (older first).
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param path A track value path, e.g. `value.metrics.acc`.
+ * @param options `direction` (`max` default), `by`, `top` (default 1),
+ *   filters (`since`, `until`, `where`), directory and problem handling.
+ * @returns The ranked rows and how many runs were considered / missing the path.
+ * @throws {RangeError} For an invalid path, reducer, direction, top or filter.
+ * @example
+ * ```ts ignore
+ * import { bestRuns } from "./best.ts";
+ * const best = await bestRuns("value.metrics.acc", { direction: "max", top: 3 });
+ * for (const row of best.rows) console.log(row.rank, row.run.id, row.value);
+ * ```
+ */
+export async function bestRuns(
+  path: string,
+  options: BestOptions = {},
+): Promise<BestResult> {
+  const key = valuePath(path);
+  const by = checkReducer(options.by ?? "last");
+  const direction = options.direction ?? "max";
+  if (direction !== "max" && direction !== "min") {
+    throw new RangeError(
+      `Invalid direction ${JSON.stringify(direction)}: expected max or min`,
+    );
+  }
+  const top = options.top ?? 1;
+  if (!(top === Infinity || (Number.isInteger(top) && top >= 0))) {
+    throw new RangeError(
+      `Invalid top ${JSON.stringify(top)}: expected a non-negative integer`,
+    );
+  }
+  if (options.since !== undefined) parseTimeBound(options.since);
+  if (options.until !== undefined) parseTimeBound(options.until);
+  const opts = dedupeProblems(options);
+  const runs = await applyFilter(
+    loadRuns({ ...opts, countRecords: false }),
+    opts,
+  );
+  const scored: Omit<BestRow, "rank">[] = [];
+  let missing = 0;
+  const reduced = await reducedValues(runs, key, by, opts);
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i];
+    const r = reduced[i];
+    if (r.value === null) {
+      missing++;
+      continue;
+    }
+    scored.push({ run, value: r.value, count: r.count, source: r.source });
+  }
+  const sign = direction === "max" ? -1 : 1;
+  const indexed = scored.map((s, i) => ({ s, i, n: toNumber(s.value) ?? NaN }));
+  indexed.sort((a, b) => {
+    const an = Number.isNaN(a.n), bn = Number.isNaN(b.n);
+    if (an || bn) return an === bn ? a.i - b.i : an ? 1 : -1;
+    if (a.n === b.n) return a.i - b.i;
+    return sign * (a.n < b.n ? -1 : 1);
+  });
+  const rows = indexed.slice(0, top).map((x, k) => ({ rank: k + 1, ...x.s }));
+  return { path: key, direction, by, rows, considered: runs.length, missing };
+}

@@ -1,0 +1,115 @@
+/**
+ * Comparing two runs: metadata and git differences, final and best values
+ * of shared numeric paths.
+ *
+ * @module
+ */
+
+import { toNumber } from "../summary.ts";
+import { resolveRun } from "./refs.ts";
+import { dedupeProblems, runStats } from "./stats.ts";
+import type {
+  Comparison,
+  MetadataDiff,
+  PathComparison,
+  ReadOptions,
+} from "./types.ts";
+
+function flatten(v: unknown, path: string, out: Map<string, unknown>): void {
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 0) out.set(path, {});
+    for (const k of keys) {
+      flatten((v as Record<string, unknown>)[k], `${path}.${k}`, out);
+    }
+    return;
+  }
+  out.set(path, v);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function diff(a: unknown, b: unknown, root: string): MetadataDiff[] {
+  const fa = new Map<string, unknown>(), fb = new Map<string, unknown>();
+  if (a !== null && a !== undefined) flatten(a, root, fa);
+  if (b !== null && b !== undefined) flatten(b, root, fb);
+  const keys = [...new Set([...fa.keys(), ...fb.keys()])].sort();
+  const out: MetadataDiff[] = [];
+  for (const k of keys) {
+    const x = fa.get(k), y = fb.get(k);
+    if (!fa.has(k) || !fb.has(k) || !same(x, y)) {
+      out.push({ path: k, a: x, b: y });
+    }
+  }
+  return out;
+}
+
+const GIT_KEYS = ["commit", "branch", "dirty", "head", "head_branch"];
+
+/**
+ * Compares two runs: metadata leaves that differ (flat paths such as
+ * `metadata.hparams.lr`; lists compared whole), git fields that differ
+ * (commit, branch, dirty, head, head_branch), and for every numeric path
+ * both runs share, both runs' statistics (first, last, min, max, ...) and
+ * the change of the last value.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param a Run reference A (id, prefix, `latest`, `latest~N`).
+ * @param b Run reference B.
+ * @param options Directory and problem handling.
+ * @returns The comparison.
+ * @throws {RangeError} When a reference is invalid, unknown or ambiguous.
+ * @example
+ * ```ts ignore
+ * import { compareRuns } from "./compare.ts";
+ * const c = await compareRuns("latest~1", "latest");
+ * for (const d of c.metadata) console.log(d.path, d.a, "->", d.b);
+ * ```
+ */
+export async function compareRuns(
+  a: string,
+  b: string,
+  options: ReadOptions = {},
+): Promise<Comparison> {
+  const opts = dedupeProblems(options);
+  const ra = await resolveRun(a, opts);
+  const rb = await resolveRun(b, opts);
+  const [sa, sb] = [await runStats(ra, opts), await runStats(rb, opts)];
+  const ga: Record<string, unknown> = {}, gb: Record<string, unknown> = {};
+  for (const k of GIT_KEYS) {
+    if (ra.git !== null && k in ra.git) ga[k] = ra.git[k];
+    if (rb.git !== null && k in rb.git) gb[k] = rb.git[k];
+  }
+  const paths: PathComparison[] = [];
+  const onlyA: string[] = [], onlyB: string[] = [];
+  const keys = [
+    ...new Set([...Object.keys(sa.paths), ...Object.keys(sb.paths)]),
+  ].sort();
+  for (const k of keys) {
+    const x = Object.hasOwn(sa.paths, k) ? sa.paths[k] : undefined;
+    const y = Object.hasOwn(sb.paths, k) ? sb.paths[k] : undefined;
+    if (x === undefined) onlyB.push(k);
+    else if (y === undefined) onlyA.push(k);
+    else {
+      const xl = toNumber(x.last), yl = toNumber(y.last);
+      const delta =
+        xl !== undefined && yl !== undefined && Number.isFinite(xl) &&
+          Number.isFinite(yl)
+          ? yl - xl
+          : null;
+      paths.push({ path: k, a: x, b: y, last_delta: delta });
+    }
+  }
+  return {
+    a: ra,
+    b: rb,
+    metadata: diff(ra.metadata, rb.metadata, "metadata"),
+    git: diff(ra.git === null ? null : ga, rb.git === null ? null : gb, "git"),
+    paths,
+    only_a: onlyA,
+    only_b: onlyB,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The reading API of exprag for Deno: streaming records, runs with their
+ * status, value paths, values, best runs, `where` filters, comparisons.
+ *
+ * Every function requires `--allow-read` for the exprag directory, and
+ * never prompts for any permission.
+ *
+ * @module
+ */
+
+export type {
+  BestOptions,
+  BestResult,
+  BestRow,
+  Comparison,
+  DiscoverOptions,
+  ExpragRecord,
+  ListRunsOptions,
+  MetadataDiff,
+  PathComparison,
+  PathInfo,
+  Problem,
+  ReadOptions,
+  Reducer,
+  RunEnd,
+  RunFilter,
+  RunInfo,
+  RunState,
+  RunStats,
+  RunStatus,
+  SourcedRecord,
+  ValueRow,
+  ValuesOptions,
+  WhereClause,
+} from "./types.ts";
+export type { PathStats, RecordedNumber } from "../summary.ts";
+export { isValidRunId, listRunFiles, resolveDir, runsDir } from "./paths.ts";
+export {
+  compareTimestamps,
+  parseTimeBound,
+  parseTimestamp,
+  tryParseTimestamp,
+} from "./time.ts";
+export { readRecords, type ReadRecordsOptions } from "./reader.ts";
+export {
+  inferStatus,
+  isLocked,
+  type StatusInference,
+  type StatusInput,
+} from "./status.ts";
+export { listRuns, readRun, type ReadRunOptions } from "./runs.ts";
+export { resolveRun, resolveRunRef, RunRefError } from "./refs.ts";
+export { discoverPaths, getPath, selectValues, valuesAt } from "./select.ts";
+export { matchesWhere, parseWhere } from "./where.ts";
+export { bestRuns } from "./best.ts";
+export { pathStats, reduceStats, runStats } from "./stats.ts";
+export { compareRuns } from "./compare.ts";

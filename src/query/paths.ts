@@ -1,0 +1,168 @@
+/**
+ * Where runs live: the exprag directory, the runs directory, the run files.
+ *
+ * @module
+ */
+
+import { basename, join, resolve, sep } from "node:path";
+import { flagFor, granted } from "../permissions.ts";
+import type { Problem, ReadOptions } from "./types.ts";
+
+/** Characters a run id (or a prefix of one) may contain: UUID-like only. */
+const RUN_ID_RE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,127}$/;
+
+/**
+ * Tells whether a string may be a run id: letters, digits, `-` and `_`
+ * only, so that a run id from a file can never name another path.
+ *
+ * @param id The candidate id.
+ * @returns `true` when the id is UUID-like.
+ * @example
+ * ```ts
+ * import { isValidRunId } from "./paths.ts";
+ * isValidRunId("3f2a9c1e-0000-4000-8000-000000000000"); // true
+ * isValidRunId("../etc/passwd"); // false
+ * ```
+ */
+export function isValidRunId(id: unknown): id is string {
+  return typeof id === "string" && RUN_ID_RE.test(id);
+}
+
+/**
+ * Resolves the exprag directory: `dir` when given, else `EXPRAG_DIR` when
+ * `--allow-env=EXPRAG_DIR` is granted (never prompts), else `.exprag`.
+ *
+ * @param dir An explicit directory (e.g. from `--dir`).
+ * @returns The exprag directory as given (not made absolute).
+ * @example
+ * ```ts
+ * import { resolveDir } from "./paths.ts";
+ * resolveDir("/tmp/exp"); // "/tmp/exp"
+ * ```
+ */
+export function resolveDir(dir?: string): string {
+  if (dir !== undefined && dir !== "") return dir;
+  if (granted({ name: "env", variable: "EXPRAG_DIR" })) {
+    const env = Deno.env.get("EXPRAG_DIR");
+    if (env !== undefined && env !== "") return env;
+  }
+  return ".exprag";
+}
+
+/**
+ * The runs directory: `<dir>/runs`, or `dir` itself when it already ends in
+ * `runs` (as Python exprag's `runs_dir`).
+ *
+ * @param dir An explicit directory, else resolved with {@linkcode resolveDir}.
+ * @returns The runs directory.
+ * @example
+ * ```ts
+ * import { runsDir } from "./paths.ts";
+ * runsDir("/tmp/exp"); // "/tmp/exp/runs"
+ * runsDir("/tmp/exp/runs"); // "/tmp/exp/runs"
+ * ```
+ */
+export function runsDir(dir?: string): string {
+  const base = resolveDir(dir);
+  const trimmed = base.length > 1 ? base.replace(/[\\/]+$/, "") : base;
+  if (basename(trimmed) === "runs") return trimmed;
+  return join(base, "runs");
+}
+
+function report(options: ReadOptions, problem: Problem): void {
+  if (options.strict) {
+    throw new Error(`${problem.file}:${problem.line}: ${problem.reason}`);
+  }
+  options.onProblem?.(problem);
+}
+
+/**
+ * Lists the run files `<runs>/*.jsonl`, sorted by name. Skips (and reports
+ * through `onProblem`, or throws when `strict`) directories named
+ * `*.jsonl`, broken symlinks and symlinks pointing outside the runs
+ * directory. A missing runs directory gives an empty list.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param options Directory and problem handling.
+ * @returns Paths of the run files (`<runs>/<name>.jsonl`).
+ * @example
+ * ```ts ignore
+ * import { listRunFiles } from "./paths.ts";
+ * const files = listRunFiles({ dir: ".exprag" });
+ * ```
+ */
+export function listRunFiles(options: ReadOptions = {}): string[] {
+  const runs = runsDir(options.dir);
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(runs)];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    if (e instanceof Deno.errors.NotCapable) {
+      const base = resolveDir(options.dir);
+      throw new Deno.errors.NotCapable(
+        `Read permission for ${JSON.stringify(base)} not granted (${
+          flagFor({ name: "read", path: base })
+        })`,
+      );
+    }
+    if (e instanceof Deno.errors.NotADirectory) {
+      throw new Error(`${runs}: not a directory`);
+    }
+    throw e;
+  }
+  const names = entries.filter((e) => e.name.endsWith(".jsonl"));
+  names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  let realRuns: string | undefined;
+  for (const entry of names) {
+    const file = join(runs, entry.name);
+    if (entry.isDirectory) {
+      report(options, {
+        file,
+        line: 0,
+        reason: "is a directory, not a run file",
+      });
+      continue;
+    }
+    if (entry.isSymlink) {
+      try {
+        realRuns ??= Deno.realPathSync(runs);
+        const target = Deno.realPathSync(file);
+        const inside = target.startsWith(realRuns + sep) &&
+          !target.slice(realRuns.length + 1).includes(sep);
+        if (!inside) {
+          report(options, {
+            file,
+            line: 0,
+            reason: "symlink pointing outside the runs directory",
+          });
+          continue;
+        }
+        if (!Deno.statSync(target).isFile) {
+          report(options, { file, line: 0, reason: "symlink to a non-file" });
+          continue;
+        }
+      } catch (e) {
+        if (
+          e instanceof Error && options.strict && e.message.startsWith(file)
+        ) {
+          throw e;
+        }
+        report(options, { file, line: 0, reason: "broken symlink" });
+        continue;
+      }
+    } else if (!entry.isFile) {
+      report(options, { file, line: 0, reason: "not a regular file" });
+      continue;
+    }
+    out.push(file);
+  }
+  return out;
+}
+
+/** @internal Reports a problem (throws when strict). */
+export const _report = report;
+/** @internal Absolute path helper. */
+export const _abs = (p: string): string => resolve(p);

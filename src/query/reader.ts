@@ -1,0 +1,242 @@
+/**
+ * Streaming, tolerant reading of run files: chunked reads with bounded
+ * buffers, each record with its source file and 1-based line.
+ *
+ * @module
+ */
+
+import { flagFor } from "../permissions.ts";
+import { _report, listRunFiles } from "./paths.ts";
+import type {
+  ExpragRecord,
+  Problem,
+  ReadOptions,
+  SourcedRecord,
+} from "./types.ts";
+
+/** Bytes read per `read` call. */
+export const CHUNK_BYTES = 1 << 20;
+
+/** Options of {@linkcode readRecords}. */
+export interface ReadRecordsOptions extends ReadOptions {
+  /** Read these files (in this order) instead of every run file. */
+  files?: readonly string[];
+  /** Only records of these kinds (default: all). */
+  kinds?: readonly string[] | null;
+}
+
+/** A raw line of a file. */
+export interface RawLine {
+  /** The text without `\n` (and without a trailing `\r`). */
+  text: string;
+  /** 1-based line number. */
+  line: number;
+  /** False for a last line without `\n`. */
+  terminated: boolean;
+}
+
+/**
+ * Converts a permission error into one naming the flag to add.
+ *
+ * @internal
+ */
+export function permissionError(e: unknown, path: string): unknown {
+  if (
+    e instanceof Deno.errors.NotCapable ||
+    e instanceof Deno.errors.PermissionDenied
+  ) {
+    if (e instanceof Deno.errors.NotCapable) {
+      return new Deno.errors.NotCapable(
+        `Read permission for ${JSON.stringify(path)} not granted (${
+          flagFor({ name: "read", path })
+        })`,
+      );
+    }
+    return new Deno.errors.PermissionDenied(
+      `Cannot read ${
+        JSON.stringify(path)
+      }: permission denied by the file system`,
+    );
+  }
+  return e;
+}
+
+/** Opens a file for reading, translating permission errors. @internal */
+export function openRead(file: string): Deno.FsFile {
+  try {
+    return Deno.openSync(file, { read: true });
+  } catch (e) {
+    throw permissionError(e, file);
+  }
+}
+
+/**
+ * Iterates the lines of a file with a fixed-size buffer (never the whole
+ * file in memory). A leading BOM and a `\r` before `\n` are removed.
+ *
+ * @internal
+ */
+export function* iterLines(file: string): Generator<RawLine> {
+  const f = openRead(file);
+  try {
+    const buf = new Uint8Array(CHUNK_BYTES);
+    const decoder = new TextDecoder("utf-8");
+    let rest = "";
+    let line = 0;
+    let first = true;
+    while (true) {
+      const n = f.readSync(buf);
+      if (n === null || n === 0) break;
+      let text = decoder.decode(buf.subarray(0, n), { stream: true });
+      if (first) {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      let start = 0;
+      if (rest !== "") {
+        const nl = text.indexOf("\n");
+        if (nl === -1) {
+          rest += text;
+          continue;
+        }
+        const whole = rest + text.slice(0, nl);
+        rest = "";
+        line++;
+        yield { text: stripCR(whole), line, terminated: true };
+        start = nl + 1;
+      }
+      while (true) {
+        const nl = text.indexOf("\n", start);
+        if (nl === -1) break;
+        line++;
+        yield { text: stripCR(text.slice(start, nl)), line, terminated: true };
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    }
+    rest += decoder.decode();
+    if (rest !== "") {
+      line++;
+      yield { text: stripCR(rest), line, terminated: false };
+    }
+  } finally {
+    f.close();
+  }
+}
+
+function stripCR(s: string): string {
+  return s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s;
+}
+
+/**
+ * Parses one line into a record, or returns the reason it is invalid.
+ *
+ * @internal
+ */
+export function parseLine(raw: RawLine): ExpragRecord | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.text);
+  } catch {
+    return raw.terminated
+      ? "invalid JSON"
+      : "torn line at end of file (no newline; crash mid-write?)";
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return "not a JSON object";
+  }
+  return value as ExpragRecord;
+}
+
+/**
+ * Reads the records of one file, calling `fn` for each valid one. Invalid
+ * lines are reported (or thrown when strict); an empty file is reported.
+ *
+ * @internal
+ */
+export function* iterFileRecords(
+  file: string,
+  options: ReadOptions,
+): Generator<SourcedRecord> {
+  let any = false;
+  let lines: Generator<RawLine>;
+  try {
+    lines = iterLines(file);
+  } catch (e) {
+    fileError(file, e, options);
+    return;
+  }
+  while (true) {
+    let next: IteratorResult<RawLine>;
+    try {
+      next = lines.next();
+    } catch (e) {
+      fileError(file, e, options);
+      return;
+    }
+    if (next.done) break;
+    const raw = next.value;
+    if (raw.text.trim() === "") continue;
+    any = true;
+    const rec = parseLine(raw);
+    if (typeof rec === "string") {
+      _report(options, { file, line: raw.line, reason: rec });
+      continue;
+    }
+    yield { record: rec, file, line: raw.line };
+  }
+  if (!any) _report(options, { file, line: 0, reason: "empty file" });
+}
+
+/** Reports a file that cannot be read (permission errors propagate). @internal */
+export function fileError(
+  file: string,
+  e: unknown,
+  options: ReadOptions,
+): void {
+  const err = permissionError(e, file);
+  if (err instanceof Deno.errors.NotCapable) throw err;
+  const reason = err instanceof Error
+    ? `cannot read: ${err.message}`
+    : "cannot read";
+  _report(options, { file, line: 0, reason });
+}
+
+/**
+ * Streams every record of every run file (`<dir>/runs/*.jsonl`, sorted by
+ * name), file by file, line by line, never holding all records in memory.
+ * Tolerant by default: torn or invalid lines, non-object lines, empty
+ * files, directories and outside symlinks are skipped and reported once
+ * through `onProblem`; with `strict: true` the first one throws an `Error`
+ * reading `file:line: reason`. One bad file never hides the others.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param options Directory, files, kinds, strictness and problem callback.
+ * @returns An async iterator of records with their source file and line.
+ * @example
+ * ```ts ignore
+ * import { readRecords } from "./reader.ts";
+ * for await (const { record, file, line } of readRecords({ dir: ".exprag" })) {
+ *   if (record.kind === "track") console.log(`${file}:${line}`, record.value);
+ * }
+ * ```
+ */
+export async function* readRecords(
+  options: ReadRecordsOptions = {},
+): AsyncGenerator<SourcedRecord> {
+  const files = options.files ?? listRunFiles(options);
+  const kinds = options.kinds ?? null;
+  for (const file of files) {
+    for (const rec of iterFileRecords(file, options)) {
+      if (kinds !== null && !kinds.includes(rec.record.kind as string)) {
+        continue;
+      }
+      yield rec;
+    }
+  }
+  await Promise.resolve();
+}
+
+/** @internal The problem type, re-exported for internal modules. */
+export type { Problem };

@@ -1,0 +1,332 @@
+/**
+ * Runs listing: each run from the first line (run_start) and the tail
+ * (run_end, last record) of its file, so listing reads O(runs) bytes.
+ *
+ * @module
+ */
+
+import { _report, isValidRunId, listRunFiles } from "./paths.ts";
+import { fileError, openRead, parseLine } from "./reader.ts";
+import {
+  countNewlines,
+  countNewlinesBefore,
+  iterLinesBackward,
+  readFirstLine,
+} from "./scan.ts";
+import { _resetProbes, inferStatus } from "./status.ts";
+import {
+  compareTimestamps,
+  parseTimeBound,
+  tryParseTimestamp,
+} from "./time.ts";
+import type {
+  ExpragRecord,
+  ListRunsOptions,
+  ReadOptions,
+  RunEnd,
+  RunInfo,
+} from "./types.ts";
+import { filterRuns } from "./where.ts";
+
+/** Options of {@linkcode readRun}. */
+export interface ReadRunOptions extends ReadOptions {
+  /** Count track records by scanning files without run_end (default true). */
+  countRecords?: boolean;
+}
+
+function obj(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === "object" && !Array.isArray(v)
+    ? v as Record<string, unknown>
+    : null;
+}
+
+/**
+ * Reads one run from its file: run_start from the first line, run_end and
+ * the last record from the tail, the status (see `inferStatus`), and the
+ * number of track records (run_end's `track_count`, else counted lines).
+ * Problems (empty file, invalid first line, torn last line) are reported
+ * through `onProblem`, or thrown when `strict`.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param file The run file.
+ * @param options Problem handling; `countRecords: false` skips counting.
+ * @returns The run, or `undefined` when the file holds no usable run_start.
+ * @example
+ * ```ts ignore
+ * import { readRun } from "./runs.ts";
+ * const run = readRun(".exprag/runs/3f2a9c1e-0000-4000-8000-000000000000.jsonl");
+ * console.log(run?.status);
+ * ```
+ */
+export function readRun(
+  file: string,
+  options: ReadRunOptions = {},
+): RunInfo | undefined {
+  if (options.countRecords === undefined) _resetProbes(); // a direct call
+  let first;
+  try {
+    const f = openRead(file);
+    try {
+      first = readFirstLine(f);
+    } finally {
+      f.close();
+    }
+  } catch (e) {
+    fileError(file, e, options);
+    return undefined;
+  }
+  if (first === null || first.text.trim() === "") {
+    _report(options, {
+      file,
+      line: 0,
+      reason: first === null ? "empty file" : "first line is empty",
+    });
+    return undefined;
+  }
+  const startRec = parseLine({
+    text: first.text,
+    line: 1,
+    terminated: first.terminated,
+  });
+  if (typeof startRec === "string") {
+    _report(options, {
+      file,
+      line: 1,
+      reason: `${startRec}; no run_start, run skipped`,
+    });
+    return undefined;
+  }
+  if (!isValidRunId(startRec.run_id)) {
+    _report(options, {
+      file,
+      line: 1,
+      reason: `invalid run id ${JSON.stringify(startRec.run_id)}; run skipped`,
+    });
+    return undefined;
+  }
+  if (startRec.kind !== "run_start") {
+    _report(options, {
+      file,
+      line: 1,
+      reason: `first record is ${JSON.stringify(startRec.kind)}, not run_start`,
+    });
+  }
+  const start = startRec.kind === "run_start" ? obj(startRec.value) ?? {} : {};
+  capStrings(start);
+
+  let lastRec: ExpragRecord = startRec;
+  let endRec: ExpragRecord | null = null;
+  let validTail = false;
+  let bad = 0;
+  try {
+    for (const line of iterLinesBackward(file)) {
+      if (line.offset === 0) break; // the run_start line itself
+      if (line.text.trim() === "") continue;
+      const rec = parseLine({
+        text: line.text,
+        line: 0,
+        terminated: line.terminated,
+      });
+      if (typeof rec === "string") {
+        if (options.countRecords !== false) {
+          _report(options, {
+            file,
+            line: countNewlinesBefore(file, line.offset) + 1,
+            reason: rec,
+          });
+        }
+        if (++bad > 100) break; // do not read a whole garbage file backwards
+        continue;
+      }
+      validTail = !line.terminated;
+      lastRec = rec;
+      if (rec.kind === "run_end") endRec = rec;
+      break;
+    }
+  } catch (e) {
+    fileError(file, e, options);
+  }
+  const end = endRec === null
+    ? null
+    : (obj(endRec.value) as RunEnd | null) ?? {} as RunEnd;
+  const deno = typeof startRec.exprag_version === "string";
+  const started_at = typeof startRec.created_at === "string"
+    ? startRec.created_at
+    : null;
+  const last_at = typeof lastRec.created_at === "string"
+    ? lastRec.created_at
+    : null;
+
+  let records: number | null = null;
+  const known = end !== null && typeof end.track_count === "number";
+  const count = known || options.countRecords === false ? undefined : (() => {
+    try {
+      return countNewlines(file);
+    } catch (e) {
+      fileError(file, e, options);
+      return undefined;
+    }
+  })();
+  if (known) {
+    records = end!.track_count as number;
+  } else if (count !== undefined) {
+    // lines = newlines (+1 for an unterminated last line that parsed)
+    let lines = count.newlines + (validTail ? 1 : 0);
+    lines -= 1; // run_start
+    if (endRec !== null) lines -= 1;
+    records = Math.max(0, lines);
+  }
+
+  const { status, reason } = inferStatus({
+    file,
+    start,
+    deno,
+    started_at,
+    last_at,
+    end,
+  });
+  const durationFromEnd = end !== null && typeof end.duration_ms === "number"
+    ? end.duration_ms
+    : null;
+  const lastElapsed = typeof lastRec.elapsed_ms === "number"
+    ? lastRec.elapsed_ms
+    : null;
+  return {
+    id: startRec.run_id,
+    name: typeof startRec.experiment_name === "string"
+      ? startRec.experiment_name
+      : null,
+    file,
+    status,
+    status_reason: reason,
+    started_at,
+    last_at,
+    duration_ms: durationFromEnd ?? lastElapsed,
+    records,
+    writer: deno ? "deno" : "python",
+    exprag_version: deno ? startRec.exprag_version as string : null,
+    git: obj(start.git),
+    metadata: start.metadata === undefined ? null : start.metadata,
+    host: obj(start.host),
+    process: obj(start.process),
+    start,
+    end,
+    exit_code: end !== null && typeof end.exit_code === "number"
+      ? end.exit_code
+      : null,
+  };
+}
+
+/** Longest `git.diff` / `git.status` kept in memory per run (Python exprag records whole diffs). */
+export const MAX_GIT_TEXT = 64 * 1024;
+
+function capStrings(start: Record<string, unknown>): void {
+  const git = obj(start.git);
+  if (git === null) return;
+  for (const k of ["diff", "status"]) {
+    const v = git[k];
+    if (typeof v === "string" && v.length > MAX_GIT_TEXT) {
+      git[k] = v.slice(0, MAX_GIT_TEXT);
+      git[`${k}_truncated`] = true;
+    }
+  }
+}
+
+/** Sorts runs by start instant, oldest first (ties by id). @internal */
+export function sortRuns(runs: RunInfo[]): RunInfo[] {
+  return runs.sort((a, b) =>
+    compareTimestamps(a.started_at, b.started_at) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+/** Every run, unfiltered, oldest first. @internal */
+export function loadRuns(options: ReadRunOptions = {}): RunInfo[] {
+  const out: RunInfo[] = [];
+  const seen = new Map<string, string>();
+  _resetProbes();
+  const opts = { ...options, countRecords: options.countRecords ?? true };
+  for (const file of listRunFiles(options)) {
+    const run = readRun(file, opts);
+    if (run === undefined) continue;
+    const other = seen.get(run.id);
+    if (other !== undefined) {
+      _report(options, {
+        file,
+        line: 1,
+        reason: `run id ${run.id} also in ${other}; run skipped`,
+      });
+      continue;
+    }
+    seen.set(run.id, file);
+    out.push(run);
+  }
+  return sortRuns(out);
+}
+
+/**
+ * Applies `since`/`until` (on start time) and `where` clauses. @internal
+ */
+export async function applyFilter(
+  runs: RunInfo[],
+  options: ListRunsOptions,
+): Promise<RunInfo[]> {
+  let out = runs;
+  if (options.since !== undefined || options.until !== undefined) {
+    const since = options.since === undefined
+      ? undefined
+      : parseTimeBound(options.since);
+    const until = options.until === undefined
+      ? undefined
+      : parseTimeBound(options.until);
+    out = out.filter((r) => {
+      const t = tryParseTimestamp(r.started_at);
+      if (t === undefined) return false;
+      return (since === undefined || t >= since) &&
+        (until === undefined || t <= until);
+    });
+  }
+  if (options.where !== undefined && options.where.length > 0) {
+    out = await filterRuns(out, options.where, options);
+  }
+  return out;
+}
+
+/**
+ * Lists runs, oldest first, each from the first and last lines of its file
+ * (O(runs) bytes; files without run_end are also scanned for newlines to
+ * count their records). Filters: `since`/`until` on start time, `where`
+ * clauses (all must hold); `limit` keeps the newest runs.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param options Directory, filters, limit, strictness, problem callback.
+ * @returns The runs sorted by start time, oldest first.
+ * @throws {RangeError} For an invalid `since`/`until`/`where`.
+ * @example
+ * ```ts ignore
+ * import { listRuns } from "./runs.ts";
+ * const runs = await listRuns({ dir: ".exprag", where: ["metadata.hparams.lr < 0.1"], limit: 10 });
+ * for (const r of runs) console.log(r.id, r.status, r.started_at);
+ * ```
+ */
+export async function listRuns(
+  options: ListRunsOptions = {},
+): Promise<RunInfo[]> {
+  // validate bounds before reading anything
+  if (options.since !== undefined) parseTimeBound(options.since);
+  if (options.until !== undefined) parseTimeBound(options.until);
+  let runs = await applyFilter(loadRuns(options), options);
+  if (options.limit !== undefined) {
+    if (!Number.isInteger(options.limit) || options.limit < 0) {
+      throw new RangeError(
+        `Invalid limit ${
+          JSON.stringify(options.limit)
+        }: expected a non-negative integer`,
+      );
+    }
+    runs = options.limit === 0 ? [] : runs.slice(-options.limit);
+  }
+  return runs;
+}

@@ -1,0 +1,231 @@
+/**
+ * Low-level byte scanning of run files: the first line, lines from the end,
+ * newline counts. Buffers are bounded by the chunk size and the longest line.
+ *
+ * @module
+ * @internal
+ */
+
+import { openRead } from "./reader.ts";
+
+const BLOCK = 64 * 1024;
+const NL = 10;
+const utf8 = new TextDecoder("utf-8");
+
+/** Reusable buffers (the functions using them are synchronous or guard reentry). */
+let firstBuf: Uint8Array | undefined;
+let countBuf: Uint8Array | undefined;
+let tailBuf: Uint8Array | undefined;
+let tailBusy = false;
+
+/** A line read from the end of a file. */
+export interface TailLine {
+  /** The text (no `\n`, no trailing `\r`, no BOM). */
+  text: string;
+  /** Byte offset where the line starts (0 → it is line 1). */
+  offset: number;
+  /** False only for a last line without `\n`. */
+  terminated: boolean;
+}
+
+function decodeLine(bytes: Uint8Array, atStart: boolean): string {
+  let s = utf8.decode(bytes);
+  if (atStart && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+  if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
+  return s;
+}
+
+/**
+ * Reads the first line of an open file (however long).
+ *
+ * @returns The line, or `null` for an empty file.
+ */
+export function readFirstLine(f: Deno.FsFile): TailLine | null {
+  const buf = firstBuf ??= new Uint8Array(BLOCK);
+  let n = f.readSync(buf);
+  if (n === null || n === 0) return null;
+  let nl = buf.subarray(0, n).indexOf(NL);
+  if (nl >= 0) {
+    return {
+      text: decodeLine(buf.subarray(0, nl), true),
+      offset: 0,
+      terminated: true,
+    };
+  }
+  // a long first line (e.g. a Python run_start with a big git diff)
+  const parts: Uint8Array[] = [buf.slice(0, n)];
+  let total = n;
+  while (true) {
+    const more = new Uint8Array(Math.min(Math.max(total, BLOCK), 16 << 20));
+    n = f.readSync(more);
+    if (n === null || n === 0) break;
+    nl = more.subarray(0, n).indexOf(NL);
+    if (nl >= 0) {
+      parts.push(more.subarray(0, nl));
+      total += nl;
+      return {
+        text: decodeLine(concat(parts, total), true),
+        offset: 0,
+        terminated: true,
+      };
+    }
+    parts.push(more.subarray(0, n));
+    total += n;
+  }
+  return {
+    text: decodeLine(concat(parts, total), true),
+    offset: 0,
+    terminated: false,
+  };
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * Iterates the non-empty lines of a file from the last to the first,
+ * reading blocks backwards.
+ *
+ * @param file The file.
+ * @param filter When given, lines whose bytes do not contain this needle
+ *   are skipped without decoding.
+ */
+export function* iterLinesBackward(
+  file: string,
+  filter?: Uint8Array,
+): Generator<TailLine> {
+  const f = openRead(file);
+  try {
+    const size = f.statSync().size;
+    let pos = size;
+    let pending: Uint8Array = new Uint8Array(0);
+    let last = true; // the next emitted segment is the file's last
+    let block = BLOCK;
+    const shared = !tailBusy;
+    tailBusy = true;
+    try {
+      while (pos > 0) {
+        const start = Math.max(0, pos - block);
+        const need = pos - start + pending.length;
+        const data = shared && need <= BLOCK
+          ? (tailBuf ??= new Uint8Array(BLOCK)).subarray(0, need)
+          : new Uint8Array(need);
+        f.seekSync(start, Deno.SeekMode.Start);
+        let got = 0;
+        while (got < pos - start) {
+          const n = f.readSync(data.subarray(got, pos - start));
+          if (n === null || n === 0) break;
+          got += n;
+        }
+        data.set(pending, pos - start);
+        // segments after each newline, from the end
+        let end = data.length;
+        let nl = data.lastIndexOf(NL, end - 1);
+        while (nl >= 0) {
+          const seg = data.subarray(nl + 1, end);
+          const terminated = !last;
+          last = false;
+          if (
+            seg.length > 0 && (filter === undefined || contains(seg, filter))
+          ) {
+            yield {
+              text: decodeLine(seg, false),
+              offset: start + nl + 1,
+              terminated,
+            };
+          }
+          end = nl;
+          nl = end > 0 ? data.lastIndexOf(NL, end - 1) : -1;
+        }
+        pending = data.slice(0, end);
+        pos = start;
+        if (pending.length > block) {
+          block = Math.min(pending.length * 2, 64 << 20);
+        }
+      }
+      if (
+        pending.length > 0 &&
+        (filter === undefined || contains(pending, filter))
+      ) {
+        yield { text: decodeLine(pending, true), offset: 0, terminated: !last };
+      }
+    } finally {
+      if (shared) tailBusy = false;
+    }
+  } finally {
+    f.close();
+  }
+}
+
+/** Whether `hay` contains the bytes of `needle`. */
+export function contains(hay: Uint8Array, needle: Uint8Array): boolean {
+  const first = needle[0];
+  const n = needle.length;
+  let i = hay.indexOf(first);
+  while (i >= 0 && i + n <= hay.length) {
+    let j = 1;
+    while (j < n && hay[i + j] === needle[j]) j++;
+    if (j === n) return true;
+    i = hay.indexOf(first, i + 1);
+  }
+  return false;
+}
+
+/**
+ * Counts newline bytes of a file and tells whether it ends with one.
+ */
+export function countNewlines(
+  file: string,
+): { newlines: number; size: number; endsWithNewline: boolean } {
+  const f = openRead(file);
+  try {
+    const buf = countBuf ??= new Uint8Array(1 << 20);
+    let count = 0, size = 0, lastByte = -1;
+    while (true) {
+      const n = f.readSync(buf);
+      if (n === null || n === 0) break;
+      size += n;
+      lastByte = buf[n - 1];
+      const view = n === buf.length ? buf : buf.subarray(0, n);
+      let i = view.indexOf(NL);
+      while (i >= 0) {
+        count++;
+        i = view.indexOf(NL, i + 1);
+      }
+    }
+    return { newlines: count, size, endsWithNewline: lastByte === NL };
+  } finally {
+    f.close();
+  }
+}
+
+/** Counts the newlines in the first `offset` bytes of a file. */
+export function countNewlinesBefore(file: string, offset: number): number {
+  const f = openRead(file);
+  try {
+    const buf = countBuf ??= new Uint8Array(1 << 20);
+    let count = 0, pos = 0;
+    while (pos < offset) {
+      const n = f.readSync(buf.subarray(0, Math.min(buf.length, offset - pos)));
+      if (n === null || n === 0) break;
+      const view = buf.subarray(0, n);
+      let i = view.indexOf(NL);
+      while (i >= 0) {
+        count++;
+        i = view.indexOf(NL, i + 1);
+      }
+      pos += n;
+    }
+    return count;
+  } finally {
+    f.close();
+  }
+}

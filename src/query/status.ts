@@ -1,0 +1,342 @@
+/**
+ * Run status: from `run_end` when present, else inferred from the run
+ * file's lock (exprag for Deno) or from `/proc` (Python exprag files).
+ * Never prompts: a missing permission only weakens the inference, and the
+ * reason says which flag would help.
+ *
+ * @module
+ */
+
+import { deniedReason, granted } from "../permissions.ts";
+import { tryParseTimestamp } from "./time.ts";
+import type { RunEnd, RunState } from "./types.ts";
+
+/** An inferred status and why it was chosen. */
+export interface StatusInference {
+  /** The status. */
+  status: RunState;
+  /** Why (null when read from run_end). */
+  reason: string | null;
+}
+
+/** What {@linkcode inferStatus} looks at. */
+export interface StatusInput {
+  /** The run file. */
+  file: string;
+  /** The run_start value (host, process). */
+  start: Record<string, unknown>;
+  /** Whether run_start carries `exprag_version` (written by exprag for Deno). */
+  deno: boolean;
+  /** `created_at` of run_start. */
+  started_at: string | null;
+  /** `created_at` of the last record. */
+  last_at: string | null;
+  /** The run_end value, or null. */
+  end: RunEnd | null;
+}
+
+/**
+ * Tells whether a live process holds the tracker's exclusive lock on a run
+ * file: opens it read-only and tries a shared lock without waiting (the
+ * lock is released at once when acquired).
+ *
+ * Requires `--allow-read` for the file.
+ *
+ * @param file The run file.
+ * @returns `true` when locked by a live tracker, `false` when not,
+ *   `undefined` when the file cannot be opened.
+ * @example
+ * ```ts ignore
+ * import { isLocked } from "./status.ts";
+ * isLocked(".exprag/runs/3f2a9c1e-0000-4000-8000-000000000000.jsonl");
+ * ```
+ */
+export function isLocked(file: string): boolean | undefined {
+  let f: Deno.FsFile;
+  try {
+    f = Deno.openSync(file, { read: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    const got = f.tryLockSync(false);
+    if (got) f.unlockSync();
+    return !got;
+  } catch {
+    return undefined;
+  } finally {
+    f.close();
+  }
+}
+
+let _hostname: string | null | undefined;
+function thisHost(): string | null {
+  if (_hostname !== undefined) return _hostname;
+  _hostname = null;
+  if (granted({ name: "sys", kind: "hostname" })) {
+    try {
+      _hostname = Deno.hostname();
+    } catch {
+      _hostname = null;
+    }
+  }
+  return _hostname;
+}
+
+/** Reads a /proc file; Deno requires --allow-all for /proc, so this may fail. */
+function readProc(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+let _bootId: string | null | undefined;
+function thisBootId(): string | null {
+  if (_bootId === undefined) {
+    _bootId = readProc("/proc/sys/kernel/random/boot_id")?.trim() ?? null;
+  }
+  return _bootId;
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** What is known about a process. */
+type ProcessProbe =
+  | { alive: false }
+  | { alive: true; startNs: bigint | undefined }
+  | { error: string };
+
+/** Through /proc (needs --allow-all in Deno); undefined when not readable. */
+function probeProc(pid: number): ProcessProbe | undefined {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      // /proc itself readable? then the process is gone
+      return readProc("/proc/stat") !== undefined
+        ? { alive: false }
+        : undefined;
+    }
+    return undefined;
+  }
+  const stat = readProc(`/proc/${pid}/stat`);
+  const procStat = readProc("/proc/stat");
+  if (stat === undefined || procStat === undefined) {
+    return { alive: true, startNs: undefined };
+  }
+  const close = stat.lastIndexOf(")");
+  const ticks = Number(stat.slice(close + 2).split(" ")[19]); // field 22 overall
+  const btime = /^btime (\d+)$/m.exec(procStat);
+  if (close < 0 || !Number.isFinite(ticks) || btime === null) {
+    return { alive: true, startNs: undefined };
+  }
+  return {
+    alive: true,
+    startNs: BigInt(btime[1]) * 1_000_000_000n +
+      BigInt(Math.round((ticks / USER_HZ) * 1e9)),
+  };
+}
+
+/** `[[dd-]hh:]mm:ss` → seconds. */
+function parseEtime(text: string): number | undefined {
+  const m = /^(?:(?:(\d+)-)?(\d+):)?(\d+):(\d+)$/.exec(text.trim());
+  if (m === null) return undefined;
+  return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3])) *
+      60 + Number(m[4]);
+}
+
+/** Through `ps -o etime= -p PID` (needs --allow-run=ps). */
+function probePs(pid: number): ProcessProbe {
+  if (!granted({ name: "run", command: "ps" })) {
+    return {
+      error: `${
+        deniedReason({ name: "run", command: "ps" })
+      }; /proc needs --allow-all`,
+    };
+  }
+  try {
+    const out = new Deno.Command("ps", {
+      args: ["-o", "etime=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+      stdin: "null",
+    }).outputSync();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    if (text === "") {
+      return out.success ? { error: "ps gave no answer" } : { alive: false };
+    }
+    const secs = parseEtime(text);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    return {
+      alive: true,
+      startNs: secs === undefined
+        ? undefined
+        : now - BigInt(secs) * 1_000_000_000n,
+    };
+  } catch (e) {
+    return {
+      error: `ps failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+}
+
+const _probeCache = new Map<number, ProcessProbe>();
+/** Forgets probed processes (called at the start of each listing). @internal */
+export function _resetProbes(): void {
+  _probeCache.clear();
+}
+function probeProcess(pid: number): ProcessProbe {
+  let p = _probeCache.get(pid);
+  if (p === undefined) {
+    p = probeProc(pid) ?? probePs(pid);
+    _probeCache.set(pid, p);
+  }
+  return p;
+}
+
+function lastSeen(input: StatusInput): string {
+  return input.last_at === null ? "" : `; last record at ${input.last_at}`;
+}
+
+/**
+ * Infers a run's status. With a `run_end`: its status. Without one: a
+ * tracker that is alive holds an exclusive lock on the file → `running`.
+ * Not locked and written by exprag for Deno → `crashed` (or `unknown` when
+ * its recorded hostname differs from this host, whose locks we cannot
+ * see). Python exprag files (never locked): this host and `/proc/<pid>`
+ * alive and started before the run → `running`; this host and gone →
+ * `crashed`; another host or undeterminable → `unknown`.
+ *
+ * Requires `--allow-read` for the exprag directory. For Python files the
+ * inference also needs `--allow-sys=hostname` and a way to see processes:
+ * `--allow-run=ps` (Deno allows `/proc` only with `--allow-all`).
+ *
+ * @param input The run's file, run_start value and run_end value.
+ * @returns The status and the reason for it.
+ * @example
+ * ```ts ignore
+ * import { inferStatus } from "./status.ts";
+ * const { status, reason } = inferStatus({
+ *   file, start, deno: true, started_at, last_at, end: null,
+ * });
+ * ```
+ */
+export function inferStatus(input: StatusInput): StatusInference {
+  const end = input.end;
+  if (end !== null) {
+    const s = end.status;
+    if (s === "finished" || s === "failed" || s === "interrupted") {
+      return { status: s, reason: null };
+    }
+    return {
+      status: "unknown",
+      reason: `run_end has an unknown status ${JSON.stringify(s)}`,
+    };
+  }
+  const locked = isLocked(input.file);
+  if (locked === true) {
+    return {
+      status: "running",
+      reason: "a live process holds the run file's lock",
+    };
+  }
+  const host = (input.start.host ?? null) as Record<string, unknown> | null;
+  const recordedHost = typeof host?.hostname === "string"
+    ? host.hostname
+    : null;
+  const here = thisHost();
+  const seen = lastSeen(input);
+  if (input.deno) {
+    if (locked === undefined) {
+      return {
+        status: "unknown",
+        reason: `cannot open the run file to test its lock${seen}`,
+      };
+    }
+    if (here !== null && recordedHost !== null && recordedHost !== here) {
+      return {
+        status: "unknown",
+        reason:
+          `no run_end; written on host ${recordedHost} whose locks are not visible here${seen}`,
+      };
+    }
+    const boot = typeof host?.boot_id === "string" ? host.boot_id : null;
+    const myBoot = thisBootId();
+    if (boot !== null && myBoot !== null && boot !== myBoot) {
+      return {
+        status: "crashed",
+        reason: `no run_end; the host rebooted since the run${seen}`,
+      };
+    }
+    return {
+      status: "crashed",
+      reason: `no run_end and no process holds the run file's lock${seen}`,
+    };
+  }
+  // Python exprag: no lock ever; use hostname and /proc/<pid>.
+  if (recordedHost === null) {
+    return {
+      status: "unknown",
+      reason: `no run_end; no hostname recorded${seen}`,
+    };
+  }
+  if (here === null) {
+    return {
+      status: "unknown",
+      reason: `no run_end; cannot compare hosts: ${
+        deniedReason({ name: "sys", kind: "hostname" })
+      }${seen}`,
+    };
+  }
+  if (recordedHost !== here) {
+    return {
+      status: "unknown",
+      reason: `no run_end; written on host ${recordedHost}${seen}`,
+    };
+  }
+  const proc = (input.start.process ?? null) as Record<string, unknown> | null;
+  const pid = proc?.pid;
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) {
+    return {
+      status: "unknown",
+      reason: `no run_end; no process id recorded${seen}`,
+    };
+  }
+  const probe = probeProcess(pid);
+  if ("error" in probe) {
+    return {
+      status: "unknown",
+      reason: `no run_end; cannot check process ${pid}: ${probe.error}${seen}`,
+    };
+  }
+  if (!probe.alive) {
+    return {
+      status: "crashed",
+      reason: `no run_end and process ${pid} is gone${seen}`,
+    };
+  }
+  const started = probe.startNs;
+  const runStart = tryParseTimestamp(input.started_at);
+  if (started === undefined || runStart === undefined) {
+    return {
+      status: "unknown",
+      reason:
+        `no run_end; process ${pid} exists but its start time is unknown${seen}`,
+    };
+  }
+  // 2 s slack: btime has whole seconds, ticks 10 ms.
+  if (started <= runStart + 2_000_000_000n) {
+    return {
+      status: "running",
+      reason: `process ${pid} on this host is alive`,
+    };
+  }
+  return {
+    status: "crashed",
+    reason:
+      `no run_end; process ${pid} is gone (its pid now belongs to a newer process)${seen}`,
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Process facts for run_start (`process`): pid, ppid, cwd, argv (with
+ * secret-looking values redacted), start time in clock ticks, executable.
+ *
+ * @module
+ */
+import { readProc, type Unavailable } from "./host.ts";
+
+/** The `process` object of run_start.value. */
+export interface ProcessInfo {
+  /** `Deno.pid`. */
+  pid: number;
+  /** `Deno.ppid`. */
+  ppid: number | null;
+  /** The working directory at start. */
+  cwd: string | null;
+  /** `[Deno.execPath(), main module, ...Deno.args]`, secrets redacted. */
+  argv: string[];
+  /** Field 22 of `/proc/self/stat` (start time since boot, clock ticks). */
+  start_ticks: number | null;
+  /** `Deno.execPath()`. */
+  exec_path: string | null;
+}
+
+/** What a redacted value is replaced with. */
+export const REDACTED = "[redacted]";
+
+// A name is secret-looking when one of its words (split at - _ . and case
+// changes are not considered) is one of these.
+const SECRET_WORDS =
+  /(?:^|[-_.])(?:token|secret|secrets|password|passwd|passphrase|apikey|api[-_.]?key|access[-_.]?key|private[-_.]?key|secret[-_.]?key|auth|credentials?|cookie|session[-_.]?key)(?:[-_.]|$)/i;
+
+// Well-known token formats, redacted wherever they appear as a whole value.
+const SECRET_VALUES =
+  /^(?:sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,})$/;
+
+/**
+ * Tells whether a flag or variable name looks like it holds a secret.
+ *
+ * @param name For example `--api-key`, `HF_TOKEN`, `password`.
+ * @returns `true` for names such as `--token`, `--api-key`, `--password`,
+ * `--client-secret`, `FOO_TOKEN`; `false` for `--tokenizer` or `--max-tokens`.
+ */
+export function isSecretName(name: string): boolean {
+  return SECRET_WORDS.test(name.replace(/^-+/, ""));
+}
+
+function redactUrl(arg: string): string {
+  // https://user:password@host → https://user:[redacted]@host
+  return arg.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]+@/i,
+    `$1:${REDACTED}@`,
+  );
+}
+
+/**
+ * Redacts secret-looking values in an argument list: `--token x`,
+ * `--token=x`, `FOO_TOKEN=x`, well-known token formats and passwords in URLs.
+ *
+ * @param argv The arguments.
+ * @returns A copy with those values replaced by `"[redacted]"`.
+ *
+ * @example
+ * ```ts
+ * import { redactArgv } from "./process.ts";
+ * redactArgv(["--lr", "0.1", "--api-key", "abc", "HF_TOKEN=xyz"]);
+ * // ["--lr", "0.1", "--api-key", "[redacted]", "HF_TOKEN=[redacted]"]
+ * ```
+ */
+export function redactArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf("=");
+    if (arg.startsWith("-") && arg !== "-" && arg !== "--") {
+      if (eq > 0) {
+        out.push(
+          isSecretName(arg.slice(0, eq))
+            ? arg.slice(0, eq + 1) + REDACTED
+            : redactValue(arg),
+        );
+      } else {
+        out.push(arg);
+        if (
+          isSecretName(arg) && i + 1 < argv.length &&
+          !argv[i + 1].startsWith("--")
+        ) {
+          out.push(REDACTED);
+          i++;
+        }
+      }
+    } else if (eq > 0 && /^[A-Za-z_][\w.-]*$/.test(arg.slice(0, eq))) {
+      out.push(
+        isSecretName(arg.slice(0, eq))
+          ? arg.slice(0, eq + 1) + REDACTED
+          : redactValue(arg),
+      );
+    } else {
+      out.push(redactValue(arg));
+    }
+  }
+  return out;
+}
+
+function redactValue(arg: string): string {
+  if (SECRET_VALUES.test(arg)) return REDACTED;
+  const eq = arg.indexOf("=");
+  if (eq > 0 && SECRET_VALUES.test(arg.slice(eq + 1))) {
+    return arg.slice(0, eq + 1) + REDACTED;
+  }
+  return redactUrl(arg);
+}
+
+function mainModulePath(): string {
+  const main = Deno.mainModule;
+  if (!main.startsWith("file:")) return main;
+  try {
+    const url = new URL(main);
+    let path = decodeURIComponent(url.pathname);
+    if (Deno.build.os === "windows") {
+      path = path.replace(/^\/([A-Za-z]:)/, "$1").replaceAll("/", "\\");
+    }
+    return path;
+  } catch {
+    return main;
+  }
+}
+
+/**
+ * Parses field 22 (starttime) of a `/proc/<pid>/stat` line.
+ *
+ * @param stat The file's text.
+ * @returns The start time in clock ticks since boot, or `null`.
+ */
+export function parseStartTicks(stat: string): number | null {
+  // Field 2 (comm) is in parentheses and may contain spaces or ')'.
+  const close = stat.lastIndexOf(")");
+  if (close < 0) return null;
+  const fields = stat.slice(close + 2).split(" ");
+  // fields[0] is field 3 (state), so field 22 is fields[19].
+  const n = Number(fields[19]);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/**
+ * Captures the process facts, never prompting.
+ *
+ * @param unavailable Receives a reason for every field that is `null`.
+ * @returns The `process` object.
+ */
+export function captureProcess(unavailable: Unavailable): ProcessInfo {
+  const attempt = <T>(key: string, f: () => T): T | null => {
+    try {
+      return f();
+    } catch (e) {
+      unavailable[key] = (e as Error).message;
+      return null;
+    }
+  };
+  const execPath = attempt("process.exec_path", () => Deno.execPath());
+  const stat = readProc("/proc/self/stat", "process.start_ticks", unavailable);
+  let startTicks: number | null = null;
+  if (stat !== null) {
+    startTicks = parseStartTicks(stat);
+    if (startTicks === null) {
+      unavailable["process.start_ticks"] = "cannot parse /proc/self/stat";
+    }
+  }
+  return {
+    pid: Deno.pid,
+    ppid: attempt("process.ppid", () => Deno.ppid),
+    cwd: attempt("process.cwd", () => Deno.cwd()),
+    argv: redactArgv([execPath ?? "deno", mainModulePath(), ...Deno.args]),
+    start_ticks: startTicks,
+    exec_path: execPath,
+  };
+}

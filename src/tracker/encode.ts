@@ -1,0 +1,497 @@
+/**
+ * Value encoding for track values and metadata (docs/design.md, "Value
+ * encoding").
+ *
+ * The hot path is a single recursive walk that
+ * - leaves plain JSON values untouched (the very same object is returned, so
+ *   the native `JSON.stringify` serializes the user's value directly),
+ * - copies only the containers on the way to a value that needs converting
+ *   (NaN, `Map`, `Date`, ...), into null-prototype objects so that keys like
+ *   `__proto__` survive,
+ * - and collects the numeric leaves for the run summary at the same time,
+ *   against a cache of path nodes, so no path string is built per call.
+ *
+ * Cycles are not tracked on the way down (that would cost every call); a
+ * cycle runs into the depth limit, and only then the chain of objects is
+ * inspected to tell a circular structure from a too deeply nested one.
+ *
+ * @module
+ */
+
+/**
+ * The deepest nesting of containers (objects, arrays, maps, ...) a track
+ * value or the metadata may have: 200 levels.
+ *
+ * Deeper values are refused with a `TypeError` (never a stack overflow):
+ * common readers cannot handle much deeper documents (jq's parser stops at
+ * depth 256 per record, Python's `json` near its recursion limit of 1000).
+ * No permissions needed.
+ *
+ * @example
+ * ```ts ignore
+ * import { encodeValue, MAX_DEPTH } from "@exprag/cli";
+ * let v: unknown = 1;
+ * for (let i = 0; i <= MAX_DEPTH; i++) v = [v];
+ * encodeValue(v); // throws TypeError: ... nested deeper than 200 levels
+ * ```
+ */
+export const MAX_DEPTH = 200;
+
+/** Most path nodes cached per encoder (dynamic keys must not grow memory). */
+const MAX_NODES = 4096;
+
+const OBJECT_PROTO = Object.prototype;
+const hasOwn = Object.hasOwn;
+const getProto = Object.getPrototypeOf;
+const isArray = Array.isArray;
+
+/** A node of the path tree: the summary path of a position in a value. */
+interface PathNode {
+  path: string;
+  children: Map<string, PathNode> | null;
+  item: PathNode | null;
+  /**
+   * Inline cache: the key and child seen at each position of this node's
+   * objects (objects of one shape list their keys in the same order), so the
+   * common case is a pointer comparison instead of a map lookup.
+   */
+  posKeys: string[];
+  posNodes: PathNode[];
+}
+
+/** Most positions kept in a node's inline cache. */
+const MAX_POSITIONS = 64;
+
+function newNode(path: string): PathNode {
+  return { path, children: null, item: null, posKeys: [], posNodes: [] };
+}
+
+/** Internal: an encoding failure travelling up to the root, collecting its path. */
+class PathError extends Error {
+  /**
+   * Path segments from the failing position up to the root (reversed);
+   * `null` marks a conversion (toJSON, Map, ...) that adds no path segment.
+   */
+  segments: (string | number | null)[] = [];
+  /** The containers along the failing path (reversed), for cycle detection. */
+  chain: object[] = [];
+  /** Whether this failure is the depth limit (maybe a cycle). */
+  depth: boolean;
+  constructor(message: string, depth = false, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.depth = depth;
+  }
+}
+
+function formatPath(
+  root: string,
+  segments: (string | number | null)[],
+): string {
+  let out = root;
+  for (const s of segments) {
+    if (s === null) continue;
+    if (typeof s === "number") out += `[${s}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(s)) out += "." + s;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  try {
+    return String(e);
+  } catch {
+    return "an unprintable value";
+  }
+}
+
+/**
+ * Encodes values as recorded by the tracker and collects their numeric
+ * leaves (for the run summary). One encoder per run: it caches the summary
+ * paths of the value shapes it has seen.
+ */
+export class ValueEncoder {
+  readonly #root: string;
+  readonly #rootNode: PathNode;
+  #nodes = 1;
+  /** Summary paths of the numeric leaves found by the last `encode`. */
+  readonly leafPaths: string[] = [];
+  /** Values (as numbers; NaN for `"NaN"`) of the numeric leaves of the last `encode`. */
+  readonly leafValues: number[] = [];
+  /** How many entries of `leafPaths`/`leafValues` belong to the last `encode`. */
+  leafCount = 0;
+
+  /**
+   * Creates an encoder whose paths start at `root`.
+   *
+   * @param root The root of summary paths and error paths (`value`).
+   */
+  constructor(root = "value") {
+    this.#root = root;
+    this.#rootNode = newNode(root);
+  }
+
+  /**
+   * Encodes a value. Returns the value itself when nothing needs converting.
+   *
+   * @param value Any value.
+   * @returns The encoded value (may be `undefined` for a top-level `undefined`).
+   * @throws {TypeError} For functions, symbols, cycles, throwing getters and
+   * too deep nesting, naming the path.
+   */
+  encode(value: unknown): unknown {
+    this.leafCount = 0;
+    try {
+      return this.#walk(value, this.#rootNode, 0, "");
+    } catch (e) {
+      this.leafCount = 0;
+      throw this.#toTypeError(e);
+    }
+  }
+
+  #toTypeError(e: unknown): Error {
+    if (!(e instanceof PathError)) {
+      // e.g. a RangeError from a stack overflow inside a user toJSON.
+      return new TypeError(
+        `cannot encode ${this.#root}: ${describe(e)}`,
+        { cause: e },
+      );
+    }
+    const segments = e.segments.reverse();
+    const chain = e.chain.reverse();
+    if (e.depth) {
+      // chain[i] is the container at segments[0..i). Find where it closes.
+      const seen = new Map<unknown, number>();
+      for (let i = 0; i < chain.length; i++) {
+        const at = seen.get(chain[i]);
+        if (at !== undefined) {
+          return new TypeError(
+            `cannot encode ${
+              formatPath(this.#root, segments.slice(0, i))
+            }: circular structure (refers back to ${
+              formatPath(this.#root, segments.slice(0, at))
+            })`,
+          );
+        }
+        seen.set(chain[i], i);
+      }
+      return new TypeError(
+        `cannot encode ${
+          formatPath(this.#root, segments.slice(0, 8))
+        }...: nested deeper than ${MAX_DEPTH} levels`,
+      );
+    }
+    return new TypeError(
+      `cannot encode ${formatPath(this.#root, segments)}: ${e.message}`,
+      e.cause === undefined ? undefined : { cause: e.cause },
+    );
+  }
+
+  #child(node: PathNode, key: string): PathNode {
+    let children = node.children;
+    if (children === null) {
+      if (this.#nodes >= MAX_NODES) return newNode(node.path + "." + key);
+      children = node.children = new Map();
+    }
+    let child = children.get(key);
+    if (child === undefined) {
+      child = newNode(node.path + "." + key);
+      if (this.#nodes < MAX_NODES) {
+        children.set(key, child);
+        this.#nodes++;
+      }
+    }
+    return child;
+  }
+
+  #item(node: PathNode): PathNode {
+    let item = node.item;
+    if (item === null) {
+      item = newNode(node.path + ".[]");
+      if (this.#nodes < MAX_NODES) {
+        node.item = item;
+        this.#nodes++;
+      }
+    }
+    return item;
+  }
+
+  #leaf(node: PathNode, n: number): void {
+    const i = this.leafCount++;
+    this.leafPaths[i] = node.path;
+    this.leafValues[i] = n;
+  }
+
+  #walk(
+    v: unknown,
+    node: PathNode,
+    depth: number,
+    key: string | number,
+  ): unknown {
+    switch (typeof v) {
+      case "number":
+        this.#leaf(node, v);
+        if (v - v === 0) return v; // finite
+        return v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+      case "string":
+        if (v.length <= 9) {
+          if (v === "NaN") this.#leaf(node, NaN);
+          else if (v === "Infinity") this.#leaf(node, Infinity);
+          else if (v === "-Infinity") this.#leaf(node, -Infinity);
+        }
+        return v;
+      case "boolean":
+      case "undefined":
+        return v;
+      case "object":
+        if (v === null) return v;
+        return this.#object(v, node, depth, key);
+      case "bigint":
+        if (v <= 9007199254740991n && v >= -9007199254740991n) {
+          const n = Number(v);
+          this.#leaf(node, n);
+          return n;
+        }
+        return v.toString();
+      case "function":
+        throw new PathError("functions cannot be recorded");
+      case "symbol":
+        throw new PathError("symbols cannot be recorded");
+      default:
+        throw new PathError(`values of type ${typeof v} cannot be recorded`);
+    }
+  }
+
+  #object(
+    v: object,
+    node: PathNode,
+    depth: number,
+    key: string | number,
+  ): unknown {
+    if (depth >= MAX_DEPTH) throw new PathError("too deep", true);
+    const toJSON = (v as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      let r: unknown;
+      try {
+        r = toJSON.call(v, String(key));
+      } catch (e) {
+        throw new PathError(`toJSON() threw ${describe(e)}`, false, e);
+      }
+      return this.#converted(r, v, node, depth);
+    }
+    if (isArray(v)) return this.#array(v, node, depth);
+    const proto = getProto(v);
+    if (proto !== OBJECT_PROTO && proto !== null) {
+      const special = this.#special(v, node, depth);
+      if (special !== NOT_SPECIAL) return special;
+    }
+    return this.#plain(v as Record<string, unknown>, node, depth);
+  }
+
+  /** Encodes the replacement `r` of container `v` (toJSON result, Map, ...). */
+  #converted(r: unknown, v: object, node: PathNode, depth: number): unknown {
+    try {
+      return this.#walk(r, node, depth + 1, "");
+    } catch (e) {
+      throw this.#unwind(e, null, v);
+    }
+  }
+
+  #array(v: unknown[], node: PathNode, depth: number): unknown {
+    const item = this.#item(node);
+    let out: unknown[] | undefined;
+    let i = 0;
+    try {
+      const n = v.length;
+      for (; i < n; i++) {
+        const c = v[i];
+        let r: unknown;
+        if (typeof c === "number" && c - c === 0) {
+          const k = this.leafCount++;
+          this.leafPaths[k] = item.path;
+          this.leafValues[k] = c;
+          r = c;
+        } else {
+          r = this.#walk(c, item, depth + 1, i);
+        }
+        if (out !== undefined) out[i] = r === undefined ? null : r;
+        else if (r !== c) {
+          out = new Array(n);
+          for (let j = 0; j < i; j++) out[j] = v[j] === undefined ? null : v[j];
+          out[i] = r === undefined ? null : r;
+        }
+      }
+    } catch (e) {
+      throw this.#unwind(e, i, v);
+    }
+    return out ?? v;
+  }
+
+  #plain(v: Record<string, unknown>, node: PathNode, depth: number): unknown {
+    let out: Record<string, unknown> | undefined;
+    let key: string | undefined;
+    let pos = 0;
+    const posKeys = node.posKeys;
+    try {
+      for (key in v) {
+        if (!hasOwn(v, key)) continue;
+        const c = v[key];
+        const child = posKeys[pos] === key
+          ? node.posNodes[pos]
+          : this.#childAt(node, key, pos);
+        pos++;
+        let r: unknown;
+        if (typeof c === "number" && c - c === 0) {
+          const k = this.leafCount++;
+          this.leafPaths[k] = child.path;
+          this.leafValues[k] = c;
+          r = c;
+        } else {
+          r = this.#walk(c, child, depth + 1, key);
+        }
+        if (out !== undefined) {
+          if (r !== undefined) out[key] = r;
+        } else if (r !== c) {
+          out = Object.create(null) as Record<string, unknown>;
+          for (const k in v) {
+            if (k === key) break;
+            if (hasOwn(v, k) && v[k] !== undefined) out[k] = v[k];
+          }
+          if (r !== undefined) out[key] = r;
+        }
+      }
+    } catch (e) {
+      throw this.#unwind(e, key, v);
+    }
+    return out ?? v;
+  }
+
+  #childAt(node: PathNode, key: string, pos: number): PathNode {
+    const child = this.#child(node, key);
+    if (pos < MAX_POSITIONS && pos <= node.posKeys.length) {
+      node.posKeys[pos] = key;
+      node.posNodes[pos] = child;
+    }
+    return child;
+  }
+
+  #unwind(
+    e: unknown,
+    key: string | number | null | undefined,
+    v: object,
+  ): PathError {
+    if (key === undefined) {
+      // Enumerating the properties failed (e.g. a Proxy's ownKeys trap).
+      return e instanceof PathError ? e : new PathError(
+        `reading its properties threw ${describe(e)}`,
+        false,
+        e,
+      );
+    }
+    const pe = e instanceof PathError
+      ? e
+      : new PathError(`reading it threw ${describe(e)}`, false, e);
+    pe.segments.push(key);
+    pe.chain.push(v);
+    return pe;
+  }
+
+  #special(v: object, node: PathNode, depth: number): unknown {
+    if (v instanceof Map) {
+      const o = Object.create(null) as Record<string, unknown>;
+      for (const [k, x] of v) {
+        let name: string;
+        try {
+          name = typeof k === "string" ? k : String(k);
+        } catch (e) {
+          throw new PathError(
+            `a Map key cannot be converted to a string (${describe(e)})`,
+            false,
+            e,
+          );
+        }
+        o[name] = x;
+      }
+      return this.#converted(o, v, node, depth);
+    }
+    if (v instanceof Set) return this.#converted([...v], v, node, depth);
+    if (ArrayBuffer.isView(v)) {
+      const arr = v instanceof DataView
+        ? Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+        : Array.from(v as unknown as ArrayLike<unknown>);
+      return this.#converted(arr, v, node, depth);
+    }
+    if (v instanceof ArrayBuffer || isShared(v)) {
+      return this.#converted(
+        Array.from(new Uint8Array(v as ArrayBuffer)),
+        v,
+        node,
+        depth,
+      );
+    }
+    if (v instanceof Error) {
+      let name: unknown, message: unknown, stack: unknown;
+      try {
+        name = v.name;
+        message = v.message;
+        stack = v.stack;
+      } catch (e) {
+        throw new PathError(`reading the error threw ${describe(e)}`, false, e);
+      }
+      return this.#converted(
+        {
+          name: String(name),
+          message: String(message),
+          stack: typeof stack === "string" ? stack : null,
+        },
+        v,
+        node,
+        depth,
+      );
+    }
+    if (
+      v instanceof Number || v instanceof String || v instanceof Boolean ||
+      v instanceof BigInt
+    ) {
+      return this.#converted(v.valueOf(), v, node, depth);
+    }
+    return NOT_SPECIAL;
+  }
+}
+
+const NOT_SPECIAL = Symbol("not special");
+
+function isShared(v: object): boolean {
+  return typeof SharedArrayBuffer === "function" &&
+    v instanceof SharedArrayBuffer;
+}
+
+/**
+ * Encodes a value the way the tracker records it: JSON values as they are,
+ * NaN and infinities as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`,
+ * typed arrays as arrays, `Map` as an object, `Set` as an array, `Date` as an
+ * ISO string, `BigInt` as a number when safe (else a decimal string), `Error`
+ * as `{name, message, stack}`, objects with `toJSON` as its result.
+ *
+ * No permissions needed.
+ *
+ * @param value Any value.
+ * @param root The name of the value in error messages (default `value`).
+ * @returns The encoded value, ready for `JSON.stringify` (the input itself
+ * when nothing needed converting; a top-level `undefined` becomes `null`).
+ * @throws {TypeError} For functions, symbols, circular structures, throwing
+ * getters and values nested deeper than {@linkcode MAX_DEPTH}, naming the
+ * path, e.g. `cannot encode value.metrics.self: circular structure`.
+ *
+ * @example
+ * ```ts ignore
+ * import { encodeValue } from "@exprag/cli";
+ * encodeValue({ loss: NaN, seen: new Set([1, 2]), at: new Date(0) });
+ * // { loss: "NaN", seen: [1, 2], at: "1970-01-01T00:00:00.000Z" }
+ * ```
+ */
+export function encodeValue(value: unknown, root = "value"): unknown {
+  const out = new ValueEncoder(root).encode(value);
+  return out === undefined ? null : out;
+}

@@ -1,0 +1,308 @@
+// Fixtures and helpers for the CLI tests: run files written by the test in
+// our shape (docs/design.md) and in the Python exprag's exact shape, real git
+// repositories with snapshot-like commits, and running cli.ts as a real
+// subprocess under given permission flags.
+import { join } from "node:path";
+import { SummaryBuilder } from "../src/summary.ts";
+import { CLI_URL, git, type Output, run, tempDir } from "./_helpers.ts";
+
+/** One track record of a fixture run. */
+export interface Track {
+  value: unknown;
+  note?: string;
+}
+
+/** A fixture run. */
+export interface Run {
+  id?: string;
+  name?: string;
+  /** Start time; default: `daysAgo` days before now. */
+  start?: Date;
+  /** Days before now (default 1). */
+  daysAgo?: number;
+  metadata?: unknown;
+  git?: Record<string, unknown> | null;
+  tracks?: Track[];
+  /** Our shape: run_end status; omit for no run_end. */
+  end?: "finished" | "failed" | "interrupted";
+  /** Raw text appended to the file (e.g. a torn line). */
+  tail?: string;
+  /** File name under runs/ (default `<id>.jsonl`). */
+  file?: string;
+}
+
+/** Makes `<tmp>/.exprag/runs` (or inside `root`) and returns the exprag dir. */
+export function makeExprag(root: string = tempDir("exprag-cli-")): string {
+  const dir = join(root, ".exprag");
+  Deno.mkdirSync(join(dir, "runs"), { recursive: true });
+  return dir;
+}
+
+function startOf(r: Run): Date {
+  return r.start ?? new Date(Date.now() - (r.daysAgo ?? 1) * 86_400_000);
+}
+
+/** Python exprag's timestamp: `+00:00` and nanoseconds. */
+export function pyTime(d: Date, extraNanos = 0): string {
+  const iso = d.toISOString();
+  const nanos = String(
+    Number(iso.slice(20, 23)) * 1_000_000 + 123_456 + extraNanos,
+  ).padStart(9, "0");
+  return `${iso.slice(0, 19)}.${nanos}+00:00`;
+}
+
+function sortedKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+}
+
+/**
+ * Writes a run in the Python exprag's exact shape: serde_json's sorted keys,
+ * `+00:00` nanosecond timestamps, no `exprag_version`, no `run_end`.
+ */
+export function writePythonRun(dir: string, r: Run): string {
+  const id = r.id ?? crypto.randomUUID();
+  const t0 = startOf(r);
+  const rec = (kind: string, value: unknown, ms: number, note?: string) => {
+    const o: Record<string, unknown> = {
+      schema_version: 1,
+      run_id: id,
+      experiment_name: r.name ?? "python experiment",
+      kind,
+      value,
+      created_at: pyTime(new Date(t0.getTime() + ms), ms),
+      elapsed_ms: ms,
+    };
+    if (note !== undefined) o.note = note;
+    return JSON.stringify(sortedKeys(o));
+  };
+  const start: Record<string, unknown> = {
+    git: r.git === undefined
+      ? {
+        branch: "main",
+        commit: "0123456789abcdef0123456789abcdef01234567",
+        dirty: false,
+        status: "",
+      }
+      : r.git,
+    host: {
+      arch: "x86_64",
+      cpu_count: 2,
+      hostname: "py-host-elsewhere",
+      os: "linux",
+      username: "me",
+    },
+    process: { argv: ["python", "train.py"], cwd: "/work", pid: 4242, ppid: 1 },
+  };
+  if (r.metadata !== undefined) start.metadata = r.metadata;
+  const lines = [rec("run_start", sortedKeys(start), 0)];
+  (r.tracks ?? []).forEach((t, i) =>
+    lines.push(rec("track", t.value, 10 * (i + 1), t.note))
+  );
+  Deno.writeTextFileSync(
+    join(dir, "runs", r.file ?? `${id}.jsonl`),
+    lines.map((l) => l + "\n").join("") + (r.tail ?? ""),
+  );
+  return id;
+}
+
+/** Writes a run in our shape (docs/design.md), with a run_end summary when ended. */
+export function writeDenoRun(dir: string, r: Run): string {
+  const id = r.id ?? crypto.randomUUID();
+  const t0 = startOf(r);
+  const rec = (kind: string, value: unknown, ms: number, note?: string) => {
+    const o: Record<string, unknown> = {
+      schema_version: 1,
+      exprag_version: "0.1.0",
+      run_id: id,
+      experiment_name: r.name ?? "deno experiment",
+      kind,
+      created_at: new Date(t0.getTime() + ms).toISOString(),
+      elapsed_ms: ms,
+    };
+    if (note !== undefined) o.note = note;
+    o.value = value;
+    return JSON.stringify(o);
+  };
+  const start: Record<string, unknown> = {
+    git: r.git === undefined ? null : r.git,
+    host: {
+      hostname: "deno-host-elsewhere",
+      os: "linux",
+      arch: "x86_64",
+      username: "me",
+      cpu_count: 2,
+      os_release: "6",
+      boot_id: null,
+    },
+    process: {
+      pid: 4243,
+      ppid: 1,
+      cwd: "/work",
+      argv: ["deno", "train.ts"],
+      start_ticks: null,
+      exec_path: "deno",
+    },
+    runtime: { deno: "2.9.6", v8: "x", typescript: "y" },
+  };
+  if (r.metadata !== undefined) start.metadata = r.metadata;
+  const lines = [rec("run_start", start, 0)];
+  const summary = new SummaryBuilder();
+  let last = 0;
+  (r.tracks ?? []).forEach((t, i) => {
+    last = 10 * (i + 1);
+    summary.add(t.value, last);
+    lines.push(rec("track", t.value, last, t.note));
+  });
+  if (r.end !== undefined) {
+    const end: Record<string, unknown> = {
+      status: r.end,
+      exit_code: r.end === "finished" ? 0 : r.end === "failed" ? 1 : 130,
+      track_count: (r.tracks ?? []).length,
+      duration_ms: last + 1,
+      summary: summary.toJSON(),
+      summary_truncated: false,
+    };
+    if (r.end === "failed") {
+      end.error = {
+        name: "Error",
+        message: "boom",
+        stack: "Error: boom\n    at x",
+      };
+    }
+    lines.push(rec("run_end", end, last + 1));
+  }
+  Deno.writeTextFileSync(
+    join(dir, "runs", r.file ?? `${id}.jsonl`),
+    lines.map((l) => l + "\n").join("") + (r.tail ?? ""),
+  );
+  return id;
+}
+
+/** Metrics history as in the seed README's example loop. */
+export function history(
+  steps: number,
+  accStart: number,
+  accStep: number,
+): Track[] {
+  return Array.from({ length: steps }, (_, step) => ({
+    value: {
+      step,
+      metrics: { loss: 1 / (step + 1), acc: accStart + step * accStep },
+    },
+    note: "training metrics after each step",
+  }));
+}
+
+/**
+ * Runs cli.ts as a real subprocess with exactly the given permission flags
+ * (`--no-prompt --no-config` always), from `cwd`.
+ */
+export function cli(
+  cwd: string,
+  flags: string[],
+  args: string[],
+  env?: Record<string, string>,
+): Promise<Output> {
+  return run(Deno.execPath(), [
+    "run",
+    "--no-prompt",
+    "--no-config",
+    ...flags,
+    CLI_URL,
+    ...args,
+  ], { cwd, env });
+}
+
+/** Parses a tab-separated table (first section) into header and rows. */
+export function parseTable(
+  text: string,
+): { header: string[]; rows: string[][] } {
+  const section = text.split("\n\n")[0];
+  const lines = section.split("\n").filter((l) => l !== "");
+  return {
+    header: lines[0]?.split("\t") ?? [],
+    rows: lines.slice(1).map((l) => l.split("\t")),
+  };
+}
+
+/** Rows of a table as objects keyed by the header. */
+export function tableObjects(text: string): Record<string, string>[] {
+  const { header, rows } = parseTable(text);
+  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+}
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: "Test",
+  GIT_AUTHOR_EMAIL: "test@example.com",
+  GIT_COMMITTER_NAME: "Test",
+  GIT_COMMITTER_EMAIL: "test@example.com",
+};
+
+/**
+ * Makes a snapshot-like commit of the current worktree (tracked edits and
+ * untracked files, excluding `.exprag`) on `refs/heads/run/<id>`, with HEAD
+ * as parent, leaving HEAD, index and worktree untouched (as the tracker
+ * does). Returns the commit.
+ */
+export function snapshot(repo: string, id: string): string {
+  const index = join(tempDir("exprag-index-"), "index");
+  Deno.copyFileSync(join(repo, ".git", "index"), index);
+  const env = { ...GIT_ENV, GIT_INDEX_FILE: index };
+  const g = (...args: string[]) => {
+    const out = new Deno.Command("git", {
+      args,
+      cwd: repo,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).outputSync();
+    if (!out.success) {
+      throw new Error(
+        `git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  g("add", "-A", "--", ":/");
+  g("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", ":/.exprag");
+  const tree = g("write-tree");
+  const head = g("rev-parse", "HEAD");
+  const commit = g(
+    "commit-tree",
+    tree,
+    "-p",
+    head,
+    "-m",
+    `exprag snapshot ${id}`,
+  );
+  g("update-ref", `refs/heads/run/${id}`, commit);
+  return commit;
+}
+
+/** The git state a run records for the repository as it is now (snapshot when dirty). */
+export function gitState(repo: string, id: string): Record<string, unknown> {
+  const status = git(
+    repo,
+    "status",
+    "--porcelain",
+    "--",
+    ":(top)",
+    ":(exclude,top).exprag",
+  );
+  const head = git(repo, "rev-parse", "HEAD");
+  const branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD");
+  const dirty = status !== "";
+  return {
+    commit: dirty ? snapshot(repo, id) : head,
+    branch: dirty ? `run/${id}` : branch,
+    dirty,
+    head,
+    head_branch: branch,
+    status,
+    status_truncated: false,
+    mode: "snapshot",
+    toplevel: repo,
+    exprag_dir: ".exprag",
+    skipped: [],
+  };
+}

@@ -1,0 +1,159 @@
+// The permission table: every command succeeds under exactly its documented
+// minimal flags (taken from the command definitions, the same source the
+// README table and SKILL.md come from), and with any one flag removed fails
+// with a one-line error naming that flag: never a prompt, never a stack trace.
+import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { COMMANDS, flagVariants } from "../src/cli/command.ts";
+import { makeRepo, tempDir } from "./_helpers.ts";
+import {
+  cli,
+  gitState,
+  history,
+  makeExprag,
+  writeDenoRun,
+} from "./_cli_fixtures.ts";
+
+const A = "aaaaaaaa-1111-4000-8000-00000000000a";
+const B = "bbbbbbbb-1111-4000-8000-00000000000b";
+
+function fixture(): string {
+  const repo = makeRepo({
+    "train.ts": "const lr = 0.1;\n",
+    ".gitignore": ".exprag/\n",
+  });
+  const dir = makeExprag(repo);
+  writeDenoRun(dir, {
+    id: A,
+    daysAgo: 2,
+    end: "finished",
+    git: gitState(repo, A),
+    tracks: history(3, 0.5, 0.1),
+  });
+  Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.03;\n");
+  writeDenoRun(dir, {
+    id: B,
+    daysAgo: 1,
+    end: "finished",
+    git: gitState(repo, B),
+    tracks: history(3, 0.6, 0.1),
+  });
+  return repo;
+}
+
+/** An invocation of each command that succeeds on the fixture. */
+function invocation(name: string): string[] {
+  switch (name) {
+    case "show":
+      return ["show", "latest"];
+    case "values":
+      return ["values", "value.metrics.acc"];
+    case "best":
+      return ["best", "value.metrics.acc"];
+    case "compare":
+      return ["compare", "latest~1", "latest"];
+    case "checkout":
+      return [
+        "checkout",
+        A,
+        "--worktree",
+        join(tempDir("exprag-perm-wt-"), "wt"),
+      ];
+    case "diff":
+      return ["diff", "latest~1", "latest", "--stat"];
+    default:
+      return [name];
+  }
+}
+
+Deno.test("permission table: the documented flags (README and SKILL.md come from the same definitions)", () => {
+  const table = Object.fromEntries(
+    COMMANDS.map((c) => [c.name, flagVariants(c)]),
+  );
+  const read = { base: ["--allow-read=.exprag"], variants: [] };
+  const withGit = {
+    base: ["--allow-read=.exprag", "--allow-run=git"],
+    variants: [],
+  };
+  deepStrictEqual(table, {
+    runs: read,
+    show: read,
+    paths: read,
+    values: read,
+    best: read,
+    compare: read,
+    git: read,
+    checkout: withGit,
+    diff: withGit,
+    skill: {
+      base: [],
+      variants: [{ option: "--write PATH", flags: ["--allow-write=PATH"] }],
+    },
+  });
+});
+
+for (const cmd of COMMANDS) {
+  Deno.test(`permissions: ${cmd.name} works under exactly its minimal flags; each one is needed`, async () => {
+    const repo = fixture();
+    const { base } = flagVariants(cmd);
+    const ok0 = await cli(repo, base, invocation(cmd.name));
+    equal(ok0.code, 0, `${cmd.name} with ${base.join(" ")}: ${ok0.stderr}`);
+    ok(ok0.stdout.length > 0);
+    for (const flag of base) {
+      const fewer = base.filter((f) => f !== flag);
+      const o = await cli(repo, fewer, invocation(cmd.name));
+      equal(o.code, 1, `${cmd.name} without ${flag}: ${o.stdout}${o.stderr}`);
+      const lines = o.stderr.split("\n").filter((l) => l !== "");
+      equal(lines.length, 1, o.stderr);
+      match(lines[0], /^exprag: /);
+      ok(lines[0].includes(`add ${flag}`), `${lines[0]} should name ${flag}`);
+      equal(o.stdout, "");
+    }
+  });
+}
+
+Deno.test("permissions: skill --write PATH needs only --allow-write=PATH, and creates parent directories", async () => {
+  const cwd = tempDir("exprag-perm-skill-");
+  for (
+    const path of [
+      ".claude/skills/exprag/SKILL.md",
+      ".agents/skills/exprag/SKILL.md",
+      ".opencode/skills/exprag/SKILL.md",
+    ]
+  ) {
+    const flags = flagVariants(COMMANDS.find((c) => c.name === "skill")!)
+      .variants[0].flags.map((f) => f.replace("PATH", path));
+    deepStrictEqual(flags, [`--allow-write=${path}`]);
+    const o = await cli(cwd, flags, ["skill", "--write", path]);
+    equal(o.code, 0, o.stderr);
+    equal(o.stdout, `wrote ${path}\n`);
+    const printed = await cli(cwd, [], ["skill"]);
+    equal(Deno.readTextFileSync(join(cwd, path)), printed.stdout);
+    // overwriting an existing file works too
+    equal((await cli(cwd, flags, ["skill", "--write", path])).code, 0);
+  }
+  const denied = await cli(cwd, ["--allow-write=elsewhere"], [
+    "skill",
+    "--write",
+    "x/SKILL.md",
+  ]);
+  equal(denied.code, 1);
+  equal(
+    denied.stderr,
+    "exprag: skill: write permission for x/SKILL.md not granted; add --allow-write=x/SKILL.md\n",
+  );
+});
+
+Deno.test("permissions: a custom --dir needs read on that directory, named in the error", async () => {
+  const repo = fixture();
+  const o = await cli(repo, ["--allow-read=.exprag"], [
+    "runs",
+    "--dir",
+    "other",
+  ]);
+  equal(o.code, 1);
+  equal(
+    o.stderr,
+    "exprag: runs: read permission for other not granted; add --allow-read=other\n",
+  );
+});

@@ -1,0 +1,210 @@
+// Fixture run files for the reading API tests, in our shape (docs/design.md)
+// and in the Python exprag's exact shape (no tests here; imported by query_*_test.ts).
+import { join } from "node:path";
+import { SummaryBuilder } from "../src/summary.ts";
+import { tempDir } from "./_helpers.ts";
+
+/** A track record to write. */
+export interface FixtureTrack {
+  value: unknown;
+  note?: string;
+  /** Milliseconds after the run start (default: 10 × index). */
+  ms?: number;
+}
+
+/** What a fixture run holds. */
+export interface FixtureRun {
+  id?: string;
+  name?: string;
+  /** Start time (ISO); default 2026-11-20T10:00:00Z plus `index` minutes. */
+  start?: string | Date;
+  metadata?: unknown;
+  git?: Record<string, unknown> | null;
+  host?: Record<string, unknown>;
+  process?: Record<string, unknown>;
+  tracks?: FixtureTrack[];
+  /** Our shape only: run_end status (omit for no run_end). */
+  end?: "finished" | "failed" | "interrupted";
+  /** Extra raw text appended at the end (e.g. a torn line). */
+  tail?: string;
+  /** Drop the summary from run_end (to force scans). */
+  noSummary?: boolean;
+}
+
+let counter = 0;
+
+/** A fresh UUID v4. */
+export function uuid(): string {
+  return crypto.randomUUID();
+}
+
+/** A Python-style timestamp: `+00:00` and 9 fraction digits. */
+export function pyTime(d: Date, nanos = 123456): string {
+  const iso = d.toISOString(); // 2026-11-20T10:11:12.123Z
+  const base = iso.slice(0, 19);
+  const ms = iso.slice(20, 23);
+  return `${base}.${ms}${String(nanos).padStart(6, "0")}+00:00`;
+}
+
+function startDate(run: FixtureRun): Date {
+  if (run.start instanceof Date) return run.start;
+  if (typeof run.start === "string") return new Date(run.start);
+  return new Date(Date.UTC(2026, 10, 20, 10, counter++, 0));
+}
+
+/** Makes an exprag dir (with runs/) in a temp dir. */
+export function expragDir(): string {
+  const dir = join(tempDir("exprag-query-"), ".exprag");
+  Deno.mkdirSync(join(dir, "runs"), { recursive: true });
+  return dir;
+}
+
+/** Writes a run in the Python exprag's exact shape; returns its id and file. */
+export function writePythonRun(
+  dir: string,
+  run: FixtureRun,
+): { id: string; file: string } {
+  const id = run.id ?? uuid();
+  const name = run.name ?? "python experiment";
+  const t0 = startDate(run);
+  const lines: string[] = [];
+  const startValue: Record<string, unknown> = {
+    git: run.git === undefined
+      ? {
+        commit: "0123456789abcdef0123456789abcdef01234567",
+        branch: "main",
+        dirty: false,
+        status: "",
+        diff: "",
+      }
+      : run.git,
+    host: run.host ?? {
+      hostname: "py-host",
+      os: "linux",
+      arch: "x86_64",
+      username: "me",
+      cpu_count: 2,
+    },
+    process: run.process ??
+      { pid: 999999, ppid: 1, cwd: "/work", argv: ["train.py"] },
+  };
+  if (run.metadata !== undefined) startValue.metadata = run.metadata;
+  const rec = (kind: string, value: unknown, ms: number, note?: string) => {
+    // serde_json (preserve_order) key order of the Python exprag
+    const r: Record<string, unknown> = {
+      schema_version: 1,
+      run_id: id,
+      experiment_name: name,
+      kind,
+      value,
+      created_at: pyTime(new Date(t0.getTime() + ms), 123456 + ms),
+      elapsed_ms: ms,
+    };
+    if (note !== undefined) r.note = note;
+    return JSON.stringify(r);
+  };
+  lines.push(rec("run_start", startValue, 0));
+  (run.tracks ?? []).forEach((t, i) =>
+    lines.push(rec("track", t.value, t.ms ?? 10 * (i + 1), t.note))
+  );
+  const file = join(dir, "runs", `${id}.jsonl`);
+  Deno.writeTextFileSync(
+    file,
+    lines.map((l) => l + "\n").join("") + (run.tail ?? ""),
+  );
+  return { id, file };
+}
+
+/** Writes a run in our shape (docs/design.md); returns its id and file. */
+export function writeDenoRun(
+  dir: string,
+  run: FixtureRun,
+): { id: string; file: string } {
+  const id = run.id ?? uuid();
+  const name = run.name ?? "deno experiment";
+  const t0 = startDate(run);
+  const lines: string[] = [];
+  const rec = (kind: string, value: unknown, ms: number, note?: string) => {
+    const r: Record<string, unknown> = {
+      schema_version: 1,
+      exprag_version: "0.1.0",
+      run_id: id,
+      experiment_name: name,
+      kind,
+      created_at: new Date(t0.getTime() + ms).toISOString(),
+      elapsed_ms: ms,
+    };
+    if (note !== undefined) r.note = note;
+    r.value = value;
+    return JSON.stringify(r);
+  };
+  const startValue: Record<string, unknown> = {
+    git: run.git === undefined
+      ? {
+        commit: "89abcdef0123456789abcdef0123456789abcdef",
+        branch: "main",
+        dirty: false,
+        head: "89abcdef0123456789abcdef0123456789abcdef",
+        head_branch: "main",
+        status: "",
+        status_truncated: false,
+        mode: "snapshot",
+        toplevel: "/work/repo",
+        exprag_dir: ".exprag",
+        skipped: [],
+      }
+      : run.git,
+    host: run.host ?? {
+      hostname: "deno-host",
+      os: "linux",
+      arch: "x86_64",
+      username: "me",
+      cpu_count: 2,
+      os_release: "6.0",
+      boot_id: null,
+    },
+    process: run.process ??
+      {
+        pid: 999998,
+        ppid: 1,
+        cwd: "/work",
+        argv: ["deno", "train.ts"],
+        start_ticks: null,
+        exec_path: "deno",
+      },
+    runtime: { deno: "2.9.6", v8: "x", typescript: "y" },
+  };
+  if (run.metadata !== undefined) startValue.metadata = run.metadata;
+  lines.push(rec("run_start", startValue, 0));
+  const summary = new SummaryBuilder();
+  let last = 0;
+  (run.tracks ?? []).forEach((t, i) => {
+    const ms = t.ms ?? 10 * (i + 1);
+    last = ms;
+    summary.add(t.value, ms);
+    lines.push(rec("track", t.value, ms, t.note));
+  });
+  if (run.end !== undefined) {
+    const end: Record<string, unknown> = {
+      status: run.end,
+      exit_code: run.end === "finished" ? 0 : run.end === "failed" ? 1 : 130,
+      track_count: (run.tracks ?? []).length,
+      duration_ms: last + 1,
+    };
+    if (run.end === "failed") {
+      end.error = { name: "Error", message: "boom", stack: "Error: boom" };
+    }
+    if (run.end === "interrupted") end.signal = "SIGINT";
+    if (!run.noSummary) {
+      end.summary = summary.toJSON();
+      end.summary_truncated = summary.truncated;
+    }
+    lines.push(rec("run_end", end, last + 1));
+  }
+  const file = join(dir, "runs", `${id}.jsonl`);
+  Deno.writeTextFileSync(
+    file,
+    lines.map((l) => l + "\n").join("") + (run.tail ?? ""),
+  );
+  return { id, file };
+}

@@ -1,0 +1,272 @@
+// Reading API: the streaming record reader and run files listing.
+import {
+  deepStrictEqual as eq,
+  ok,
+  rejects,
+  strictEqual as is,
+} from "node:assert/strict";
+import { join } from "node:path";
+import {
+  listRunFiles,
+  listRuns,
+  type Problem,
+  readRecords,
+  runsDir,
+} from "../mod.ts";
+import {
+  expragDir,
+  writeDenoRun,
+  writePythonRun,
+} from "./query_fixtures_test.ts";
+import { runScript, tempDir } from "./_helpers.ts";
+
+async function collect(dir: string, strict = false) {
+  const problems: Problem[] = [];
+  const recs = [];
+  for await (
+    const r of readRecords({
+      dir,
+      strict,
+      onProblem: (p) => problems.push(p),
+    })
+  ) recs.push(r);
+  return { recs, problems };
+}
+
+Deno.test("reader: our shape and the Python shape, with file and 1-based line", async () => {
+  const dir = expragDir();
+  const a = writeDenoRun(dir, {
+    tracks: [{ value: { x: 1 } }, { value: { x: 2 }, note: "two" }],
+    end: "finished",
+  });
+  const b = writePythonRun(dir, { tracks: [{ value: { x: 3 } }] });
+  const { recs, problems } = await collect(dir);
+  eq(problems, []);
+  const mine = recs.filter((r) => r.file === a.file);
+  eq(mine.map((r) => [r.line, r.record.kind]), [
+    [1, "run_start"],
+    [2, "track"],
+    [3, "track"],
+    [4, "run_end"],
+  ]);
+  const py = recs.filter((r) => r.file === b.file);
+  eq(py.map((r) => [r.line, r.record.kind, r.record.value]), [[
+    1,
+    "run_start",
+    py[0].record.value,
+  ], [2, "track", { x: 3 }]]);
+  eq(mine[2].record.note, "two");
+});
+
+Deno.test("reader: kinds filter and explicit files", async () => {
+  const dir = expragDir();
+  const a = writeDenoRun(dir, {
+    tracks: [{ value: { x: 1 } }],
+    end: "finished",
+  });
+  writeDenoRun(dir, { tracks: [{ value: { x: 2 } }] });
+  const recs = [];
+  for await (
+    const r of readRecords({ dir, files: [a.file], kinds: ["track"] })
+  ) recs.push(r.record.value);
+  eq(recs, [{ x: 1 }]);
+});
+
+Deno.test("reader: torn and garbage lines are skipped and reported once; others still read", async () => {
+  const dir = expragDir();
+  const a = writeDenoRun(dir, {
+    tracks: [{ value: { x: 1 } }],
+    tail: '{"schema_version":1,"kind":"track","value":{"x":',
+  });
+  const b = writePythonRun(dir, { tracks: [{ value: { x: 2 } }] });
+  // garbage in the middle of b, and a non-object line
+  const lines = Deno.readTextFileSync(b.file).split("\n");
+  lines.splice(1, 0, "garbage ][", "[1,2,3]", "", "42");
+  Deno.writeTextFileSync(b.file, lines.join("\n"));
+  const { recs, problems } = await collect(dir);
+  const byFile = (f: string) =>
+    problems.filter((p) => p.file === f).map((p) => [p.line, p.reason]);
+  eq(byFile(a.file), [[
+    3,
+    "torn line at end of file (no newline; crash mid-write?)",
+  ]]);
+  eq(byFile(b.file), [[2, "invalid JSON"], [3, "not a JSON object"], [
+    5,
+    "not a JSON object",
+  ]]);
+  eq(
+    recs.filter((r) => r.record.kind === "track").map((r) => r.record.value)
+      .sort((x, y) => JSON.stringify(x) < JSON.stringify(y) ? -1 : 1),
+    [{ x: 1 }, { x: 2 }],
+  );
+  // the line of the Python track record after the garbage is its real line
+  eq(recs.filter((r) => r.file === b.file).map((r) => r.line), [1, 6]);
+});
+
+Deno.test("reader: strict mode throws file:line: reason", async () => {
+  const dir = expragDir();
+  const a = writeDenoRun(dir, { tracks: [{ value: { x: 1 } }], tail: "{torn" });
+  await rejects(collect(dir, true), (e: Error) => {
+    is(
+      e.message,
+      `${a.file}:3: torn line at end of file (no newline; crash mid-write?)`,
+    );
+    return true;
+  });
+  await rejects(listRuns({ dir, strict: true }), /:3: torn line/);
+});
+
+Deno.test("reader: BOM and CRLF are accepted; empty files, directories and outside symlinks reported", async () => {
+  const dir = expragDir();
+  const a = writePythonRun(dir, {
+    tracks: [{ value: { x: 1 } }, { value: { x: 2 } }],
+  });
+  const text = Deno.readTextFileSync(a.file);
+  Deno.writeTextFileSync(a.file, "\uFEFF" + text.replaceAll("\n", "\r\n"));
+  const runs = join(dir, "runs");
+  Deno.writeTextFileSync(join(runs, "empty.jsonl"), "");
+  Deno.mkdirSync(join(runs, "dir.jsonl"));
+  const outside = join(tempDir(), "outside.jsonl");
+  Deno.writeTextFileSync(outside, '{"kind":"run_start","run_id":"x"}\n');
+  Deno.symlinkSync(outside, join(runs, "link.jsonl"));
+  Deno.writeTextFileSync(join(runs, "notes.txt"), "ignored");
+  const { recs, problems } = await collect(dir);
+  eq(recs.map((r) => [r.line, r.record.kind]), [
+    [1, "run_start"],
+    [2, "track"],
+    [3, "track"],
+  ]);
+  eq(
+    problems.map((p) => [p.file.slice(runs.length + 1), p.line, p.reason])
+      .sort(),
+    [
+      ["dir.jsonl", 0, "is a directory, not a run file"],
+      ["empty.jsonl", 0, "empty file"],
+      ["link.jsonl", 0, "symlink pointing outside the runs directory"],
+    ],
+  );
+  // listRuns sees the BOM/CRLF run too
+  const listed = await listRuns({ dir, onProblem: () => {} });
+  eq(listed.map((r) => [r.id, r.records]), [[a.id, 2]]);
+});
+
+Deno.test("reader: symlinks inside the runs dir are followed", async () => {
+  const dir = expragDir();
+  const a = writeDenoRun(dir, {
+    tracks: [{ value: { x: 1 } }],
+    end: "finished",
+  });
+  const runs = join(dir, "runs");
+  Deno.renameSync(a.file, join(runs, "real.data"));
+  Deno.symlinkSync(join(runs, "real.data"), a.file);
+  const problems: Problem[] = [];
+  const listed = await listRuns({ dir, onProblem: (p) => problems.push(p) });
+  eq(listed.map((r) => r.id), [a.id]);
+  eq(problems, []);
+});
+
+Deno.test("reader: long lines and multi-byte characters across chunk boundaries", async () => {
+  const dir = expragDir();
+  const big = "é🎉".repeat(400_000); // ~2.4 MB of UTF-8, longer than a 1 MiB chunk
+  const tracks = [];
+  for (let i = 0; i < 50; i++) {
+    tracks.push({ value: { s: i % 10 === 0 ? big : "ü".repeat(i * 1000), i } });
+  }
+  const a = writeDenoRun(dir, { tracks });
+  const { recs, problems } = await collect(dir);
+  eq(problems, []);
+  const got = recs.filter((r) => r.record.kind === "track").map((r) =>
+    r.record.value as { s: string; i: number }
+  );
+  is(got.length, 50);
+  for (let i = 0; i < 50; i++) {
+    is(got[i].i, i);
+    is(got[i].s, i % 10 === 0 ? big : "ü".repeat(i * 1000));
+  }
+  const runs = await listRuns({ dir });
+  is(runs[0].records, 50);
+  is(runs[0].file, a.file);
+});
+
+Deno.test("reader: runs dir resolution (explicit, ending in runs, EXPRAG_DIR only when granted)", async () => {
+  is(runsDir("/x/y"), join("/x/y", "runs"));
+  is(runsDir("/x/runs"), "/x/runs");
+  is(runsDir("/x/runs/"), "/x/runs");
+  const dir = expragDir();
+  writeDenoRun(dir, { end: "finished" });
+  eq((await listRuns({ dir: join(dir, "runs") })).length, 1);
+  eq(listRunFiles({ dir: join(tempDir(), "nothing-here") }), []);
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const code = `import { listRuns, resolveDir } from ${JSON.stringify(mod)};
+    console.log(JSON.stringify([resolveDir(), (await listRuns()).length]));`;
+  const cwd = join(dir, "..");
+  const withEnv = await runScript(cwd, code, [
+    `--allow-read=${dir}`,
+    "--allow-env=EXPRAG_DIR",
+  ], { env: { EXPRAG_DIR: dir } });
+  is(withEnv.stderr, "");
+  eq(JSON.parse(withEnv.stdout), [dir, 1]);
+  // env permission not granted: EXPRAG_DIR is ignored, no prompt, default .exprag
+  const noEnv = await runScript(cwd, code, [`--allow-read=${dir}`], {
+    env: { EXPRAG_DIR: "/nonexistent" },
+  });
+  is(noEnv.stderr, "");
+  eq(JSON.parse(noEnv.stdout), [".exprag", 1]);
+});
+
+Deno.test("reader: only --allow-read for the exprag dir is needed; missing read names the flag", async () => {
+  const dir = expragDir();
+  writePythonRun(dir, { tracks: [{ value: { m: { acc: 0.5 } } }] });
+  writeDenoRun(dir, {
+    tracks: [{ value: { m: { acc: 0.7 } } }],
+    end: "finished",
+  });
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const code =
+    `import { bestRuns, discoverPaths, listRuns, selectValues } from ${
+      JSON.stringify(mod)
+    };
+    const dir = Deno.args[0];
+    try {
+      const runs = await listRuns({ dir });
+      const best = await bestRuns("value.m.acc", { dir, by: "max" });
+      const paths = await discoverPaths({ dir });
+      const values = await selectValues("value.m.acc", { dir });
+      console.log(JSON.stringify([runs.map((r) => r.status).sort(), best.rows[0].value, paths.length, values.length]));
+    } catch (e) { console.log(e.name + ": " + e.message); }`;
+  const out = await runScript(dir, code, [`--allow-read=${dir}`], {
+    args: [dir],
+  });
+  is(out.stderr, "");
+  ok(out.stdout.startsWith("["), out.stdout);
+  eq(JSON.parse(out.stdout)[1], 0.7);
+  const denied = await runScript(dir, code, [], { args: [dir] });
+  is(denied.code, 0);
+  ok(denied.stdout.includes("--allow-read="), denied.stdout);
+  ok(!denied.stderr.includes("prompt"), denied.stderr);
+});
+
+Deno.test("fixtures: Python shape has exprag's key order and timestamps", () => {
+  const dir = expragDir();
+  const { file } = writePythonRun(dir, {
+    tracks: [{ value: { a: 1 }, note: "n" }],
+  });
+  const lines = Deno.readTextFileSync(file).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  eq(Object.keys(lines[1]), [
+    "schema_version",
+    "run_id",
+    "experiment_name",
+    "kind",
+    "value",
+    "created_at",
+    "elapsed_ms",
+    "note",
+  ]);
+  eq(
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}\+00:00$/.test(lines[1].created_at),
+    true,
+  );
+  eq("exprag_version" in lines[0], false);
+});
