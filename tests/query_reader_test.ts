@@ -270,3 +270,54 @@ Deno.test("fixtures: Python shape has exprag's key order and timestamps", () => 
   );
   eq("exprag_version" in lines[0], false);
 });
+
+Deno.test("reader: streams — a file larger than the V8 heap limit is read and scanned", async () => {
+  const dir = expragDir();
+  const id = crypto.randomUUID();
+  const file = join(dir, "runs", `${id}.jsonl`);
+  const f = Deno.openSync(file, { write: true, create: true });
+  const enc = new TextEncoder();
+  const head = JSON.stringify({
+    schema_version: 1,
+    run_id: id,
+    experiment_name: "big",
+    kind: "run_start",
+    value: { host: { hostname: "x" } },
+    created_at: "2026-11-20T10:00:00.123456789+00:00",
+    elapsed_ms: 0,
+  });
+  f.writeSync(enc.encode(head + "\n"));
+  const pad = "x".repeat(300);
+  let batch = "";
+  const N = 200_000; // ~80 MB
+  for (let i = 1; i <= N; i++) {
+    batch +=
+      `{"schema_version":1,"run_id":"${id}","experiment_name":"big","kind":"track","value":{"step":${i},"metrics":{"acc":${
+        i / N
+      }},"pad":"${pad}"},"created_at":"2026-11-20T10:00:01.000000001+00:00","elapsed_ms":${i}}\n`;
+    if (i % 5000 === 0) {
+      f.writeSync(enc.encode(batch));
+      batch = "";
+    }
+  }
+  f.close();
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const code = `import { bestRuns, listRuns, readRecords, selectValues } from ${
+    JSON.stringify(mod)
+  };
+    const dir = Deno.args[0];
+    let n = 0;
+    for await (const r of readRecords({ dir })) n++;
+    const runs = await listRuns({ dir });
+    const max = await bestRuns("value.metrics.acc", { dir, by: "max" });
+    const mean = await bestRuns("value.metrics.acc", { dir, by: "mean" });
+    const last = await bestRuns("value.metrics.acc", { dir });
+    const vals = await selectValues("value.step", { dir, limit: 3 });
+    console.log(JSON.stringify([n, runs[0].records, max.rows[0].value, mean.rows[0].count, last.rows[0].value, vals.map((v) => v.value)]));`;
+  const out = await runScript(dir, code, [
+    `--allow-read=${dir}`,
+    "--v8-flags=--max-old-space-size=48",
+  ], { args: [dir] });
+  is(out.code, 0, out.stderr.slice(0, 2000));
+  eq(JSON.parse(out.stdout), [N + 1, N, 1, N, 1, [1, 2, 3]]);
+});
