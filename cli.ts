@@ -72,6 +72,17 @@ function checkPermissions(
  */
 export async function main(args: string[]): Promise<number> {
   const out = new Out();
+  const code = await runCommand(args, out);
+  out.flush();
+  if (out.error !== undefined) {
+    // e.g. stdout redirected to a full disk: one line, never a stack trace
+    stderrLine(`exprag: cannot write to stdout: ${out.error.message}`);
+    return 1;
+  }
+  return code;
+}
+
+async function runCommand(args: string[], out: Out): Promise<number> {
   try {
     const parsed = parseArgs(args);
     if (parsed.global.version) {
@@ -142,8 +153,6 @@ export async function main(args: string[]): Promise<number> {
     const msg = e instanceof Error ? e.message : String(e);
     stderrLine(`exprag: ${msg.trim().replace(/\s*\n\s*/g, "; ")}`);
     return 1;
-  } finally {
-    out.flush();
   }
 }
 

@@ -1147,3 +1147,75 @@ Deno.test("Experiment, least privilege: run_start.git is the snapshot; without -
     "run permission for git not granted (--allow-run=git)",
   );
 });
+
+Deno.test("git processes per capture: rev-parse and status; a snapshot adds update-index, write-tree, commit-tree, update-ref", async () => {
+  // HEAD's commit and branch come from status's `# branch.*` headers; the
+  // one rev-parse gives what status cannot: the top level (recorded, and
+  // needed for the exprag dir's exclusion before status runs), the prefix
+  // and the index path. Nothing else may be spawned (each costs ~1.3 ms).
+  const commands = async (cwd: string, expragDir: string) => {
+    const trace = join(tempDir("exprag-trace-"), "trace.txt");
+    const { result } = await capture({
+      cwd,
+      expragDir,
+      env: { GIT_TRACE: trace },
+    });
+    const cmds = Deno.readTextFileSync(trace).split("\n").flatMap((l) => {
+      const m = / trace: built-in: git (.*)$/.exec(l);
+      if (m === null) return [];
+      const argv = m[1].split(" ");
+      let i = 0;
+      while (argv[i]?.startsWith("-")) i += argv[i] === "-c" ? 2 : 1;
+      return [argv[i]];
+    });
+    return { git: result.git!, cmds };
+  };
+  const snapshotCmds = [
+    "rev-parse",
+    "status",
+    "update-index",
+    "write-tree",
+    "commit-tree",
+    "update-ref",
+  ];
+  const repo = makeRepo({ "a.txt": "1\n", "sub/b.txt": "b\n" });
+  git(repo, "config", "user.name", "Repo User");
+  git(repo, "config", "user.email", "repo@example.com");
+  const exprag = join(repo, ".exprag");
+  let c = await commands(repo, exprag);
+  assert.deepEqual(c.cmds, ["rev-parse", "status"], "clean");
+  assert.equal(c.git.head_branch, "main");
+  c = await commands(join(repo, "sub"), exprag);
+  assert.deepEqual(c.cmds, ["rev-parse", "status"], "clean, subdirectory");
+  write(join(repo, "a.txt"), "2\n");
+  write(join(repo, "sub/new.txt"), "new\n");
+  c = await commands(join(repo, "sub"), exprag);
+  assert.deepEqual(c.cmds, snapshotCmds, "dirty, subdirectory");
+  assert.equal(c.git.toplevel, repo);
+  // detached HEAD
+  git(repo, "checkout", "-q", "--detach");
+  c = await commands(repo, exprag);
+  assert.deepEqual(c.cmds, snapshotCmds, "dirty, detached");
+  assert.equal(c.git.head_branch, null);
+  // linked worktree
+  const wt = join(tempDir("exprag-wt-"), "linked");
+  git(repo, "worktree", "add", "-q", "-b", "feature", wt);
+  c = await commands(wt, join(wt, ".exprag"));
+  assert.deepEqual(c.cmds, ["rev-parse", "status"], "clean, linked worktree");
+  assert.equal(c.git.head_branch, "feature");
+  write(join(wt, "a.txt"), "3\n");
+  c = await commands(wt, join(wt, ".exprag"));
+  assert.deepEqual(c.cmds, snapshotCmds, "dirty, linked worktree");
+  assert.equal(c.git.toplevel, wt);
+  // unborn branch
+  const empty = tempDir("exprag-repo-");
+  git(empty, "init", "-q", "-b", "main");
+  git(empty, "config", "user.name", "Repo User");
+  git(empty, "config", "user.email", "repo@example.com");
+  c = await commands(empty, join(empty, ".exprag"));
+  assert.deepEqual(c.cmds, ["rev-parse", "status"], "clean, unborn");
+  write(join(empty, "u.txt"), "u\n");
+  c = await commands(empty, join(empty, ".exprag"));
+  assert.deepEqual(c.cmds, snapshotCmds, "dirty, unborn");
+  assert.equal(c.git.head, null);
+});

@@ -19,6 +19,14 @@ import {
   writePythonRun,
 } from "./query_fixtures_test.ts";
 import { runScript, tempDir } from "./_helpers.ts";
+import {
+  countNewlines,
+  countNewlinesIn,
+  iterLinesBackward,
+  iterLinesBackwardIn,
+  readFirstLine,
+  readHead,
+} from "../src/query/scan.ts";
 
 async function collect(dir: string, strict = false) {
   const problems: Problem[] = [];
@@ -320,4 +328,67 @@ Deno.test("reader: streams — a file larger than the V8 heap limit is read and 
   ], { args: [dir] });
   is(out.code, 0, out.stderr.slice(0, 2000));
   eq(JSON.parse(out.stdout), [N + 1, N, 1, N, 1, [1, 2, 3]]);
+});
+
+Deno.test("scan: one open per run file — head and in-memory tail equal the separate reads", () => {
+  const dir = tempDir("exprag-head-");
+  const enc = new TextEncoder();
+  let seed = 7;
+  const r = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+  const filter = enc.encode('acc"');
+  const sizes = [0, 1, 100, 4000, 65535, 65536, 65537, 70000, 200000];
+  let k = 0;
+  for (const target of sizes) {
+    for (let variant = 0; variant < 6; variant++) {
+      const parts: string[] = [];
+      if (variant === 1) parts.push("\ufeff");
+      if (variant === 2) parts.push("x".repeat(70000) + "\n"); // long first line
+      let len = parts.join("").length;
+      while (len < target) {
+        const line = r() < 0.1
+          ? ""
+          : `{"i":${len},"acc":${r()},"t":"é${
+            "y".repeat(Math.floor(r() * 300))
+          }"}`;
+        const nl = variant === 3 ? "\r\n" : "\n";
+        parts.push(line + nl);
+        len += line.length + nl.length;
+      }
+      let text = parts.join("");
+      if (variant === 4 && text.endsWith("\n")) text = text.slice(0, -1); // unterminated
+      if (variant === 5) text = text.slice(0, target); // cut anywhere
+      const file = join(dir, `${k++}.jsonl`);
+      Deno.writeFileSync(file, enc.encode(text));
+      const f = Deno.openSync(file);
+      try {
+        const head = readHead(f);
+        const g = Deno.openSync(file);
+        try {
+          eq(head.first, readFirstLine(g), `${file} first line`);
+        } finally {
+          g.close();
+        }
+        const size = Deno.statSync(file).size;
+        // the whole file when it fits in the head block (64 KiB)
+        if (size < 65536) ok(head.whole !== null, `${file} whole`);
+        if (size > 65536) is(head.whole, null, `${file} not whole`);
+        for (const flt of [undefined, filter]) {
+          const want = [...iterLinesBackward(file, flt)];
+          eq([...iterLinesBackward(file, flt, f)], want, `${file} via fd`);
+          if (head.whole !== null) {
+            eq([...iterLinesBackwardIn(head.whole, flt)], want, `${file} tail`);
+          }
+        }
+        const count = countNewlines(file);
+        eq(countNewlines(file, f), count, `${file} count via fd`);
+        if (head.whole !== null) eq(countNewlinesIn(head.whole), count);
+      } finally {
+        f.close();
+      }
+    }
+  }
+  Deno.removeSync(dir, { recursive: true });
 });

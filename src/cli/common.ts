@@ -112,7 +112,10 @@ export async function query<T>(f: () => Promise<T> | T): Promise<T> {
   } catch (e) {
     const mapped = refError(e);
     if (mapped !== e) throw mapped;
-    if (e instanceof RangeError && !/^\S+:\d+: /.test(e.message)) {
+    if (
+      e instanceof RangeError && !/^\S+:\d+: /.test(e.message) &&
+      !/call stack/i.test(e.message) // a stack overflow is no usage error
+    ) {
       throw new UsageError(e.message);
     }
     throw e;

@@ -70,11 +70,15 @@ export function cell(v: unknown): string {
   return escapeText(JSON.stringify(v) ?? "");
 }
 
-/** Buffered writer for stdout that stops quietly on a closed pipe. */
+/**
+ * Buffered writer for stdout that stops quietly on a closed pipe, and stops
+ * on any other write failure (e.g. a full disk), keeping the error.
+ */
 export class Out {
   #buf: string[] = [];
   #size = 0;
   #closed = false;
+  #error: Error | undefined;
   #encoder = new TextEncoder();
   #file: { writeSync(p: Uint8Array): number };
 
@@ -86,6 +90,11 @@ export class Out {
   /** True once the reader went away (e.g. `| head`): stop producing output. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The write failure that closed the output, other than a closed pipe. */
+  get error(): Error | undefined {
+    return this.#error;
   }
 
   /** Appends text (flushed in 64 KiB chunks). */
@@ -113,8 +122,10 @@ export class Out {
         off += this.#file.writeSync(bytes.subarray(off));
       }
     } catch (e) {
-      if (e instanceof Deno.errors.BrokenPipe) this.#closed = true;
-      else throw e;
+      this.#closed = true;
+      if (!(e instanceof Deno.errors.BrokenPipe)) {
+        this.#error = e instanceof Error ? e : new Error(String(e));
+      }
     }
   }
 }

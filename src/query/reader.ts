@@ -129,11 +129,54 @@ function stripCR(s: string): string {
 }
 
 /**
+ * The deepest nesting of a record the reader accepts: 1000 levels (our
+ * tracker writes at most 200; Python's `json` fails near 1000). Deeper
+ * records are skipped and reported, so that no reader, table or JSON
+ * output runs out of stack on them.
+ */
+export const MAX_READ_DEPTH = 1000;
+
+const STRUCTURE = /[[\]{}"\\]/g;
+
+/** Whether a JSON text nests deeper than {@linkcode MAX_READ_DEPTH}. @internal */
+export function tooDeep(text: string): boolean {
+  // each level takes at least two characters
+  if (text.length <= 2 * MAX_READ_DEPTH) return false;
+  const re = STRUCTURE;
+  re.lastIndex = 0;
+  let depth = 0;
+  let inString = false;
+  while (re.test(text)) {
+    const c = text.charCodeAt(re.lastIndex - 1);
+    if (inString) {
+      if (c === 92) re.lastIndex++; // \ escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > MAX_READ_DEPTH) {
+        re.lastIndex = 0;
+        return true;
+      }
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
+/** A reason naming a record of another run found in a run's file. @internal */
+export function foreignReason(id: unknown, fileRun: unknown): string {
+  const q = (v: unknown) => (JSON.stringify(v) ?? String(v)).slice(0, 100);
+  return `record of run ${q(id)} in the file of run ${q(fileRun)}; skipped`;
+}
+
+/**
  * Parses one line into a record, or returns the reason it is invalid.
  *
  * @internal
  */
 export function parseLine(raw: RawLine): ExpragRecord | string {
+  if (tooDeep(raw.text)) {
+    return `nested deeper than ${MAX_READ_DEPTH} levels`;
+  }
   let value: unknown;
   try {
     value = JSON.parse(raw.text);
@@ -159,6 +202,9 @@ export function* iterFileRecords(
   options: ReadOptions,
 ): Generator<SourcedRecord> {
   let any = false;
+  /** The file's run: the run id and line of its first record. */
+  let runId: unknown;
+  let firstLine = 0;
   let lines: Generator<RawLine>;
   try {
     lines = iterLines(file);
@@ -183,6 +229,28 @@ export function* iterFileRecords(
       _report(options, { file, line: raw.line, reason: rec });
       continue;
     }
+    if (firstLine === 0) {
+      firstLine = raw.line;
+      runId = rec.run_id;
+    } else if (
+      rec.run_id !== undefined && runId !== undefined && rec.run_id !== runId
+    ) {
+      // one file per run: a record of another run was appended here
+      _report(options, {
+        file,
+        line: raw.line,
+        reason: foreignReason(rec.run_id, runId),
+      });
+      continue;
+    } else if (rec.kind === "run_start") {
+      _report(options, {
+        file,
+        line: raw.line,
+        reason:
+          `another run_start (the run started at line ${firstLine}); skipped`,
+      });
+      continue;
+    }
     yield { record: rec, file, line: raw.line };
   }
   if (!any) _report(options, { file, line: 0, reason: "empty file" });
@@ -205,8 +273,10 @@ export function fileError(
 /**
  * Streams every record of every run file (`<dir>/runs/*.jsonl`, sorted by
  * name), file by file, line by line, never holding all records in memory.
- * Tolerant by default: torn or invalid lines, non-object lines, empty
- * files, directories and outside symlinks are skipped and reported once
+ * Tolerant by default: torn or invalid lines, non-object lines, records
+ * nested deeper than {@linkcode MAX_READ_DEPTH} levels, records of another
+ * run (or a second run_start) inside a run's file, empty files,
+ * directories and outside symlinks are skipped and reported once
  * through `onProblem`; with `strict: true` the first one throws an `Error`
  * reading `file:line: reason`. One bad file never hides the others.
  *

@@ -6,19 +6,18 @@
  */
 
 import { _report, isValidRunId, listRunFiles } from "./paths.ts";
-import { fileError, openRead, parseLine } from "./reader.ts";
+import { fileError, foreignReason, openRead, parseLine } from "./reader.ts";
 import {
   countNewlines,
   countNewlinesBefore,
+  countNewlinesIn,
+  type Head,
   iterLinesBackward,
-  readFirstLine,
+  iterLinesBackwardIn,
+  readHead,
 } from "./scan.ts";
 import { _resetProbes, inferStatus } from "./status.ts";
-import {
-  compareTimestamps,
-  parseTimeBound,
-  tryParseTimestamp,
-} from "./time.ts";
+import { parseTimeBound, tryParseTimestamp } from "./time.ts";
 import type {
   ExpragRecord,
   ListRunsOptions,
@@ -64,18 +63,111 @@ export function readRun(
   options: ReadRunOptions = {},
 ): RunInfo | undefined {
   if (options.countRecords === undefined) _resetProbes(); // a direct call
-  let first;
+  // One open per file: the head read also holds the whole file when it is
+  // small (most are), so the tail and the line count need no second open
+  // (each open costs a permission check per path component).
+  let f: Deno.FsFile;
   try {
-    const f = openRead(file);
-    try {
-      first = readFirstLine(f);
-    } finally {
-      f.close();
-    }
+    f = openRead(file);
   } catch (e) {
     fileError(file, e, options);
     return undefined;
   }
+  let read;
+  try {
+    read = readWithOpen(file, f, options);
+  } finally {
+    f.close();
+  }
+  if (read === undefined) return undefined;
+  const { id, startRec, start, lastRec, endRec, validTail, count } = read;
+  const end = endRec === null
+    ? null
+    : (obj(endRec.value) as RunEnd | null) ?? {} as RunEnd;
+  const deno = typeof startRec.exprag_version === "string";
+  const started_at = typeof startRec.created_at === "string"
+    ? startRec.created_at
+    : null;
+  const last_at = typeof lastRec.created_at === "string"
+    ? lastRec.created_at
+    : null;
+
+  let records: number | null = null;
+  const known = end !== null && typeof end.track_count === "number";
+  if (known) {
+    records = end!.track_count as number;
+  } else if (count !== undefined) {
+    // lines = newlines (+1 for an unterminated last line that parsed)
+    let lines = count.newlines + (validTail ? 1 : 0);
+    lines -= 1; // run_start
+    if (endRec !== null) lines -= 1;
+    records = Math.max(0, lines);
+  }
+
+  const { status, reason } = inferStatus({
+    file,
+    start,
+    deno,
+    started_at,
+    last_at,
+    end,
+  });
+  const durationFromEnd = end !== null && typeof end.duration_ms === "number"
+    ? end.duration_ms
+    : null;
+  const lastElapsed = typeof lastRec.elapsed_ms === "number"
+    ? lastRec.elapsed_ms
+    : null;
+  return {
+    id,
+    name: typeof startRec.experiment_name === "string"
+      ? startRec.experiment_name
+      : null,
+    file,
+    status,
+    status_reason: reason,
+    started_at,
+    last_at,
+    duration_ms: durationFromEnd ?? lastElapsed,
+    records,
+    writer: deno ? "deno" : "python",
+    exprag_version: deno ? startRec.exprag_version as string : null,
+    git: obj(start.git),
+    metadata: start.metadata === undefined ? null : start.metadata,
+    host: obj(start.host),
+    process: obj(start.process),
+    start,
+    end,
+    exit_code: end !== null && typeof end.exit_code === "number"
+      ? end.exit_code
+      : null,
+  };
+}
+
+/** The records {@linkcode readRun} needs, read through one open file. */
+function readWithOpen(
+  file: string,
+  f: Deno.FsFile,
+  options: ReadRunOptions,
+):
+  | {
+    id: string;
+    startRec: ExpragRecord;
+    start: Record<string, unknown>;
+    lastRec: ExpragRecord;
+    endRec: ExpragRecord | null;
+    validTail: boolean;
+    count: { newlines: number } | undefined;
+  }
+  | undefined {
+  let head: Head;
+  try {
+    head = readHead(f);
+  } catch (e) {
+    fileError(file, e, options);
+    return undefined;
+  }
+  const first = head.first;
   if (first === null || first.text.trim() === "") {
     _report(options, {
       file,
@@ -120,7 +212,10 @@ export function readRun(
   let validTail = false;
   let bad = 0;
   try {
-    for (const line of iterLinesBackward(file)) {
+    const tail = head.whole !== null
+      ? iterLinesBackwardIn(head.whole)
+      : iterLinesBackward(file, undefined, f);
+    for (const line of tail) {
       if (line.offset === 0) break; // the run_start line itself
       if (line.text.trim() === "") continue;
       const rec = parseLine({
@@ -139,6 +234,18 @@ export function readRun(
         if (++bad > 100) break; // do not read a whole garbage file backwards
         continue;
       }
+      if (rec.run_id !== undefined && rec.run_id !== startRec.run_id) {
+        // a record of another run appended here: not this run's end
+        if (options.countRecords !== false) {
+          _report(options, {
+            file,
+            line: countNewlinesBefore(file, line.offset) + 1,
+            reason: foreignReason(rec.run_id, startRec.run_id),
+          });
+        }
+        if (++bad > 100) break;
+        continue;
+      }
       validTail = !line.terminated;
       lastRec = rec;
       if (rec.kind === "run_end") endRec = rec;
@@ -147,75 +254,20 @@ export function readRun(
   } catch (e) {
     fileError(file, e, options);
   }
-  const end = endRec === null
-    ? null
-    : (obj(endRec.value) as RunEnd | null) ?? {} as RunEnd;
-  const deno = typeof startRec.exprag_version === "string";
-  const started_at = typeof startRec.created_at === "string"
-    ? startRec.created_at
-    : null;
-  const last_at = typeof lastRec.created_at === "string"
-    ? lastRec.created_at
-    : null;
-
-  let records: number | null = null;
-  const known = end !== null && typeof end.track_count === "number";
+  const known = endRec !== null &&
+    typeof obj(endRec.value)?.track_count === "number";
   const count = known || options.countRecords === false ? undefined : (() => {
     try {
-      return countNewlines(file);
+      return head.whole !== null
+        ? countNewlinesIn(head.whole)
+        : countNewlines(file, f);
     } catch (e) {
       fileError(file, e, options);
       return undefined;
     }
   })();
-  if (known) {
-    records = end!.track_count as number;
-  } else if (count !== undefined) {
-    // lines = newlines (+1 for an unterminated last line that parsed)
-    let lines = count.newlines + (validTail ? 1 : 0);
-    lines -= 1; // run_start
-    if (endRec !== null) lines -= 1;
-    records = Math.max(0, lines);
-  }
-
-  const { status, reason } = inferStatus({
-    file,
-    start,
-    deno,
-    started_at,
-    last_at,
-    end,
-  });
-  const durationFromEnd = end !== null && typeof end.duration_ms === "number"
-    ? end.duration_ms
-    : null;
-  const lastElapsed = typeof lastRec.elapsed_ms === "number"
-    ? lastRec.elapsed_ms
-    : null;
-  return {
-    id: startRec.run_id,
-    name: typeof startRec.experiment_name === "string"
-      ? startRec.experiment_name
-      : null,
-    file,
-    status,
-    status_reason: reason,
-    started_at,
-    last_at,
-    duration_ms: durationFromEnd ?? lastElapsed,
-    records,
-    writer: deno ? "deno" : "python",
-    exprag_version: deno ? startRec.exprag_version as string : null,
-    git: obj(start.git),
-    metadata: start.metadata === undefined ? null : start.metadata,
-    host: obj(start.host),
-    process: obj(start.process),
-    start,
-    end,
-    exit_code: end !== null && typeof end.exit_code === "number"
-      ? end.exit_code
-      : null,
-  };
+  const id: string = startRec.run_id;
+  return { id, startRec, start, lastRec, endRec, validTail, count };
 }
 
 /** Longest `git.diff` / `git.status` kept in memory per run (Python exprag records whole diffs). */
@@ -235,10 +287,27 @@ function capStrings(start: Record<string, unknown>): void {
 
 /** Sorts runs by start instant, oldest first (ties by id). @internal */
 export function sortRuns(runs: RunInfo[]): RunInfo[] {
-  return runs.sort((a, b) =>
-    compareTimestamps(a.started_at, b.started_at) ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  );
+  // each start time parsed once, not twice per comparison; the order is
+  // compareTimestamps' (unparsable times first)
+  const keyed = runs.map((run) => ({
+    run,
+    t: tryParseTimestamp(run.started_at),
+  }));
+  keyed.sort((a, b) => {
+    const x = a.t, y = b.t;
+    const c = x === undefined
+      ? (y === undefined ? 0 : -1)
+      : y === undefined
+      ? 1
+      : x < y
+      ? -1
+      : x > y
+      ? 1
+      : 0;
+    return c || (a.run.id < b.run.id ? -1 : a.run.id > b.run.id ? 1 : 0);
+  });
+  for (let i = 0; i < keyed.length; i++) runs[i] = keyed[i].run;
+  return runs;
 }
 
 /** Every run, unfiltered, oldest first. @internal */

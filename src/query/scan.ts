@@ -79,6 +79,126 @@ export function readFirstLine(f: Deno.FsFile): TailLine | null {
   };
 }
 
+/** What {@linkcode readHead} read. */
+export interface Head {
+  /** The first line, or `null` for an empty file. */
+  first: TailLine | null;
+  /**
+   * Every byte of the file when it fits in one block (64 KiB), else
+   * `null`. A view of a shared buffer: valid until the next `readHead`.
+   */
+  whole: Uint8Array | null;
+}
+
+/**
+ * Reads the first line of an open file (however long) and, when the file
+ * is small, the whole file with the same reads, so that its last lines
+ * need no second open (see {@linkcode iterLinesBackwardIn}).
+ */
+export function readHead(f: Deno.FsFile): Head {
+  const buf = firstBuf ??= new Uint8Array(BLOCK);
+  let n = 0;
+  let eof = false;
+  while (n < BLOCK) {
+    const got = f.readSync(buf.subarray(n));
+    if (got === null || got === 0) {
+      eof = true;
+      break;
+    }
+    n += got;
+  }
+  if (n === 0) return { first: null, whole: eof ? buf.subarray(0, 0) : null };
+  const nl = buf.subarray(0, n).indexOf(NL);
+  if (nl >= 0 || eof) {
+    const end = nl >= 0 ? nl : n;
+    return {
+      first: {
+        text: decodeLine(buf.subarray(0, end), true),
+        offset: 0,
+        terminated: nl >= 0,
+      },
+      whole: eof ? buf.subarray(0, n) : null,
+    };
+  }
+  // a first line longer than the block: as readFirstLine, from here
+  const parts: Uint8Array[] = [buf.slice(0, n)];
+  let total = n;
+  while (true) {
+    const more = new Uint8Array(Math.min(Math.max(total, BLOCK), 16 << 20));
+    const got = f.readSync(more);
+    if (got === null || got === 0) break;
+    const k = more.subarray(0, got).indexOf(NL);
+    if (k >= 0) {
+      parts.push(more.subarray(0, k));
+      total += k;
+      return {
+        first: {
+          text: decodeLine(concat(parts, total), true),
+          offset: 0,
+          terminated: true,
+        },
+        whole: null,
+      };
+    }
+    parts.push(more.subarray(0, got));
+    total += got;
+  }
+  return {
+    first: {
+      text: decodeLine(concat(parts, total), true),
+      offset: 0,
+      terminated: false,
+    },
+    whole: null,
+  };
+}
+
+/**
+ * {@linkcode iterLinesBackward} over a whole file already in memory (from
+ * {@linkcode readHead}): the same lines, offsets and flags.
+ */
+export function* iterLinesBackwardIn(
+  data: Uint8Array,
+  filter?: Uint8Array,
+): Generator<TailLine> {
+  let last = true;
+  let end = data.length;
+  let nl = end > 0 ? data.lastIndexOf(NL, end - 1) : -1;
+  while (nl >= 0) {
+    const seg = data.subarray(nl + 1, end);
+    const terminated = !last;
+    last = false;
+    if (seg.length > 0 && (filter === undefined || contains(seg, filter))) {
+      yield { text: decodeLine(seg, false), offset: nl + 1, terminated };
+    }
+    end = nl;
+    nl = end > 0 ? data.lastIndexOf(NL, end - 1) : -1;
+  }
+  if (end > 0) {
+    const seg = data.subarray(0, end);
+    if (filter === undefined || contains(seg, filter)) {
+      yield { text: decodeLine(seg, true), offset: 0, terminated: !last };
+    }
+  }
+}
+
+/** {@linkcode countNewlines} of a whole file already in memory. */
+export function countNewlinesIn(
+  data: Uint8Array,
+): { newlines: number; size: number; endsWithNewline: boolean } {
+  let count = 0;
+  let i = data.indexOf(NL);
+  while (i >= 0) {
+    count++;
+    i = data.indexOf(NL, i + 1);
+  }
+  return {
+    newlines: count,
+    size: data.length,
+    endsWithNewline: data.length > 0 && data[data.length - 1] === NL,
+  };
+}
+
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);
@@ -97,12 +217,14 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  * @param file The file.
  * @param filter When given, lines whose bytes do not contain this needle
  *   are skipped without decoding.
+ * @param open The file already open (left open), instead of opening it.
  */
 export function* iterLinesBackward(
   file: string,
   filter?: Uint8Array,
+  open?: Deno.FsFile,
 ): Generator<TailLine> {
-  const f = openRead(file);
+  const f = open ?? openRead(file);
   try {
     const size = f.statSync().size;
     let pos = size;
@@ -161,7 +283,7 @@ export function* iterLinesBackward(
       if (shared) tailBusy = false;
     }
   } finally {
-    f.close();
+    if (open === undefined) f.close();
   }
 }
 
@@ -181,12 +303,17 @@ export function contains(hay: Uint8Array, needle: Uint8Array): boolean {
 
 /**
  * Counts newline bytes of a file and tells whether it ends with one.
+ *
+ * @param file The file.
+ * @param open The file already open (read from its start, left open).
  */
 export function countNewlines(
   file: string,
+  open?: Deno.FsFile,
 ): { newlines: number; size: number; endsWithNewline: boolean } {
-  const f = openRead(file);
+  const f = open ?? openRead(file);
   try {
+    if (open !== undefined) f.seekSync(0, Deno.SeekMode.Start);
     const buf = countBuf ??= new Uint8Array(1 << 20);
     let count = 0, size = 0, lastByte = -1;
     while (true) {
@@ -203,7 +330,7 @@ export function countNewlines(
     }
     return { newlines: count, size, endsWithNewline: lastByte === NL };
   } finally {
-    f.close();
+    if (open === undefined) f.close();
   }
 }
 

@@ -28,6 +28,8 @@ export interface Scanner {
   scanFile(file: string, path: string, firstOnly: boolean): ScanResult;
   /** The numeric leaves at a summary path of one parsed track record. */
   valuesOf(record: Record<string, unknown>, path: string): number[];
+  /** How many lines of a path line templates have read so far (tests). */
+  _templateLines(path: string): number;
 }
 
 /**
@@ -36,6 +38,11 @@ export interface Scanner {
  */
 export function createScanner(): Scanner {
   const CHUNK = 1 << 20;
+  // Bytes decoded into one string: below V8's large-object size, so each
+  // text dies young (1 MiB texts went to the large-object space and raised
+  // the peak RSS of a 330 MB scan from ~115 to ~180 MB). Reads stay 1 MiB:
+  // a read per 64 KiB cost ~15% more time.
+  const PIECE = 1 << 16;
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let buf = new Uint8Array(CHUNK);
   let values = new Float64Array(8192);
@@ -217,6 +224,373 @@ export function createScanner(): Scanner {
     return out;
   }
 
+  // ------------------------------------------------------------ templates
+  //
+  // Run files repeat one record shape thousands of times; only the values
+  // change. After the exact path (JSON.parse + walk) has accepted a track
+  // line, `buildTemplate` turns that line into a sticky RegExp that matches
+  // exactly the lines with the same token structure: the same keys (raw
+  // text), punctuation and whitespace, with each primitive value outside
+  // the path replaced by a slot of its own JSON type (any number, any valid
+  // string, true|false, any compact array of primitives), `kind` fixed to
+  // "track", `schema_version` fixed, `run_id` and `elapsed_ms` (when a
+  // number) captured,
+  // and the path's leaf captured as a number or "NaN"/"Infinity"/
+  // "-Infinity". Every slot accepts only valid JSON of its type, so a
+  // matching line is valid JSON with the template line's structure:
+  // JSON.parse + walk would find the same leaf at the same place (key
+  // duplicates, keys with escapes or dots on the path, arrays on the path
+  // and deep nesting make no template), and reading it needs no parse and
+  // no allocation but the captures. A line no template matches goes the
+  // exact way, as before.
+
+  /** A line shape: a sticky RegExp and the groups it captures. */
+  interface Template {
+    re: RegExp;
+    /** Group of the top-level run_id (0: the shape has none). */
+    id: number;
+    /** Group of elapsed_ms (0: the shape has none; a number when it has). */
+    ms: number;
+    /** Group of the leaf as a number; the next one holds "NaN" etc. (0: no leaf). */
+    num: number;
+  }
+  const T_STR = String
+    .raw`"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"`;
+  const T_NUM = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+  const T_FLAT = `(?:${T_STR}|${T_NUM}|true|false|null)`;
+  const T_MAX_DEPTH = 64;
+  /** Longer lines make no template (nor bigger RegExps). */
+  const T_MAX_LINE = 1 << 16;
+  /**
+   * Per path: the templates (most recently matched first); the lines they
+   * read; track lines read the exact way since the last try to build one,
+   * and how many to wait for before the next try. A failed try costs a
+   * parse, so the wait grows to 61 lines (odd: lines of alternating shapes
+   * all get their turn); compiling a RegExp costs about a millisecond, a
+   * thousand parsed lines, so while new templates read nothing the wait
+   * doubles (up to 65,536 lines).
+   */
+  const templates = new Map<
+    string,
+    {
+      list: Template[];
+      hits: number;
+      exact: number;
+      wait: number;
+      hitsAtBuild: number;
+    }
+  >();
+  let tSegs: string[] = [];
+  let tParts: string[] = [];
+  let tGroups = 0;
+  let tNum = 0;
+  let tEsc = false;
+
+  function reQuote(x: string): string {
+    return x.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&").replace(
+      /[\t\r\u2028\u2029]/g,
+      (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+    );
+  }
+  function tWs(s: string, i: number): number {
+    let c = s.charCodeAt(i);
+    while (c === 32 || c === 9 || c === 13) c = s.charCodeAt(++i);
+    return i;
+  }
+  /** Copies the whitespace at i into the template; returns its end. */
+  function tWsLit(s: string, i: number): number {
+    const e = tWs(s, i);
+    if (e > i) tParts.push(reQuote(s.slice(i, e)));
+    return e;
+  }
+  function isHex(c: number): boolean {
+    return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
+  }
+  /** The end of the JSON string at i, or -1; sets tEsc when it has escapes. */
+  function tStr(s: string, i: number): number {
+    i++;
+    while (true) {
+      const c = s.charCodeAt(i);
+      if (c === 34) return i + 1;
+      if (c === 92) {
+        tEsc = true;
+        const d = s.charCodeAt(i + 1);
+        if (d === 117) {
+          if (
+            !(isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3)) &&
+              isHex(s.charCodeAt(i + 4)) && isHex(s.charCodeAt(i + 5)))
+          ) return -1;
+          i += 6;
+        } else if (
+          d === 34 || d === 92 || d === 47 || d === 98 || d === 102 ||
+          d === 110 || d === 114 || d === 116
+        ) i += 2;
+        else return -1;
+      } else if (c < 32 || c !== c) return -1;
+      else i++;
+    }
+  }
+  /** The end of the JSON number at i, or -1. */
+  function tNumEnd(s: string, i: number): number {
+    let c = s.charCodeAt(i);
+    if (c === 45) c = s.charCodeAt(++i);
+    if (c === 48) c = s.charCodeAt(++i);
+    else if (c >= 49 && c <= 57) {
+      do c = s.charCodeAt(++i); while (c >= 48 && c <= 57);
+    } else return -1;
+    if (c === 46) {
+      c = s.charCodeAt(++i);
+      if (!(c >= 48 && c <= 57)) return -1;
+      do c = s.charCodeAt(++i); while (c >= 48 && c <= 57);
+    }
+    if (c === 101 || c === 69) {
+      c = s.charCodeAt(++i);
+      if (c === 43 || c === 45) c = s.charCodeAt(++i);
+      if (!(c >= 48 && c <= 57)) return -1;
+      do c = s.charCodeAt(++i); while (c >= 48 && c <= 57);
+    }
+    return i;
+  }
+  /** The end of the JSON primitive at i, or -1. */
+  function tPrim(s: string, i: number): number {
+    const c = s.charCodeAt(i);
+    if (c === 34) return tStr(s, i);
+    if (c === 116) return s.startsWith("true", i) ? i + 4 : -1;
+    if (c === 102) return s.startsWith("false", i) ? i + 5 : -1;
+    if (c === 110) return s.startsWith("null", i) ? i + 4 : -1;
+    return tNumEnd(s, i);
+  }
+  /**
+   * A value off the path: containers keep their structure and keys,
+   * primitives become slots of their type (`slots`) or stay literal.
+   * Returns the value's end, or -1.
+   */
+  function tValue(s: string, i: number, depth: number, slots: boolean): number {
+    const c = s.charCodeAt(i);
+    if (c === 123 || c === 91) {
+      if (depth > T_MAX_DEPTH) return -1;
+      const close = c === 123 ? 125 : 93;
+      if (c === 91 && slots) {
+        // primitives with one separator throughout: any such array
+        let j = i + 1;
+        let sep: string | undefined;
+        let flat = true;
+        if (s.charCodeAt(j) !== 93) {
+          while (true) {
+            const e = tPrim(s, j);
+            if (e < 0) {
+              flat = false;
+              break;
+            }
+            if (s.charCodeAt(e) === 93) {
+              j = e;
+              break;
+            }
+            const after = tWs(s, tWs(s, e) + 1);
+            const sp = s.slice(e, after);
+            if (s.charCodeAt(tWs(s, e)) !== 44 || (sep ??= sp) !== sp) {
+              flat = false;
+              break;
+            }
+            j = after;
+          }
+        }
+        if (flat) {
+          const q = reQuote(sep ?? ",");
+          tParts.push(`\\[(?:${T_FLAT}(?:${q}${T_FLAT})*)?\\]`);
+          return j + 1;
+        }
+      }
+      tParts.push(c === 123 ? "\\{" : "\\[");
+      i = tWsLit(s, i + 1);
+      if (s.charCodeAt(i) === close) {
+        tParts.push(c === 123 ? "\\}" : "\\]");
+        return i + 1;
+      }
+      while (true) {
+        if (c === 123) {
+          if (s.charCodeAt(i) !== 34) return -1;
+          const ke = tStr(s, i);
+          if (ke < 0) return -1;
+          tParts.push(reQuote(s.slice(i, ke)));
+          i = tWsLit(s, ke);
+          if (s.charCodeAt(i) !== 58) return -1;
+          tParts.push(":");
+          i = tWsLit(s, i + 1);
+        }
+        i = tValue(s, i, depth + 1, slots);
+        if (i < 0) return -1;
+        i = tWsLit(s, i);
+        const d = s.charCodeAt(i);
+        if (d === 44) {
+          tParts.push(",");
+          i = tWsLit(s, i + 1);
+        } else if (d === close) {
+          tParts.push(c === 123 ? "\\}" : "\\]");
+          return i + 1;
+        } else return -1;
+      }
+    }
+    const e = tPrim(s, i);
+    if (e < 0) return -1;
+    if (!slots || c === 110) tParts.push(reQuote(s.slice(i, e)));
+    else if (c === 34) tParts.push(T_STR);
+    else if (c === 116 || c === 102) tParts.push("(?:true|false)");
+    else tParts.push(T_NUM);
+    return e;
+  }
+  /** A value on the path at segment k; -1 when no template can be made. */
+  function tTracked(s: string, i: number, k: number, depth: number): number {
+    const c = s.charCodeAt(i);
+    if (k === tSegs.length) {
+      // the leaf: a number or "NaN"/"Infinity"/"-Infinity" (else no template)
+      let e: number;
+      if (c === 34) {
+        tEsc = false;
+        e = tStr(s, i);
+        if (e < 0 || tEsc) return -1;
+        const t = s.slice(i + 1, e - 1);
+        if (t !== "NaN" && t !== "Infinity" && t !== "-Infinity") return -1;
+      } else {
+        e = tNumEnd(s, i);
+        if (e < 0) return -1;
+      }
+      if (tNum !== 0) return -1;
+      tNum = ++tGroups;
+      tGroups++;
+      tParts.push(`(?:(${T_NUM})|"(NaN|Infinity|-Infinity)")`);
+      return e;
+    }
+    const seg = tSegs[k];
+    if (c === 91 && seg === "[]") return -1; // several leaves per record
+    if (c !== 123) return tValue(s, i, depth, true);
+    if (depth > T_MAX_DEPTH) return -1;
+    tParts.push("\\{");
+    i = tWsLit(s, i + 1);
+    if (s.charCodeAt(i) === 125) {
+      tParts.push("\\}");
+      return i + 1;
+    }
+    let seen = false;
+    while (true) {
+      if (s.charCodeAt(i) !== 34) return -1;
+      tEsc = false;
+      const ke = tStr(s, i);
+      if (ke < 0 || tEsc) return -1; // an escaped key might be the segment
+      const key = s.slice(i + 1, ke - 1);
+      let match = false;
+      if (key === seg) {
+        if (seen) return -1; // a duplicate: JSON.parse keeps the last
+        seen = match = true;
+      } else if (key.startsWith(seg + ".")) return -1; // a dotted key on the path
+      tParts.push(reQuote(s.slice(i, ke)));
+      i = tWsLit(s, ke);
+      if (s.charCodeAt(i) !== 58) return -1;
+      tParts.push(":");
+      i = tWsLit(s, i + 1);
+      i = match
+        ? tTracked(s, i, k + 1, depth + 1)
+        : tValue(s, i, depth + 1, true);
+      if (i < 0) return -1;
+      i = tWsLit(s, i);
+      const d = s.charCodeAt(i);
+      if (d === 44) {
+        tParts.push(",");
+        i = tWsLit(s, i + 1);
+      } else if (d === 125) {
+        tParts.push("\\}");
+        return i + 1;
+      } else return -1;
+    }
+  }
+  /**
+   * The template of a track line [ls, le) (le: its "\n") that the exact
+   * path accepted, or null.
+   */
+  function buildTemplate(
+    s: string,
+    ls: number,
+    le: number,
+    segs: string[],
+  ): Template | null {
+    if (le - ls > T_MAX_LINE) return null;
+    tSegs = segs;
+    tParts = [];
+    tGroups = tNum = 0;
+    let idG = 0, msG = 0, seen = 0;
+    let i = tWsLit(s, ls);
+    if (s.charCodeAt(i) !== 123) return null;
+    tParts.push("\\{");
+    i = tWsLit(s, i + 1);
+    while (true) {
+      if (s.charCodeAt(i) !== 34) return null;
+      tEsc = false;
+      const ke = tStr(s, i);
+      if (ke < 0 || tEsc) return null;
+      const key = s.slice(i + 1, ke - 1);
+      tParts.push(reQuote(s.slice(i, ke)));
+      i = tWsLit(s, ke);
+      if (s.charCodeAt(i) !== 58) return null;
+      tParts.push(":");
+      i = tWsLit(s, i + 1);
+      const which = key === "kind"
+        ? 1
+        : key === "elapsed_ms"
+        ? 2
+        : key === "value"
+        ? 4
+        : key === "run_id"
+        ? 8
+        : 0;
+      if (which !== 0) {
+        if (seen & which) return null;
+        seen |= which;
+      }
+      let e: number;
+      if (which === 1) {
+        e = s.startsWith('"track"', i) ? i + 7 : -1;
+        tParts.push('"track"');
+      } else if (which === 2) {
+        e = tNumEnd(s, i);
+        msG = ++tGroups;
+        tParts.push(`(${T_NUM})`);
+      } else if (which === 4) {
+        e = tTracked(s, i, 0, 1);
+      } else if (which === 8) {
+        tEsc = false;
+        e = s.charCodeAt(i) === 34 ? tStr(s, i) : -1;
+        if (tEsc) return null;
+        idG = ++tGroups;
+        tParts.push(String.raw`"([^"\\\x00-\x1f]*)"`);
+      } else {
+        e = tValue(s, i, 1, key !== "schema_version");
+      }
+      if (e < 0) return null;
+      i = tWsLit(s, e);
+      const d = s.charCodeAt(i);
+      if (d === 44) {
+        tParts.push(",");
+        i = tWsLit(s, i + 1);
+      } else if (d === 125) {
+        tParts.push("\\}");
+        i = tWsLit(s, i + 1);
+        break;
+      } else return null;
+    }
+    if (i !== le || (seen & 1) === 0) return null; // kind "track"
+    tParts.push("\\n");
+    const source = tParts.join("");
+    tParts = [];
+    if (source.length > 4 * T_MAX_LINE) return null;
+    let re: RegExp;
+    try {
+      re = new RegExp(source, "y");
+    } catch {
+      return null;
+    }
+    return { re, id: idG, ms: msG, num: tNum };
+  }
+
   function parse(s: string): Record<string, unknown> | null | undefined {
     let rec: unknown;
     try {
@@ -241,13 +615,35 @@ export function createScanner(): Scanner {
     const c = compile(isValue ? "" : path.slice(6));
     const dotted = dottedKeys(c);
     let useNeedle = needle !== undefined;
+    const needleSlash = needle !== undefined && needle.includes("/");
+    // lines with the needle read, lines skipped (per file, across texts)
+    let matched = 0, skipped = 0;
     let simple = true;
+    /** The chunk `simple` is still to be checked against (dotted keys). */
+    let simpleText: string | undefined;
     let done = false;
+    // the run id of the file's first line (a record of another run inside
+    // the file sends the file to the reporting reader)
+    let runId: string | undefined;
+    // whether the last line given to `line` was a track record
+    let wasTrack = false;
     // false when the line is invalid
     const line = (s: string): boolean => {
       const r = parse(s);
       if (r === undefined) return false;
-      if (r === null || r.kind !== "track") return true;
+      if (r === null) return true;
+      if (
+        runId !== undefined && r.run_id !== undefined && r.run_id !== runId
+      ) return false;
+      if (r.kind !== "track") return true;
+      wasTrack = true;
+      if (simpleText !== undefined) {
+        // keys holding dots on the path, looked for only when needed
+        for (let d = 0; simple && d < dotted.length; d++) {
+          if (simpleText.includes(dotted[d])) simple = false;
+        }
+        simpleText = undefined;
+      }
       const ms = typeof r.elapsed_ms === "number" ? r.elapsed_ms : 0;
       const any = isValue
         ? leaf(r.value, ms)
@@ -256,6 +652,73 @@ export function createScanner(): Scanner {
         : walkFast(r.value, c, 0, ms);
       if (any && firstOnly) done = true;
       return true;
+    };
+    // line templates (see buildTemplate); not for paths through lists,
+    // whose records hold several leaves
+    const segs = isValue ? [] : c.segs;
+    let ts = templates.get(path);
+    if (ts === undefined && !segs.includes("[]")) {
+      ts = { list: [], hits: 0, exact: 0, wait: 1, hitsAtBuild: -1 };
+      if (templates.size >= 64) {
+        templates.delete(templates.keys().next().value!); // the oldest path
+      }
+      templates.set(path, ts);
+    }
+    let tHits = 0, tMisses = 0;
+    /** The end of the line at ls (after its "\n") when a template read it, else -1. */
+    const viaTemplate = (text: string, ls: number): number => {
+      const list = ts!.list;
+      if (list.length === 0) return -1;
+      for (let q = 0; q < list.length; q++) {
+        const t = list[q];
+        const re = t.re;
+        re.lastIndex = ls;
+        const m = re.exec(text);
+        if (m === null) continue;
+        // another run's record: the exact path sends the file on
+        if (t.id !== 0 && runId !== undefined && m[t.id] !== runId) break;
+        if (q > 0) {
+          list[q] = list[q - 1];
+          list[q - 1] = t;
+        }
+        tHits++;
+        if (t.num !== 0) {
+          const v = m[t.num];
+          const sv = m[t.num + 1];
+          push(
+            v !== undefined
+              ? +v
+              : sv === "NaN"
+              ? NaN
+              : sv === "Infinity"
+              ? Infinity
+              : -Infinity,
+            t.ms === 0 ? 0 : +m[t.ms],
+          );
+          if (firstOnly) done = true;
+        }
+        return re.lastIndex;
+      }
+      tMisses++;
+      return -1;
+    };
+    /** Learns the shape of a track line the exact path accepted. */
+    const learn = (text: string, ls: number, le: number): void => {
+      const st = ts!;
+      if (++st.exact < st.wait) return;
+      st.exact = 0;
+      const t = buildTemplate(text, ls, le, segs);
+      if (t === null) {
+        st.wait = Math.min(st.wait * 2 + 1, Math.max(st.wait, 61));
+        return;
+      }
+      const hits = st.hits + tHits;
+      st.wait = st.hitsAtBuild === hits
+        ? Math.min(Math.max(st.wait, 61) * 2, 1 << 16)
+        : 61;
+      st.hitsAtBuild = hits;
+      if (st.list.length >= 8) st.list.pop();
+      st.list.unshift(t);
     };
     let f: Deno.FsFile;
     try {
@@ -280,50 +743,82 @@ export function createScanner(): Scanner {
           have = total;
           continue;
         }
-        // whole lines only, so no character is split between chunks
-        const text = decoder.decode(buf.subarray(0, lastNL + 1));
-        let pos = 0;
-        if (first) {
-          first = false;
-          if (text.charCodeAt(0) === 0xfeff) pos = 1;
-        }
-        const escapes = text.includes("\\u");
-        simple = !escapes;
-        for (let d = 0; simple && d < dotted.length; d++) {
-          if (text.includes(dotted[d])) simple = false;
-        }
-        if (useNeedle && !escapes) {
-          let matched = 0, skipped = 0;
-          while (!done) {
-            const k = text.indexOf(needle!, pos);
-            if (k === -1) {
-              pos = text.length;
-              break;
-            }
-            let ls = pos; // the start of k's line
-            while (true) {
-              const nl = text.indexOf("\n", ls);
-              if (nl >= k) break;
-              ls = nl + 1;
-              skipped++;
-            }
-            const le = text.indexOf("\n", k);
-            if (!line(text.slice(ls, le))) return { status: "invalid" };
-            pos = le + 1;
-            // nearly every line holds the key: filtering only costs time
-            if (++matched === 256) {
-              if (skipped * 8 < matched) {
-                useNeedle = false;
+        // whole lines only, so no character is split between texts
+        for (let start = 0; start <= lastNL && !done;) {
+          let end = lastNL;
+          if (end - start >= PIECE) {
+            end = buf.lastIndexOf(10, start + PIECE - 1);
+            if (end < start) end = buf.indexOf(10, start + PIECE); // a long line
+          }
+          const text = decoder.decode(buf.subarray(start, end + 1));
+          start = end + 1;
+          let pos = 0;
+          if (first) {
+            first = false;
+            if (text.charCodeAt(0) === 0xfeff) pos = 1;
+            // the top-level run_id precedes the value in both writers' key
+            // orders; a nested one found first only sends the file to the
+            // exact reader
+            const m = /"run_id":\s*"([^"\\]*)"/.exec(
+              text.slice(pos, text.indexOf("\n", pos)),
+            );
+            runId = m === null ? undefined : m[1];
+          }
+          // a key written with \u escapes (or \/ for a "/") has other bytes
+          // than its needle: no skipping lines then
+          const escapes = text.includes("\\u") ||
+            (needleSlash && text.includes("\\/"));
+          simple = !escapes;
+          simpleText = simple && dotted.length > 0 ? text : undefined;
+          if (useNeedle && !escapes) {
+            while (!done) {
+              const k = text.indexOf(needle!, pos);
+              if (k === -1) {
+                pos = text.length;
                 break;
               }
-              matched = skipped = 0;
+              let ls = pos; // the start of k's line
+              while (true) {
+                const nl = text.indexOf("\n", ls);
+                if (nl >= k) break;
+                ls = nl + 1;
+                skipped++;
+              }
+              const le = text.indexOf("\n", k);
+              if (
+                ts === undefined || (tMisses >= 64 && tHits * 4 < tMisses) ||
+                viaTemplate(text, ls) < 0
+              ) {
+                wasTrack = false;
+                if (!line(text.slice(ls, le))) return { status: "invalid" };
+                if (wasTrack && ts !== undefined) learn(text, ls, le);
+              }
+              pos = le + 1;
+              // nearly every line holds the key: filtering only costs time
+              if (++matched === 256) {
+                if (skipped * 8 < matched) {
+                  useNeedle = false;
+                  break;
+                }
+                matched = skipped = 0;
+              }
             }
           }
-        }
-        while (!done && pos < text.length) {
-          const le = text.indexOf("\n", pos);
-          if (!line(text.slice(pos, le))) return { status: "invalid" };
-          pos = le + 1;
+          while (!done && pos < text.length) {
+            // templates while they read at least one line in five
+            if (ts !== undefined && (tMisses < 64 || tHits * 4 >= tMisses)) {
+              const te = viaTemplate(text, pos);
+              if (te >= 0) {
+                pos = te;
+                continue;
+              }
+            }
+            const le = text.indexOf("\n", pos);
+            wasTrack = false;
+            if (!line(text.slice(pos, le))) return { status: "invalid" };
+            if (wasTrack && ts !== undefined) learn(text, pos, le);
+            pos = le + 1;
+          }
         }
         buf.copyWithin(0, lastNL + 1, total);
         have = total - lastNL - 1;
@@ -333,6 +828,7 @@ export function createScanner(): Scanner {
         let rest = decoder.decode(buf.subarray(0, have));
         if (first && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
         simple = false;
+        simpleText = undefined;
         if (!line(rest)) return { status: "invalid" };
       }
     } catch (e) {
@@ -340,6 +836,7 @@ export function createScanner(): Scanner {
     } finally {
       f.close();
       if (buf.length > 4 * CHUNK) buf = new Uint8Array(CHUNK);
+      if (ts !== undefined) ts.hits += tHits;
     }
     return {
       status: "ok",
@@ -349,18 +846,29 @@ export function createScanner(): Scanner {
     };
   }
 
-  return { scanFile, valuesOf };
+  const _templateLines = (path: string) => templates.get(path)?.hits ?? 0;
+  return { scanFile, valuesOf, _templateLines };
 }
 
-/** The worker program: the factory plus a message loop. */
+/**
+ * The worker program: the factory plus a message loop. A job lists every
+ * file; the worker claims them one by one from a shared counter (as the
+ * main thread does), posts each result, then `{ done: true }`.
+ */
 export function workerSource(): string {
   return `const createScanner = ${createScanner.toString()};
 const scanner = createScanner();
 self.onmessage = (e) => {
-  const { id, file, path, firstOnly } = e.data;
-  const r = scanner.scanFile(file, path, firstOnly);
-  if (r.status === "ok") self.postMessage({ id, ...r }, [r.values.buffer, r.elapsed.buffer]);
-  else self.postMessage({ id, ...r });
+  const { files, order, claim, path, firstOnly } = e.data;
+  while (true) {
+    const k = Atomics.add(claim, 0, 1);
+    if (k >= order.length) break;
+    const id = order[k];
+    const r = scanner.scanFile(files[id], path, firstOnly);
+    if (r.status === "ok") self.postMessage({ id, ...r }, [r.values.buffer, r.elapsed.buffer]);
+    else self.postMessage({ id, ...r });
+  }
+  self.postMessage({ done: true });
 };`;
 }
 
@@ -385,10 +893,6 @@ export function _setScanWorkers(
 ): void {
   maxWorkers = n;
   minBytes = fromBytes;
-}
-
-function macrotask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**
@@ -429,32 +933,36 @@ export async function scanFiles(
   const order = files.map((_, i) => i).sort((a, b) =>
     files[b].bytes - files[a].bytes
   );
-  let next = 0;
+  // The main thread and the workers claim files from one shared counter:
+  // nobody waits for the event loop to hand out work.
+  const claim = new Int32Array(new SharedArrayBuffer(4));
   try {
     const done = pool.map((w) =>
       new Promise<void>((resolve) => {
-        const give = () => {
-          if (next >= order.length) return resolve();
-          const id = order[next++];
-          w.postMessage({ id, file: files[id].file, path, firstOnly });
-        };
         w.onmessage = (e: MessageEvent) => {
-          const { id, ...r } = e.data as ScanResult & { id: number };
+          const d = e.data as (ScanResult & { id: number }) | { done: true };
+          if ("done" in d) return resolve();
+          const { id, ...r } = d;
           results[id] = r as ScanResult;
-          give();
         };
         w.onerror = (e: ErrorEvent) => {
           e.preventDefault();
           resolve(); // its unfinished file is scanned below
         };
-        give();
+        w.postMessage({
+          files: files.map((f) => f.file),
+          order,
+          claim,
+          path,
+          firstOnly,
+        });
       })
     );
-    // the main thread takes files too, yielding so workers get new ones
-    while (next < order.length) {
-      const id = order[next++];
+    while (true) {
+      const k = Atomics.add(claim, 0, 1);
+      if (k >= order.length) break;
+      const id = order[k];
       results[id] = s.scanFile(files[id].file, path, firstOnly);
-      await macrotask();
     }
     await Promise.all(done);
   } finally {

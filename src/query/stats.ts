@@ -14,7 +14,7 @@ import {
   toRecorded,
 } from "../summary.ts";
 import { _report } from "./paths.ts";
-import { iterFileRecords } from "./reader.ts";
+import { foreignReason, iterFileRecords } from "./reader.ts";
 import { resolveRun } from "./refs.ts";
 import { countNewlinesBefore, iterLinesBackward } from "./scan.ts";
 import { localScanner, scanFiles, type ScanResult } from "./scanner.ts";
@@ -138,6 +138,7 @@ function scanLast(
   file: string,
   key: string,
   options: ReadOptions,
+  runId: string,
 ): RecordedNumber | null {
   const scanner = localScanner();
   for (const l of iterLinesBackward(file, needleOf(key))) {
@@ -159,6 +160,15 @@ function scanLast(
         file,
         line: countNewlinesBefore(file, l.offset) + 1,
         reason: "not a JSON object",
+      });
+      continue;
+    }
+    const id = (rec as Record<string, unknown>).run_id;
+    if (id !== undefined && id !== runId) {
+      _report(options, {
+        file,
+        line: countNewlinesBefore(file, l.offset) + 1,
+        reason: foreignReason(id, runId),
       });
       continue;
     }
@@ -256,7 +266,7 @@ export function reducedValue(
   }
   if (by === "last" && !options.strict) {
     return {
-      value: scanLast(run.file, key, options),
+      value: scanLast(run.file, key, options, run.id),
       count: null,
       source: "scan",
     };
@@ -310,7 +320,7 @@ export async function reducedValues(
     }
     if (by === "last" && !options.strict) {
       out[i] = {
-        value: scanLast(run.file, key, options),
+        value: scanLast(run.file, key, options, run.id),
         count: null,
         source: "scan",
       };

@@ -20,7 +20,44 @@ const UNIT_MS: Record<string, number> = {
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Milliseconds since the epoch of a timestamp in exactly the form
+ * `Date#toISOString` writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`, what our tracker
+ * writes), without a RegExp; NaN for anything else, which then takes the
+ * general path. Checks and arithmetic are those of the general path.
+ */
+function canonicalMs(t: string): number {
+  if (
+    t.charCodeAt(23) !== 90 || t.charCodeAt(19) !== 46 ||
+    t.charCodeAt(10) !== 84 || t.charCodeAt(4) !== 45 ||
+    t.charCodeAt(7) !== 45 || t.charCodeAt(13) !== 58 ||
+    t.charCodeAt(16) !== 58
+  ) return NaN;
+  let bad = 0;
+  const d = (i: number): number => {
+    const c = t.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) bad = 1;
+    return c;
+  };
+  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const month = d(5) * 10 + d(6), day = d(8) * 10 + d(9);
+  const hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15);
+  const second = d(17) * 10 + d(18);
+  const milli = d(20) * 100 + d(21) * 10 + d(22);
+  if (
+    bad !== 0 || month < 1 || month > 12 || day < 1 || hour > 23 ||
+    minute > 59 || second > 60
+  ) return NaN;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS[month - 1])) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second) + milli;
+}
+
 function tryParse(text: string): bigint | undefined {
+  if (text.length === 24) {
+    const ms = canonicalMs(text);
+    if (ms === ms) return BigInt(ms) * 1_000_000n;
+  }
   const m = RFC3339.exec(text.length > 64 ? "" : text.trim());
   if (m === null) return undefined;
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", zone] = m;

@@ -326,6 +326,10 @@ export class Experiment {
         });
         git = r.git;
         if (r.reason !== undefined) unavailable.git = r.reason;
+        // "git.snapshot", "git.index", "git.skipped" (docs/design.md)
+        if (r.unavailable !== undefined) {
+          Object.assign(unavailable, r.unavailable);
+        }
       } catch (e) {
         unavailable.git = `git capture failed: ${(e as Error).message}`;
       }
@@ -427,7 +431,9 @@ export class Experiment {
     const writer = this.#writer;
     if (ms !== this.#headMs || note !== this.#headNote) {
       // created_at and elapsed_ms change at most once per millisecond: the
-      // record head is rebuilt (and the wall clock read) only then.
+      // record head is rebuilt (and the wall clock read) only then, and
+      // the file checked for deletion (at most every 100 ms).
+      writer.checkLinked(now);
       this.#headMs = ms;
       this.#headNote = note;
       writer.setTrackHead(
@@ -539,6 +545,7 @@ export class Experiment {
 
   /** Writes run_end and syncs; the file stays open. */
   #finish(info: ExitInfo, tentative: boolean): void {
+    this.#writer.checkLinked();
     const offset = this.#writer.size;
     const bytes = this.#writer.writeLine(this.#runEndLine(info));
     this.#ended = true;

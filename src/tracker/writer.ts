@@ -12,6 +12,11 @@ const encoder = new TextEncoder();
 const INITIAL_BUFFER = 64 * 1024;
 /** A buffer grown beyond this for one huge record is given back after it. */
 const MAX_KEPT_BUFFER = 1024 * 1024;
+/** Least time between two checks that the run file still has a name. */
+const LINK_CHECK_MS = 100;
+/** Why writes fail once the run file has lost its name. */
+const DELETED =
+  "the file was deleted (its directory removed?) while the run was being written";
 
 /** How a write failure is reported: the file and the cause. */
 function writeError(path: string, what: string, cause: unknown): Error {
@@ -35,6 +40,8 @@ export class RunWriter {
   #buf: Uint8Array;
   #headLen = 0;
   #tail: Uint8Array;
+  #nextLinkCheck = 0;
+  #deleted = false;
 
   /**
    * Creates the file (it must not exist) and takes the exclusive lock.
@@ -142,11 +149,41 @@ export class RunWriter {
     return bytes;
   }
 
+  /**
+   * Fails when the run file has been deleted (e.g. its directory removed):
+   * writes to the open file would still succeed, into a file no one can
+   * read any more. Once detected, every later write fails too.
+   *
+   * Checks by opening the path again for appending (the write permission
+   * the run already has; `fstat` would need read permission). The second
+   * descriptor does not affect the `flock`, which belongs to the first.
+   *
+   * @param now `performance.now()`: when given, checks at most every
+   *   100 ms (an open costs about as much as a record write); without it,
+   *   always checks.
+   * @throws {Error} Naming the file, when it was deleted.
+   */
+  checkLinked(now?: number): void {
+    if (this.#file === null || this.#deleted) return;
+    if (now !== undefined) {
+      if (now < this.#nextLinkCheck) return;
+      this.#nextLinkCheck = now + LINK_CHECK_MS;
+    }
+    try {
+      Deno.openSync(this.path, { append: true }).close();
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) return; // cannot tell
+      this.#deleted = true;
+      throw writeError(this.path, "write to", DELETED);
+    }
+  }
+
   #writeAll(buf: Uint8Array, len: number): void {
     const file = this.#file;
     if (file === null) {
       throw writeError(this.path, "write to", "the run file is closed");
     }
+    if (this.#deleted) throw writeError(this.path, "write to", DELETED);
     let off = 0;
     try {
       while (off < len) {

@@ -32,7 +32,12 @@ const SECRET_WORDS =
 
 // Well-known token formats, redacted wherever they appear as a whole value.
 const SECRET_VALUES =
-  /^(?:sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,})$/;
+  /^(?:sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)$/;
+
+// HTTP credentials inside a value: `Authorization: Basic <creds>`,
+// `Bearer <token>`.
+const AUTH_SCHEME =
+  /(\bAuthorization:\s*(?:Bearer|Basic|Token|Digest)\s+|\bBearer\s+)[^\s"',;]+/gi;
 
 /**
  * Tells whether a flag or variable name looks like it holds a secret.
@@ -46,16 +51,18 @@ export function isSecretName(name: string): boolean {
 }
 
 function redactUrl(arg: string): string {
-  // https://user:password@host → https://user:[redacted]@host
+  // https://user:password@host → https://user:[redacted]@host, also inside
+  // a value (`--db-url=postgres://user:pw@host/db`)
   return arg.replace(
-    /^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]+@/i,
+    /\b([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]+@/gi,
     `$1:${REDACTED}@`,
-  );
+  ).replace(AUTH_SCHEME, `$1${REDACTED}`);
 }
 
 /**
  * Redacts secret-looking values in an argument list: `--token x`,
- * `--token=x`, `FOO_TOKEN=x`, well-known token formats and passwords in URLs.
+ * `--token=x`, `FOO_TOKEN=x`, well-known token formats (and JWTs), passwords
+ * in URLs (also inside a value) and `Authorization:` / `Bearer` credentials.
  *
  * @param argv The arguments.
  * @returns A copy with those values replaced by `"[redacted]"`.
