@@ -14,21 +14,12 @@
 import { relative, resolve, sep } from "node:path";
 import type { RunInfo } from "../query/mod.ts";
 import { CliError, escapeText } from "./format.ts";
+import { execGit, type GitResult } from "../git_exec.ts";
 
 /** A commit as recorded: 7 to 64 lower-case hex digits (SHA-1 or SHA-256). */
 export const COMMIT_RE: RegExp = /^[0-9a-f]{7,64}$/;
 
-/** The output of one git invocation. */
-export interface GitResult {
-  /** Exit code. */
-  code: number;
-  /** Standard output. */
-  stdout: string;
-  /** Standard error. */
-  stderr: string;
-}
-
-const decoder = new TextDecoder();
+export type { GitResult };
 
 /**
  * Runs git with fixed arguments in the current directory; never prompts
@@ -39,26 +30,14 @@ const decoder = new TextDecoder();
  * @throws {CliError} When git cannot be started.
  */
 export function git(args: readonly string[]): GitResult {
-  let out: Deno.CommandOutput;
   try {
-    out = new Deno.Command("git", {
-      args: [...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
-    }).outputSync();
+    return execGit(args);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new CliError("git not found on PATH");
     }
     throw e;
   }
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
 }
 
 /** First line of git's stderr, for error messages. */

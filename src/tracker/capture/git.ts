@@ -16,6 +16,7 @@
 
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { deniedReason, granted } from "../../permissions.ts";
+import { execGit, type GitResult } from "../../git_exec.ts";
 
 /**
  * The `git` object of run_start.value (see docs/design.md): the code state a
@@ -133,40 +134,19 @@ const BASE_CONFIG = [
   "-c",
   "core.fsmonitor=false",
 ];
-const BASE_ENV: Record<string, string> = {
-  GIT_TERMINAL_PROMPT: "0",
-  GIT_OPTIONAL_LOCKS: "0",
-};
-
-interface GitOut {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type GitOut = GitResult;
 
 class GitMissing extends Error {}
 
 function runGit(args: string[], env: Record<string, string> = {}): GitOut {
-  let out: Deno.CommandOutput;
   try {
-    out = new Deno.Command("git", {
-      args: [...BASE_CONFIG, ...args],
-      env: { ...BASE_ENV, ...env },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).outputSync();
+    return execGit([...BASE_CONFIG, ...args], env);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new GitMissing("git not found on PATH");
     }
     throw e;
   }
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
 }
 
 /** First meaningful line of git's stderr, for reasons. */
