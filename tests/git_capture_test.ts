@@ -496,6 +496,39 @@ Deno.test("oversize untracked files are skipped and listed; tracked big files an
   );
 });
 
+Deno.test("a nested repository without commits is left out and listed; one with a commit is a gitlink", async () => {
+  const repo = makeRepo({ "a.txt": "a\n" });
+  write(join(repo, "a.txt"), "a edited\n");
+  write(join(repo, "empty-repo/x.txt"), "no commit here\n");
+  git(join(repo, "empty-repo"), "init", "-q");
+  write(join(repo, "full-repo/y.txt"), "committed\n");
+  git(join(repo, "full-repo"), "init", "-q");
+  git(join(repo, "full-repo"), "add", "y.txt");
+  git(join(repo, "full-repo"), "commit", "-q", "-m", "nested");
+  const nestedHead = gitQ(join(repo, "full-repo"), "rev-parse", "HEAD");
+  const exprag = join(repo, ".exprag");
+  const before = repoState(repo);
+  const { result, runId } = await capture({ cwd: repo, expragDir: exprag });
+  const g = result.git!;
+  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
+  assert.equal(g.mode, "snapshot", JSON.stringify(result));
+  assert.deepEqual(g.skipped, [
+    {
+      path: "empty-repo/",
+      bytes: null,
+      reason: "nested repository without commits",
+    },
+  ]);
+  const tree = gitQ(repo, "ls-tree", "-r", g.commit!);
+  assert.match(
+    tree,
+    new RegExp(`^160000 commit ${nestedHead}\tfull-repo$`, "m"),
+  );
+  assert.doesNotMatch(tree, /empty-repo/);
+  assert.equal(gitQ(repo, "show", `${g.commit}:a.txt`), "a edited");
+  assertNoTempFiles(exprag);
+});
+
 Deno.test("no git identity configured: fallback author; commit.gpgsign=true: no signing, no prompt", async () => {
   const repo = dirtyRepo();
   const home = tempDir("exprag-home-");

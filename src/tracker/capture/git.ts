@@ -121,6 +121,9 @@ const FALLBACK_IDENTITY = { name: "exprag", email: "exprag@localhost" };
 /** The `reason` of an oversize untracked file in `skipped`. */
 const SKIP_TOO_LARGE = "larger than snapshotMaxFileBytes";
 
+/** The `reason` of an untracked nested repository without commits, in `skipped`. */
+const SKIP_NO_COMMIT = "nested repository without commits";
+
 /** The `reason` of an untracked file git could not read, in `skipped`. */
 const SKIP_UNREADABLE = "unreadable";
 
@@ -569,7 +572,22 @@ function sizeUntracked(
   let unknown = 0;
   const all = granted({ name: "read", path: top });
   for (const p of paths) {
-    if (p.endsWith("/")) continue; // a nested repository: added as a gitlink
+    if (p.endsWith("/")) {
+      // A nested repository is added as a gitlink, which needs a commit: one
+      // without any would fail the whole snapshot, so it is left out.
+      const head = runGit([
+        "-C",
+        join(top, p),
+        "rev-parse",
+        "--verify",
+        "-q",
+        "HEAD",
+      ]);
+      if (head.code !== 0) {
+        skipped.push({ path: p, bytes: null, reason: SKIP_NO_COMMIT });
+      }
+      continue;
+    }
     const abs = join(top, p);
     if (!all && !granted({ name: "read", path: abs })) {
       skipped.push({
