@@ -434,7 +434,9 @@ console.log(JSON.stringify({ ...start.value.git, unavailable: start.value.unavai
   }
 });
 
-Deno.test('a snapshot that cannot be taken leaves run_start saying why (unavailable["git.snapshot"]), never a partial tree', async () => {
+Deno.test("a nested repository without commits (git add refuses it) is left out of the snapshot and listed, never half-added", async () => {
+  // (until f621437 this made the snapshot fail: mode "state" and
+  // unavailable["git.snapshot"]; now it is skipped like an oversize file)
   const repo = makeRepo({ "train.ts": "a\n", ".gitignore": ".exprag/\n" });
   Deno.writeTextFileSync(join(repo, "train.ts"), "b\n");
   // an embedded repository without any commit: git add refuses it
@@ -447,25 +449,25 @@ const exp = new Experiment("snap");
 exp.end();
 console.log(Deno.readTextFileSync(exp.path).split("\\n")[0]);`,
     ["--allow-run=git", "--allow-read", "--allow-write=.exprag"],
-    { cwd: repo, name: "snap-fail" },
+    { cwd: repo, name: "snap-nested" },
   );
   const { status, stderr, rest } = await child.wait();
   assert.equal(status.code, 0, stderr);
   assert.equal(stderr, "");
   const start = JSON.parse(rest.at(-1)!).value;
-  assert.equal(start.git.mode, "state");
+  assert.equal(start.git.mode, "snapshot", JSON.stringify(start));
   assert.equal(start.git.dirty, true);
-  assert.equal(start.git.commit, git(repo, "rev-parse", "HEAD"));
-  assert.match(
-    start.unavailable["git.snapshot"],
-    /git add failed: .*scratch/,
-    JSON.stringify(start.unavailable),
-  );
-  assert.equal(
-    git(repo, "for-each-ref", "refs/heads/run/"),
-    "",
-    "no run branch",
-  );
+  assert.equal(start.unavailable["git.snapshot"], undefined);
+  assert.deepEqual(start.git.skipped, [
+    {
+      path: "scratch/",
+      bytes: null,
+      reason: "nested repository without commits",
+    },
+  ]);
+  assert.equal(git(repo, "show", `${start.git.commit}:train.ts`), "b");
+  const tree = git(repo, "ls-tree", "-r", start.git.commit);
+  assert.doesNotMatch(tree, /scratch/);
 });
 
 // ------------------------------------------------------------ argv secrets

@@ -6,7 +6,7 @@
 
 import { bestRuns } from "../query/mod.ts";
 import type { Reducer } from "../query/mod.ts";
-import { query, readOptions, runFilter, runJson } from "./common.ts";
+import { emptyNote, query, readOptions, runFilter, runJson } from "./common.ts";
 import type { Context } from "./context.ts";
 import { CliError, isoTime, json, table } from "./format.ts";
 
@@ -27,13 +27,14 @@ export async function run(ctx: Context): Promise<number> {
       direction,
       by,
       top: (ctx.options.top as number | undefined) ?? 1,
-    })
-  );
+    }), ctx);
   if (result.rows.length === 0) {
+    const note = result.considered === 0 ? await emptyNote(ctx) : undefined;
     throw new CliError(
-      `no run has a numeric value at ${result.path} (${result.considered} run${
-        result.considered === 1 ? "" : "s"
-      } considered; see exprag paths --numeric)`,
+      note ??
+        `no run has a numeric value at ${result.path} (${result.considered} run${
+          result.considered === 1 ? "" : "s"
+        } considered; see exprag paths --numeric)`,
     );
   }
   if (ctx.json) {

@@ -232,7 +232,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "values",
     summary: "every value at a path, with run, time and source file:line",
     description:
-      "One row per recorded value at PATH: run id, record time, elapsed ms since run start, the value (JSON), the note, and the source `file:line` to cite.",
+      "One row per recorded value at PATH: run id, record time, elapsed ms since run start, the value (JSON), the note, and the source `file:line` to cite. A path with no value is an error (exit 1) naming the recorded path it probably meant.",
     args: [{
       name: "PATH",
       description: "a value path from `exprag paths`, e.g. value.metrics.loss",

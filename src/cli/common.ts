@@ -6,11 +6,15 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import {
+  listRuns,
+  matchesWhere,
   parseTimeBound,
   parseWhere,
   resolveRun,
   RunRefError,
+  runsDir,
 } from "../query/mod.ts";
 import type { ReadOptions, RunFilter, RunInfo } from "../query/mod.ts";
 import type { Context } from "./context.ts";
@@ -55,7 +59,8 @@ export function runFilter(ctx: Context): RunFilter {
     for (const w of where) {
       try {
         // validates the path root and operator before anything is read
-        parseWhere(`${w.path} ${w.op} x`);
+        // (with the real value, so that an error quotes the clause as given)
+        parseWhere(`${w.path} ${w.op} ${w.value}`);
       } catch (e) {
         throw new UsageError(
           `--where: ${e instanceof Error ? e.message : String(e)}`,
@@ -79,7 +84,7 @@ export async function resolveRef(ctx: Context, ref: string): Promise<RunInfo> {
   try {
     return await resolveRun(ref, readOptions(ctx));
   } catch (e) {
-    throw refError(e);
+    throw refError(e, ctx);
   }
 }
 
@@ -88,13 +93,21 @@ export async function resolveRef(ctx: Context, ref: string): Promise<RunInfo> {
  * and invalid filters are usage errors (exit 2), the rest exit 1.
  *
  * @param e The error.
+ * @param ctx The invocation, to tell when the runs directory is missing.
  * @returns The error to throw.
  */
-export function refError(e: unknown): unknown {
+export function refError(e: unknown, ctx?: Context): unknown {
   if (e instanceof RunRefError) {
-    return e.reason === "invalid"
-      ? new UsageError(e.message)
-      : new CliError(e.message);
+    if (e.reason === "invalid") return new UsageError(e.message);
+    // "no run matches": say why when there is no runs directory here, else
+    // how runs are named
+    const note = (ctx === undefined ? undefined : missingDirNote(ctx)) ??
+      (e.reason === "not_found"
+        ? "runs are named by full id, unique id prefix, latest or latest~N: see exprag runs"
+        : undefined);
+    return new CliError(
+      note === undefined ? e.message : `${e.message}; ${note}`,
+    );
   }
   return e;
 }
@@ -104,13 +117,17 @@ export function refError(e: unknown): unknown {
  * invalid `where`, time or run reference) to usage errors.
  *
  * @param f The call.
+ * @param ctx The invocation, to tell when the runs directory is missing.
  * @returns Its result.
  */
-export async function query<T>(f: () => Promise<T> | T): Promise<T> {
+export async function query<T>(
+  f: () => Promise<T> | T,
+  ctx?: Context,
+): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    const mapped = refError(e);
+    const mapped = refError(e, ctx);
     if (mapped !== e) throw mapped;
     if (
       e instanceof RangeError && !/^\S+:\d+: /.test(e.message) &&
@@ -189,4 +206,69 @@ export function runTimes(
     last: isoTime(run.last_at),
     duration_s: seconds(run.duration_ms),
   };
+}
+
+/**
+ * Why a `--where` filter kept no run, when the reason is a path no run has
+ * (e.g. `metadata.batch_size` for `metadata.hparams.batch_size`): an empty
+ * table alone would read as "no such run". Only run fields and metadata
+ * paths are checked (`value.*` paths are reported by the commands).
+ *
+ * @param ctx The invocation.
+ * @returns A one-line note, or `undefined` when every path exists in some run.
+ */
+export async function missingWhereNote(
+  ctx: Context,
+): Promise<string | undefined> {
+  const where = ctx.options.where as Where[] | undefined;
+  if (!where || where.length === 0) return undefined;
+  const paths = [
+    ...new Set(
+      where.map((w) => w.path).filter((p) => !/^value(\.|$)/.test(p)),
+    ),
+  ];
+  if (paths.length === 0) return undefined;
+  const { where: _, ...rest } = runFilter(ctx);
+  const runs = await listRuns({ ...readOptions(ctx), ...rest });
+  // `~ ""` holds for every value present at the path, and for no missing one
+  const missing = paths.filter((path) =>
+    !runs.some((run) => matchesWhere(run, [{ path, op: "~", value: "" }]))
+  );
+  if (missing.length === 0) return undefined;
+  return `no run has ${missing.join(", ")} (${runs.length} run${
+    runs.length === 1 ? "" : "s"
+  } considered); see the metadata paths with exprag show latest`;
+}
+
+/**
+ * When the runs directory does not exist (exprag run from the wrong
+ * directory, or a wrong `--dir`), says so: otherwise an empty answer reads
+ * as "nothing was recorded".
+ *
+ * @param ctx The invocation.
+ * @returns A one-line note, or `undefined` when the runs directory exists.
+ */
+export function missingDirNote(ctx: Context): string | undefined {
+  const runs = runsDir(ctx.dir);
+  try {
+    Deno.statSync(runs);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) return undefined;
+  }
+  return `no runs directory ${
+    JSON.stringify(resolve(runs))
+  }: run exprag from the directory holding .exprag, or pass --dir DIR (and --allow-read=DIR)`;
+}
+
+/**
+ * Why an answer is empty, when it is not simply "no run matched": a
+ * missing runs directory ({@linkcode missingDirNote}) or a `--where` path
+ * that no run has ({@linkcode missingWhereNote}).
+ *
+ * @param ctx The invocation.
+ * @returns A one-line note, or `undefined`.
+ */
+export async function emptyNote(ctx: Context): Promise<string | undefined> {
+  return missingDirNote(ctx) ?? await missingWhereNote(ctx);
 }

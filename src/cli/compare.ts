@@ -18,8 +18,9 @@ const HEX = /^[0-9a-f]{7,64}$/;
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
-  const c = await query(() =>
-    compareRuns(ctx.args[0], ctx.args[1], readOptions(ctx))
+  const c = await query(
+    () => compareRuns(ctx.args[0], ctx.args[1], readOptions(ctx)),
+    ctx,
   );
   const ga = gitFields(c.a), gb = gitFields(c.b);
   const codeDiff = `exprag diff ${c.a.id} ${c.b.id}`;

@@ -5,9 +5,15 @@
  */
 
 import { listRuns } from "../query/mod.ts";
-import { gitFields, query, readOptions, runFilter } from "./common.ts";
+import {
+  emptyNote,
+  gitFields,
+  query,
+  readOptions,
+  runFilter,
+} from "./common.ts";
 import type { Context } from "./context.ts";
-import { isoTime, json, table } from "./format.ts";
+import { isoTime, json, stderrLine, table } from "./format.ts";
 
 /**
  * Runs `git`.
@@ -24,6 +30,10 @@ export async function run(ctx: Context): Promise<number> {
     })
   );
   runs.reverse(); // newest first
+  if (runs.length === 0) {
+    const note = await emptyNote(ctx);
+    if (note !== undefined) stderrLine(`exprag: note: ${note}`);
+  }
   if (ctx.json) {
     json(
       ctx.out,

@@ -5,9 +5,9 @@
  */
 
 import { discoverPaths } from "../query/mod.ts";
-import { query, readOptions } from "./common.ts";
+import { missingDirNote, query, readOptions } from "./common.ts";
 import type { Context } from "./context.ts";
-import { json, table } from "./format.ts";
+import { json, stderrLine, table } from "./format.ts";
 
 /**
  * Runs `paths`.
@@ -22,8 +22,11 @@ export async function run(ctx: Context): Promise<number> {
       run: ctx.options.run as string | undefined,
       contains: ctx.options.contains as string | undefined,
       numeric: ctx.options.numeric === true ? true : undefined,
-    })
-  );
+    }), ctx);
+  if (paths.length === 0) {
+    const note = missingDirNote(ctx);
+    if (note !== undefined) stderrLine(`exprag: note: ${note}`);
+  }
   if (ctx.json) {
     json(ctx.out, paths);
     return 0;

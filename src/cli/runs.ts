@@ -6,6 +6,7 @@
 
 import { listRuns } from "../query/mod.ts";
 import {
+  emptyNote,
   gitFields,
   query,
   readOptions,
@@ -15,7 +16,7 @@ import {
   shortCommit,
 } from "./common.ts";
 import type { Context } from "./context.ts";
-import { json, table } from "./format.ts";
+import { json, stderrLine, table } from "./format.ts";
 
 /** The columns of the runs table. */
 export const RUNS_HEADER: readonly string[] = [
@@ -47,6 +48,10 @@ export async function run(ctx: Context): Promise<number> {
     })
   );
   runs.reverse(); // newest first
+  if (runs.length === 0) {
+    const note = await emptyNote(ctx);
+    if (note !== undefined) stderrLine(`exprag: note: ${note}`);
+  }
   if (ctx.json) {
     json(ctx.out, runs.map(runJson));
     return 0;

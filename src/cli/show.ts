@@ -27,7 +27,7 @@ const START_ORDER = [
  */
 export async function run(ctx: Context): Promise<number> {
   const r = await resolveRef(ctx, ctx.args[0]);
-  const stats = await query(() => runStats(r, readOptions(ctx)));
+  const stats = await query(() => runStats(r, readOptions(ctx)), ctx);
   const paths = Object.entries(stats.paths).sort((
     [a],
     [b],

@@ -146,9 +146,9 @@ export const RECIPES: readonly Recipe[] = [
           "the run id (RUN_ID); if several, ask or take the newest (first row)",
       },
       {
-        cmd: "exprag values value.metrics --run RUN_ID",
+        cmd: "exprag values value --run RUN_ID",
         read:
-          "every recorded metrics object in order, with time, elapsed ms and source file:line",
+          "every tracked value in order (step and metrics together), with time, elapsed ms and source file:line",
       },
     ],
     answer:
@@ -248,7 +248,7 @@ export function skillMarkdown(): string {
     "",
     "- Runs are named by full id, a unique id prefix, `latest`, or `latest~N` (N runs before the latest; `latest~1` is the one before). An ambiguous prefix is an error listing the candidates.",
     "- Output is a tab-separated table with a header line; `--json` gives the same data (and more, e.g. each run's metadata) as JSON. Strings from records are escaped (`\\t`, `\\n`, `\\xNN`).",
-    "- Exit codes: 0 ok, 1 not found or failure, 2 usage error. Errors are one line on stderr starting with `exprag:`.",
+    '- Exit codes: 0 ok, 1 not found or failure, 2 usage error. Errors are one line on stderr starting with `exprag:`; an empty answer with a line `exprag: note: …` on stderr is not "nothing recorded": the note says why (no runs directory here, a --where path no run has).',
     "- A torn or invalid line is skipped and reported on stderr as `file:line: reason`; `--strict` makes it an error.",
     "- Statuses: `finished`, `failed`, `interrupted` (from run_end); `running` (process alive), `crashed` (process gone, no run_end), `unknown` (another host; see its last record time).",
     '- Numbers recorded as "NaN", "Infinity", "-Infinity" count as numbers; NaN never wins `best` but is listed.',

@@ -4,10 +4,31 @@
  * @module
  */
 
-import { selectValues } from "../query/mod.ts";
-import { query, readOptions } from "./common.ts";
+import { discoverPaths, selectValues } from "../query/mod.ts";
+import { missingDirNote, query, readOptions } from "./common.ts";
 import type { Context } from "./context.ts";
-import { isoTime, json, table } from "./format.ts";
+import { CliError, isoTime, json, table } from "./format.ts";
+
+/**
+ * The recorded paths a mistyped path probably meant: those ending in it
+ * (`acc` → `value.metrics.acc`, `metrics.loss` → `value.metrics.loss`).
+ */
+async function suggestions(ctx: Context, path: string): Promise<string[]> {
+  const tail = "." + path.split(".").filter((p) => p !== "").join(".");
+  if (tail === ".") return [];
+  const known = await discoverPaths({
+    ...readOptions(ctx),
+    onProblem: undefined, // already reported by the first pass
+    run: ctx.options.run as string | undefined,
+  });
+  const out = new Set<string>();
+  for (const p of known) {
+    // a leaf path ending in PATH, or an object path (value.metrics) above one
+    const at = (p.path + ".").indexOf(tail + ".");
+    if (at >= 0) out.add(p.path.slice(0, at + tail.length));
+  }
+  return [...out].slice(0, 3);
+}
 
 /**
  * Runs `values`.
@@ -21,8 +42,26 @@ export async function run(ctx: Context): Promise<number> {
       ...readOptions(ctx),
       run: ctx.options.run as string | undefined,
       limit: ctx.options.limit as number | undefined,
-    })
-  );
+    }), ctx);
+  if (rows.length === 0) {
+    // user text in a one-line error: plain when safe, else JSON-quoted
+    const q = (s: string) => /^[\w.\[\]~-]+$/.test(s) ? s : JSON.stringify(s);
+    const dirNote = missingDirNote(ctx);
+    if (dirNote !== undefined) throw new CliError(dirNote);
+    const run = ctx.options.run as string | undefined;
+    const near = await suggestions(ctx, ctx.args[0]);
+    throw new CliError(
+      `no values at ${q(ctx.args[0])}${
+        run === undefined ? "" : ` in run ${q(run)}`
+      }; ${
+        near.length > 0
+          ? `did you mean ${near.join(" or ")}?`
+          : /^value\./.test(ctx.args[0])
+          ? "no run recorded it:"
+          : "track value paths start with value., e.g. value.metrics.loss:"
+      } see exprag paths${run === undefined ? "" : ` --run ${q(run)}`}`,
+    );
+  }
   if (ctx.json) {
     json(ctx.out, rows.map((r) => ({ ...r, source: `${r.file}:${r.line}` })));
     return 0;

@@ -54,7 +54,7 @@ function checkPath(path: string, text: string): void {
   throw new RangeError(
     `Invalid where clause ${JSON.stringify(text)}: unknown path root ${
       JSON.stringify(root)
-    }; ` +
+    } (did you mean ${JSON.stringify(`metadata.${path}`)}?); ` +
       `use metadata.*, git.*, host.*, process.*, runtime.*, value.*, start.*, end.* or ${
         Object.keys(RUN_FIELDS).join(", ")
       }`,
