@@ -306,3 +306,24 @@ export function gitState(repo: string, id: string): Record<string, unknown> {
     skipped: [],
   };
 }
+
+/** Options git may receive from the CLI (all fixed strings, none from records). */
+export const ALLOWED_GIT_OPTIONS: ReadonlySet<string> = new Set([
+  "--verify",
+  "--quiet",
+  "--end-of-options",
+  "--show-toplevel",
+  "--branch",
+  "--detach",
+  "--porcelain",
+  "-z",
+  "--untracked-files=normal",
+  "--no-color",
+  "--no-ext-diff",
+  "--no-textconv",
+  "--stat",
+  "--",
+  "----",
+  "-q",
+  "--short",
+]);

@@ -4,7 +4,9 @@
 // seeded randomness, and generators of hostile run files.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CLI_URL, type Output, run, tempDir } from "./_helpers.ts";
+import { tempDir } from "./_helpers.ts";
+
+export { cli } from "./_cli_fixtures.ts";
 
 /** `import { Experiment } ...` for scripts written by the tests. */
 export const TRACKER_URL: string = new URL(
@@ -220,23 +222,6 @@ export function spawnDenoFile(
       return { status, rest, stderr: err };
     },
   };
-}
-
-/** Runs cli.ts as a real subprocess with exactly the given flags, from `cwd`. */
-export function cli(
-  cwd: string,
-  flags: string[],
-  args: string[],
-  env?: Record<string, string>,
-): Promise<Output> {
-  return run(Deno.execPath(), [
-    "run",
-    "--no-prompt",
-    "--no-config",
-    ...flags,
-    CLI_URL,
-    ...args,
-  ], { cwd, env });
 }
 
 // ------------------------------------------------------- run file checks

@@ -10,6 +10,7 @@ import {
 import { join } from "node:path";
 import { git, makeRepo, tempDir } from "./_helpers.ts";
 import {
+  ALLOWED_GIT_OPTIONS,
   cli,
   gitState,
   history,
@@ -325,28 +326,9 @@ Deno.test("hostile branch and commit strings never reach git as options", async 
     args.includes("rev-parse") && args.includes("worktree"),
     "the logging git wrapper was used",
   );
-  const allowed = new Set([
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    "--show-toplevel",
-    "--branch",
-    "--detach",
-    "--porcelain",
-    "-z",
-    "--untracked-files=normal",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--stat",
-    "--",
-    "----",
-    "-q",
-    "--short",
-  ]);
   for (const a of args) {
     if (a.startsWith("-")) {
-      ok(allowed.has(a), `unexpected option reached git: ${a}`);
+      ok(ALLOWED_GIT_OPTIONS.has(a), `unexpected option reached git: ${a}`);
     }
   }
   for (const bad of hostile) {

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { git, makeRepo, tempDir } from "./_helpers.ts";
 import {
+  ALLOWED_GIT_OPTIONS,
   gitState,
   history,
   makeExprag,
@@ -35,26 +36,6 @@ const A = "aaaaaaaa-0000-4000-8000-00000000000a";
 const B = "bbbbbbbb-0000-4000-8000-00000000000b";
 const FLAGS = ["--allow-read=.exprag", "--allow-run=git"];
 const REL = ".exprag/runs";
-
-/** Options git may receive from the CLI (all fixed strings, none from records). */
-const ALLOWED_OPTIONS = new Set([
-  "--verify",
-  "--quiet",
-  "--end-of-options",
-  "--show-toplevel",
-  "--branch",
-  "--detach",
-  "--porcelain",
-  "-z",
-  "--untracked-files=normal",
-  "--no-color",
-  "--no-ext-diff",
-  "--no-textconv",
-  "--stat",
-  "--",
-  "-q",
-  "--short",
-]);
 
 function twoRuns(): { repo: string; dir: string; head: string } {
   const repo = makeRepo({
@@ -99,7 +80,7 @@ function assertGitCalls(log: string, hostile: string[], what: string): number {
     for (const a of call) {
       if (a.startsWith("-")) {
         assert.ok(
-          ALLOWED_OPTIONS.has(a),
+          ALLOWED_GIT_OPTIONS.has(a),
           `${what}: an option reached git: ${JSON.stringify(a)} in ${
             JSON.stringify(call)
           }`,
