@@ -18,7 +18,7 @@ import {
 } from "../query/mod.ts";
 import type { ReadOptions, RunFilter, RunInfo } from "../query/mod.ts";
 import type { Context } from "./context.ts";
-import { CliError, isoTime, seconds } from "./format.ts";
+import { CliError, isoTime, seconds, stderrLine } from "./format.ts";
 import { UsageError, type Where } from "./parse.ts";
 
 /**
@@ -271,4 +271,29 @@ export function missingDirNote(ctx: Context): string | undefined {
  */
 export async function emptyNote(ctx: Context): Promise<string | undefined> {
   return missingDirNote(ctx) ?? await missingWhereNote(ctx);
+}
+
+/**
+ * The runs the `runs` and `git` commands list: filtered by `--since`,
+ * `--until`, `--where` and `--limit`, newest first. When none is left, a
+ * one-line `exprag: note:` on stderr says why, if the reason is a missing
+ * runs directory or a `--where` path no run has.
+ *
+ * @param ctx The invocation.
+ * @returns The runs, newest first.
+ */
+export async function listedRuns(ctx: Context): Promise<RunInfo[]> {
+  const runs = await query(() =>
+    listRuns({
+      ...readOptions(ctx),
+      ...runFilter(ctx),
+      limit: ctx.options.limit as number | undefined,
+    })
+  );
+  runs.reverse(); // newest first
+  if (runs.length === 0) {
+    const note = await emptyNote(ctx);
+    if (note !== undefined) stderrLine(`exprag: note: ${note}`);
+  }
+  return runs;
 }

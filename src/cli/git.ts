@@ -4,16 +4,9 @@
  * @module
  */
 
-import { listRuns } from "../query/mod.ts";
-import {
-  emptyNote,
-  gitFields,
-  query,
-  readOptions,
-  runFilter,
-} from "./common.ts";
+import { gitFields, listedRuns } from "./common.ts";
 import type { Context } from "./context.ts";
-import { isoTime, json, stderrLine, table } from "./format.ts";
+import { isoTime, json, table } from "./format.ts";
 
 /**
  * Runs `git`.
@@ -22,18 +15,7 @@ import { isoTime, json, stderrLine, table } from "./format.ts";
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
-  const runs = await query(() =>
-    listRuns({
-      ...readOptions(ctx),
-      ...runFilter(ctx),
-      limit: ctx.options.limit as number | undefined,
-    })
-  );
-  runs.reverse(); // newest first
-  if (runs.length === 0) {
-    const note = await emptyNote(ctx);
-    if (note !== undefined) stderrLine(`exprag: note: ${note}`);
-  }
+  const runs = await listedRuns(ctx);
   if (ctx.json) {
     json(
       ctx.out,

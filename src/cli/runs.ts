@@ -4,19 +4,15 @@
  * @module
  */
 
-import { listRuns } from "../query/mod.ts";
 import {
-  emptyNote,
   gitFields,
-  query,
-  readOptions,
-  runFilter,
+  listedRuns,
   runJson,
   runTimes,
   shortCommit,
 } from "./common.ts";
 import type { Context } from "./context.ts";
-import { json, stderrLine, table } from "./format.ts";
+import { json, table } from "./format.ts";
 
 /** The columns of the runs table. */
 export const RUNS_HEADER: readonly string[] = [
@@ -40,18 +36,7 @@ export const RUNS_HEADER: readonly string[] = [
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
-  const runs = await query(() =>
-    listRuns({
-      ...readOptions(ctx),
-      ...runFilter(ctx),
-      limit: ctx.options.limit as number | undefined,
-    })
-  );
-  runs.reverse(); // newest first
-  if (runs.length === 0) {
-    const note = await emptyNote(ctx);
-    if (note !== undefined) stderrLine(`exprag: note: ${note}`);
-  }
+  const runs = await listedRuns(ctx);
   if (ctx.json) {
     json(ctx.out, runs.map(runJson));
     return 0;
