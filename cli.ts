@@ -83,8 +83,10 @@ export async function main(args: string[]): Promise<number> {
 }
 
 async function runCommand(args: string[], out: Out): Promise<number> {
+  let commandName: string | undefined; // for the --help hint of usage errors
   try {
     const parsed = parseArgs(args);
+    commandName = parsed.command?.name;
     if (parsed.global.version) {
       out.line(
         parsed.global.json
@@ -99,7 +101,7 @@ async function runCommand(args: string[], out: Out): Promise<number> {
         stderrLine(
           `exprag: no command given (commands: ${
             COMMANDS.map((c) => c.name).join(", ")
-          })`,
+          }) (see exprag --help)`,
         );
         return 2;
       }
@@ -131,7 +133,8 @@ async function runCommand(args: string[], out: Out): Promise<number> {
     return await mod.run(ctx);
   } catch (e) {
     if (e instanceof UsageError) {
-      const hint = e.command ? `exprag ${e.command} --help` : "exprag --help";
+      const command = e.command ?? commandName;
+      const hint = command ? `exprag ${command} --help` : "exprag --help";
       stderrLine(`exprag: ${e.message} (see ${hint})`);
       return 2;
     }

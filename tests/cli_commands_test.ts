@@ -380,6 +380,11 @@ Deno.test("exit codes: usage 2, not found 1, help and version 0; errors are one 
     equal(o.code, 2, `${args.join(" ")}: ${o.stderr}`);
     oneLineError(o.stderr);
     equal(o.stdout, "");
+    // the hint names the help of the command given, when there is one
+    const hint = args[0] === undefined || args[0] === "nope"
+      ? "exprag --help"
+      : `exprag ${args[0]} --help`;
+    ok(o.stderr.trimEnd().endsWith(`(see ${hint})`), o.stderr);
   }
   const help = await cli(root, [], ["--help"]);
   equal(help.code, 0);

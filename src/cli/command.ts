@@ -140,6 +140,14 @@ const UNTIL: OptionDef = {
   description: "only runs started at or before WHEN (same forms as --since)",
 };
 
+/** The filters of the commands that list runs (`runs`, `git`). */
+const RUN_FILTERS: readonly OptionDef[] = [SINCE, UNTIL, {
+  name: "limit",
+  values: ["N"],
+  integer: true,
+  description: "only the N newest runs (after filtering)",
+}, WHERE];
+
 const RUN_OPT: OptionDef = {
   name: "run",
   values: ["RUN"],
@@ -166,15 +174,7 @@ export const COMMANDS: readonly CommandDef[] = [
       "One row per run: id, name, status (finished, failed, interrupted from run_end; running, crashed, unknown inferred), start time, time of the last record, duration, track record count, and git commit, branch and dirty flag.",
     args: [],
     options: [
-      SINCE,
-      UNTIL,
-      {
-        name: "limit",
-        values: ["N"],
-        integer: true,
-        description: "only the N newest runs (after filtering)",
-      },
-      WHERE,
+      ...RUN_FILTERS,
     ],
     permissions: readDir,
     writes: false,
@@ -332,15 +332,7 @@ export const COMMANDS: readonly CommandDef[] = [
       "One row per run, newest first: run id, name, the commit holding its code (a snapshot commit for dirty worktrees), the branch to check out (run/<id> for snapshots), dirty, the base commit (HEAD when the run started) and the user's branch. Reads only the records.",
     args: [],
     options: [
-      SINCE,
-      UNTIL,
-      {
-        name: "limit",
-        values: ["N"],
-        integer: true,
-        description: "only the N newest runs",
-      },
-      WHERE,
+      ...RUN_FILTERS,
     ],
     permissions: readDir,
     writes: false,
