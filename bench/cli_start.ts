@@ -8,25 +8,25 @@ import { genSmallRuns } from "./data.ts";
 import {
   cliMissing,
   DATA,
+  DENO,
   emit,
+  FLAGS,
   log,
   measure,
   type Measured,
   median,
   oursArgs,
   pairedRatio,
-  parseArgs,
+  peak,
   rm,
   type Row,
   type Section,
+  SMOKE,
   target,
 } from "./lib.ts";
 
-const flags = parseArgs(Deno.args);
-const smoke = !!flags.smoke;
-const RUNS = Number(flags.runs ?? (smoke ? 200 : 10_000));
-const ROUNDS = Number(flags.rounds ?? (smoke ? 3 : 15));
-const DENO = Deno.execPath();
+const RUNS = Number(FLAGS.runs ?? (SMOKE ? 200 : 10_000));
+const ROUNDS = Number(FLAGS.rounds ?? (SMOKE ? 3 : 15));
 const base = join(DATA, "cli");
 rm(base);
 const emptyDir = join(base, "empty");
@@ -42,6 +42,14 @@ log(
 );
 
 const missing = cliMissing();
+
+/** Why a CLI call failed (exit code and the start of stderr), or undefined. */
+function failed(m: Measured): string | undefined {
+  return m.code === 0
+    ? undefined
+    : `exit ${m.code}: ${m.stderr.trim().slice(0, 200)}`;
+}
+
 interface Case {
   name: string;
   role: Row["role"];
@@ -65,19 +73,14 @@ const cases: Case[] = [
     name: "ours: exprag runs, empty directory (start-up)",
     role: "ours",
     run: () => measure(DENO, oursArgs(emptyDir, ["runs"])),
-    check: (m) =>
-      m.code === 0
-        ? undefined
-        : `exit ${m.code}: ${m.stderr.trim().slice(0, 200)}`,
+    check: failed,
   },
   {
     name: `ours: exprag runs, ${RUNS.toLocaleString("en-US")} runs`,
     role: "ours",
     run: () => measure(DENO, oursArgs(many.dir, ["runs"])),
     check: (m) => {
-      if (m.code !== 0) {
-        return `exit ${m.code}: ${m.stderr.trim().slice(0, 200)}`;
-      }
+      if (m.code !== 0) return failed(m);
       const lines = m.stdout.trimEnd().split("\n").length;
       return lines >= RUNS
         ? undefined
@@ -88,10 +91,7 @@ const cases: Case[] = [
     name: `ours: exprag runs --limit 10, ${RUNS.toLocaleString("en-US")} runs`,
     role: "ours",
     run: () => measure(DENO, oursArgs(many.dir, ["runs", "--limit", "10"])),
-    check: (m) =>
-      m.code === 0
-        ? undefined
-        : `exit ${m.code}: ${m.stderr.trim().slice(0, 200)}`,
+    check: failed,
   },
 ];
 
@@ -129,9 +129,7 @@ const rows: Row[] = cases.map((c): Row => {
     role: c.role,
     cells: {
       "wall s": median(w),
-      "peak RSS MiB": rss.get(c.name)!.length
-        ? Math.max(...rss.get(c.name)!)
-        : null,
+      "peak RSS MiB": peak(rss.get(c.name)!),
       "× deno empty": pairedRatio(w, ref),
     },
   };
@@ -163,9 +161,7 @@ const section: Section = {
       `exprag runs over ${
         RUNS.toLocaleString("en-US")
       } runs: peak memory ≤ 256 MiB`,
-      rss.get(cases[2].name)!.length && !bad.has(cases[2].name)
-        ? Math.max(...rss.get(cases[2].name)!)
-        : null,
+      bad.has(cases[2].name) ? null : peak(rss.get(cases[2].name)!),
       "<=",
       256,
       " MiB",
@@ -173,5 +169,5 @@ const section: Section = {
   ],
   notes,
 };
-if (!flags["keep-data"]) rm(base);
+if (!FLAGS["keep-data"]) rm(base);
 emit(section);

@@ -8,21 +8,9 @@
 import { join } from "node:path";
 import { SummaryBuilder } from "../src/summary.ts";
 import { EXPRAG_VERSION, SCHEMA_VERSION } from "../src/version.ts";
-import { log, parseArgs, rm } from "./lib.ts";
+import { FLAGS, log, rm, rng } from "./lib.ts";
 
-// ---------------------------------------------------------------- PRNG
-
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// ---------------------------------------------------------------- ids
 
 /** A deterministic UUID v4 from a PRNG. */
 export function uuid(r: () => number): string {
@@ -71,6 +59,22 @@ function _pyTime(ms: number, r: () => number): string {
   const iso = new Date(ms).toISOString(); // ...T08:00:00.123Z
   const us = String(Math.floor(r() * 1000)).padStart(3, "0");
   return iso.slice(0, -1) + us + "+00:00";
+}
+
+/** The fields every record starts with (the Python shape has no exprag_version). */
+function _head(
+  python: boolean,
+  runId: string,
+  name: string,
+  kind: string,
+): Record<string, unknown> {
+  return {
+    schema_version: SCHEMA_VERSION,
+    ...(python ? {} : { exprag_version: EXPRAG_VERSION }),
+    run_id: runId,
+    experiment_name: name,
+    kind,
+  };
 }
 
 function _runStart(
@@ -131,26 +135,12 @@ function _runStart(
       : { runtime: { deno: "2.9.6", v8: "13.0", typescript: "5.6" } }),
     metadata: { hparams: { learning_rate: lr, batch_size: batch }, seed: i },
   };
-  return python
-    ? {
-      schema_version: SCHEMA_VERSION,
-      run_id: runId,
-      experiment_name: name,
-      kind: "run_start",
-      created_at: "",
-      elapsed_ms: 0,
-      value,
-    }
-    : {
-      schema_version: SCHEMA_VERSION,
-      exprag_version: EXPRAG_VERSION,
-      run_id: runId,
-      experiment_name: name,
-      kind: "run_start",
-      created_at: "",
-      elapsed_ms: 0,
-      value,
-    };
+  return {
+    ..._head(python, runId, name, "run_start"),
+    created_at: "",
+    elapsed_ms: 0,
+    value,
+  };
 }
 
 /**
@@ -201,39 +191,22 @@ export function genRuns(dir: string, o: RunsOptions): RunsInfo {
       };
       lastAcc = acc;
       if (acc > maxAcc) maxAcc = acc;
-      const rec = o.python
-        ? {
-          schema_version: SCHEMA_VERSION,
-          run_id: runId,
-          experiment_name: name,
-          kind: "track",
-          created_at: _pyTime(t0 + elapsed, rt),
-          elapsed_ms: elapsed,
-          ...(s % 500 === 0 ? { note: "start of epoch" } : {}),
-          value,
-        }
-        : {
-          schema_version: SCHEMA_VERSION,
-          exprag_version: EXPRAG_VERSION,
-          run_id: runId,
-          experiment_name: name,
-          kind: "track",
-          created_at: new Date(t0 + elapsed).toISOString(),
-          elapsed_ms: elapsed,
-          ...(s % 500 === 0 ? { note: "start of epoch" } : {}),
-          value,
-        };
+      const rec = {
+        ..._head(o.python, runId, name, "track"),
+        created_at: o.python
+          ? _pyTime(t0 + elapsed, rt)
+          : new Date(t0 + elapsed).toISOString(),
+        elapsed_ms: elapsed,
+        ...(s % 500 === 0 ? { note: "start of epoch" } : {}),
+        value,
+      };
       lines.push(JSON.stringify(rec));
       if (o.withEnd) summary.add(value, elapsed);
     }
     if (o.withEnd) {
       elapsed += 5;
       const end = {
-        schema_version: SCHEMA_VERSION,
-        ...(o.python ? {} : { exprag_version: EXPRAG_VERSION }),
-        run_id: runId,
-        experiment_name: name,
-        kind: "run_end",
+        ..._head(o.python, runId, name, "run_end"),
         created_at: new Date(t0 + elapsed).toISOString(),
         elapsed_ms: elapsed,
         value: {
@@ -272,15 +245,14 @@ export function genSmallRuns(dir: string, runs: number): RunsInfo {
 
 if (import.meta.main) {
   const [what, dir, a, b] = Deno.args.filter((x) => !x.startsWith("--"));
-  const flags = parseArgs(Deno.args);
   const t0 = performance.now();
   let info: unknown;
   if (what === "runs") {
     info = genRuns(dir, {
       runs: Number(a),
       records: Number(b),
-      withEnd: !flags["no-end"],
-      python: !!flags.python,
+      withEnd: !FLAGS["no-end"],
+      python: !!FLAGS.python,
     });
   } else if (what === "small") info = genSmallRuns(dir, Number(a));
   else {

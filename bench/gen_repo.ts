@@ -11,6 +11,7 @@
 // parameters (a `.gen.json` marker) unless --force.
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { rm, rng, sh } from "./lib.ts";
 
 /** What to generate. */
 export interface GenRepoOptions {
@@ -32,38 +33,36 @@ export interface GenRepoOptions {
   force?: boolean;
 }
 
+/** Author and committer of the generated (and benchmark) commits. */
+export const GIT_ENV: Record<string, string> = {
+  GIT_AUTHOR_NAME: "Bench",
+  GIT_AUTHOR_EMAIL: "bench@example.com",
+  GIT_COMMITTER_NAME: "Bench",
+  GIT_COMMITTER_EMAIL: "bench@example.com",
+};
+
+/** `--files` / `--mb` (node:util parseArgs options) of the scripts that generate a repository. */
+export const REPO_OPTIONS = {
+  files: { type: "string", default: "20000" },
+  mb: { type: "string", default: "" },
+} as const;
+
+/** The size given by {@linkcode REPO_OPTIONS} (`--mb` defaults to ~8 KB a file) and its default directory. */
+export function repoArgs(
+  values: { files: string; mb: string },
+): { files: number; mb: number; dir: string } {
+  const files = Number(values.files);
+  return {
+    files,
+    mb: values.mb ? Number(values.mb) : files * 8 / 1000,
+    dir: join(import.meta.dirname!, ".data", `gen-repo-${files}`),
+  };
+}
+
 const enc = new TextEncoder();
 
 function git(cwd: string, ...args: string[]): void {
-  const out = new Deno.Command("git", {
-    args,
-    cwd,
-    stdout: "null",
-    stderr: "piped",
-    env: {
-      GIT_AUTHOR_NAME: "Bench",
-      GIT_AUTHOR_EMAIL: "bench@example.com",
-      GIT_COMMITTER_NAME: "Bench",
-      GIT_COMMITTER_EMAIL: "bench@example.com",
-    },
-  }).outputSync();
-  if (!out.success) {
-    throw new Error(
-      `git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  sh("git", args, { cwd, env: GIT_ENV });
 }
 
 const WORDS =
@@ -118,11 +117,7 @@ export function genRepo(o: GenRepoOptions): string {
   } catch {
     // not generated yet
   }
-  try {
-    Deno.removeSync(dir, { recursive: true });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
+  rm(dir);
   return generate(dir, o, perDir, modified, deleted, untracked, marker);
 }
 
@@ -138,7 +133,7 @@ function generate(
   Deno.mkdirSync(dir, { recursive: true });
   git(dir, "init", "-q", "-b", "main");
   Deno.writeTextFileSync(join(dir, ".gitignore"), ".exprag/\n*.log\n");
-  const rand = prng(42);
+  const rand = rng(42);
   const avg = o.totalBytes / o.files;
   for (let i = 0; i < o.files; i++) {
     const p = join(dir, filePath(i, perDir));
@@ -183,17 +178,18 @@ if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      files: { type: "string", default: "20000" },
-      mb: { type: "string", default: "" },
+      ...REPO_OPTIONS,
       out: { type: "string", default: "" },
       force: { type: "boolean", default: false },
     },
   });
-  const files = Number(values.files);
-  const mb = values.mb ? Number(values.mb) : files * 8 / 1000; // ~8 KB per file
-  const out = values.out ||
-    join(import.meta.dirname!, ".data", `gen-repo-${files}`);
+  const { files, mb, dir } = repoArgs(values);
   console.log(
-    genRepo({ dir: out, files, totalBytes: mb * 1e6, force: values.force }),
+    genRepo({
+      dir: values.out || dir,
+      files,
+      totalBytes: mb * 1e6,
+      force: values.force,
+    }),
   );
 }

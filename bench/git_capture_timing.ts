@@ -7,7 +7,8 @@
 // Bench code only: never imported by src/.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { genRepo } from "./gen_repo.ts";
+import { genRepo, REPO_OPTIONS, repoArgs } from "./gen_repo.ts";
+import { sh } from "./lib.ts";
 import { captureGit } from "../src/tracker/capture/git.ts";
 
 function git(
@@ -15,20 +16,7 @@ function git(
   args: string[],
   env: Record<string, string> = {},
 ): string {
-  const out = new Deno.Command("git", {
-    args,
-    cwd,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .outputSync();
-  if (!out.success) {
-    throw new Error(
-      `git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return new TextDecoder().decode(out.stdout).trim();
+  return sh("git", args, { cwd, env }).trim();
 }
 
 function median(xs: number[]): number {
@@ -87,16 +75,11 @@ export function measureOnce(
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: {
-      files: { type: "string", default: "20000" },
-      mb: { type: "string", default: "" },
-      rounds: { type: "string", default: "7" },
-    },
+    options: { ...REPO_OPTIONS, rounds: { type: "string", default: "7" } },
   });
-  const files = Number(values.files);
-  const mb = values.mb ? Number(values.mb) : files * 8 / 1000;
+  const { files, mb, dir } = repoArgs(values);
   const repo = genRepo({
-    dir: join(import.meta.dirname!, ".data", `gen-repo-${files}`),
+    dir,
     files,
     totalBytes: mb * 1e6,
   });

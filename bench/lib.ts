@@ -15,6 +15,8 @@ export const DATA: string = Deno.env.get("EXPRAG_BENCH_DATA") ||
 export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
 /** Absolute path of cli.ts. */
 export const CLI_PATH: string = join(ROOT, "cli.ts");
+/** Path of the deno binary running this process (bench children run it too). */
+export const DENO: string = Deno.execPath();
 
 /** Pinned npm peers (bench only). */
 export const PINO = "npm:pino@10.4.0";
@@ -70,7 +72,10 @@ export interface Section {
   notes: string[];
 }
 
-const _smoke = Deno.args.includes("--smoke");
+/** This process's `--key=value` / `--flag` arguments. */
+export const FLAGS: Record<string, string | true> = parseArgs(Deno.args);
+/** Whether this is a smoke run (`--smoke`): tiny data, targets not judged. */
+export const SMOKE: boolean = !!FLAGS.smoke;
 
 /** Builds a target record (never judged in smoke runs: the data are tiny). */
 export function target(
@@ -88,7 +93,7 @@ export function target(
     value: v,
     limit,
     op,
-    met: v === null || _smoke ? null : op === ">=" ? v >= limit : v <= limit,
+    met: v === null || SMOKE ? null : op === ">=" ? v >= limit : v <= limit,
     unit,
   };
 }
@@ -108,6 +113,23 @@ export function pairedRatio(a: number[], b: number[]): number {
   const r: number[] = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) r.push(a[i] / b[i]);
   return median(r);
+}
+
+/** The largest of some numbers, or null when there are none. */
+export function peak(xs: number[]): number | null {
+  return xs.length ? Math.max(...xs) : null;
+}
+
+/** A small deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Formats a number for the table. */
@@ -255,7 +277,7 @@ export async function runSection(
   file: string,
   args: string[],
 ): Promise<Section> {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(DENO, {
     args: ["run", "-A", ...DENO_CHILD_FLAGS, join(BENCH, file), ...args],
     stdin: "null",
     stdout: "piped",

@@ -8,27 +8,25 @@
 //   deno task bench --only=track,query   some sections only
 //   options passed on to sections: --rounds=N --keep-data --no-profile
 //   --json=PATH writes the raw results; --md=PATH writes the markdown.
-import { fmt, log, parseArgs, runSection, type Section, sh } from "./lib.ts";
+import { FLAGS, fmt, log, runSection, type Section, sh, SMOKE } from "./lib.ts";
 
-const flags = parseArgs(Deno.args);
-const smoke = !!flags.smoke;
 const ALL = ["track", "start", "query", "cli"];
-const only = typeof flags.only === "string" ? flags.only.split(",") : ALL;
+const only = typeof FLAGS.only === "string" ? FLAGS.only.split(",") : ALL;
 
 const pass: string[] = [];
-if (smoke) pass.push("--smoke");
+if (SMOKE) pass.push("--smoke");
 for (const k of ["rounds", "keep-data", "no-profile"]) {
-  if (flags[k] === true) pass.push(`--${k}`);
-  else if (typeof flags[k] === "string") pass.push(`--${k}=${flags[k]}`);
+  if (FLAGS[k] === true) pass.push(`--${k}`);
+  else if (typeof FLAGS[k] === "string") pass.push(`--${k}=${FLAGS[k]}`);
 }
 
 const FILES: Record<string, [string, string[]]> = {
   track: ["track.ts", []],
   start: [
     "start.ts",
-    typeof flags.sizes === "string"
-      ? [`--sizes=${flags.sizes}`]
-      : flags.big
+    typeof FLAGS.sizes === "string"
+      ? [`--sizes=${FLAGS.sizes}`]
+      : FLAGS.big
       ? ["--sizes=2000,20000,100000"]
       : [],
   ],
@@ -129,7 +127,7 @@ if (import.meta.main) {
   const m = machine();
   const md: string[] = [
     `## exprag for Deno — benchmark results${
-      smoke ? " (smoke: tiny data, numbers not meaningful)" : ""
+      SMOKE ? " (smoke: tiny data, numbers not meaningful)" : ""
     }`,
     "",
     `Machine: ${m.cpu ?? "?"}, ${m.cores} cores, ${
@@ -170,12 +168,12 @@ if (import.meta.main) {
   for (const f of failures) md.push("", `FAILED section ${f}`);
   const text = md.join("\n");
   console.log(text);
-  if (typeof flags.md === "string") {
-    Deno.writeTextFileSync(flags.md, text + "\n");
+  if (typeof FLAGS.md === "string") {
+    Deno.writeTextFileSync(FLAGS.md, text + "\n");
   }
-  if (typeof flags.json === "string") {
+  if (typeof FLAGS.json === "string") {
     Deno.writeTextFileSync(
-      flags.json,
+      FLAGS.json,
       JSON.stringify(
         { machine: m, args: Deno.args, sections, failures },
         null,

@@ -11,27 +11,27 @@ import {
   BENCH,
   cliMissing,
   DATA,
+  DENO,
   DENO_CHILD_FLAGS,
   emit,
+  FLAGS,
   log,
   measure,
   type Measured,
   median,
   oursArgs,
   pairedRatio,
-  parseArgs,
+  peak,
   rm,
   type Row,
   type Section,
+  SMOKE,
   target,
 } from "./lib.ts";
 
-const flags = parseArgs(Deno.args);
-const smoke = !!flags.smoke;
-const RUNS = Number(flags.runs ?? (smoke ? 5 : 200));
-const RECORDS = Number(flags.records ?? (smoke ? 300 : 5000));
-const ROUNDS = Number(flags.rounds ?? (smoke ? 1 : 5));
-const DENO = Deno.execPath();
+const RUNS = Number(FLAGS.runs ?? (SMOKE ? 5 : 200));
+const RECORDS = Number(FLAGS.records ?? (SMOKE ? 300 : 5000));
+const ROUNDS = Number(FLAGS.rounds ?? (SMOKE ? 1 : 5));
 
 interface Tool {
   name: string;
@@ -153,6 +153,13 @@ const tools: Tool[] = [
   },
 ];
 
+/** What a row shows for a wrong or failed answer (exit code, start of output). */
+function wrongAnswer(m: Measured): string {
+  return `wrong or failed answer (exit ${m.code}): ${
+    (m.stdout + m.stderr).trim().slice(0, 300)
+  }`;
+}
+
 /** The run id in the first data row of our table output (or any UUID in it). */
 function _firstId(out: string): string | undefined {
   return out.match(
@@ -208,12 +215,7 @@ for (const by of QUESTIONS) {
       if (t.noWarm) continue;
       const m = await t.run(dir, by);
       if (m.code !== 0 || !t.ok(m, expected)) {
-        bad.set(
-          `${label}|${t.name}`,
-          `wrong or failed answer (exit ${m.code}): ${
-            (m.stdout + m.stderr).trim().slice(0, 300)
-          }`,
-        );
+        bad.set(`${label}|${t.name}`, wrongAnswer(m));
       }
     }
     const maxRounds = Math.max(...active.map((t) => t.rounds));
@@ -224,12 +226,7 @@ for (const by of QUESTIONS) {
         const key = `${label}|${t.name}`;
         const m = await t.run(dir, by);
         if (t.noWarm && r === 0 && (m.code !== 0 || !t.ok(m, expected))) {
-          bad.set(
-            key,
-            `wrong or failed answer (exit ${m.code}): ${
-              (m.stdout + m.stderr).trim().slice(0, 300)
-            }`,
-          );
+          bad.set(key, wrongAnswer(m));
         }
         if (!wall.has(key)) [wall, rss, inner].forEach((x) => x.set(key, []));
         wall.get(key)!.push(m.seconds);
@@ -258,9 +255,7 @@ for (const by of QUESTIONS) {
         role: t.role,
         cells: {
           "wall s": median(w),
-          "peak RSS MiB": rss.get(key)!.length
-            ? Math.max(...rss.get(key)!)
-            : null,
+          "peak RSS MiB": peak(rss.get(key)!),
           "× DuckDB (time)": ref && t.rounds === tools[0].rounds
             ? pairedRatio(w, ref)
             : ref
@@ -340,7 +335,7 @@ const section: Section = {
     ),
     target(
       "best, peak memory ≤ 256 MiB",
-      oursRss.length ? Math.max(...oursRss) : null,
+      peak(oursRss),
       "<=",
       256,
       " MiB",
@@ -348,5 +343,5 @@ const section: Section = {
   ],
   notes,
 };
-if (!flags["keep-data"]) { for (const s of sets) rm(s.info.dir); }
+if (!FLAGS["keep-data"]) { for (const s of sets) rm(s.info.dir); }
 emit(section);

@@ -6,36 +6,28 @@
 //
 // Usage: deno run -A bench/start.ts [--smoke] [--sizes=2000,20000,100000] [--rounds=R] [--keep-data]
 import { join } from "node:path";
-import { genRepo } from "./gen_repo.ts";
+import { genRepo, GIT_ENV } from "./gen_repo.ts";
 import {
   DATA,
   emit,
+  FLAGS,
   loadExperiment,
   log,
   median,
   pairedRatio,
-  parseArgs,
   rm,
   type Row,
   type Section,
   sh,
+  SMOKE,
   target,
 } from "./lib.ts";
 
-const flags = parseArgs(Deno.args);
-const smoke = !!flags.smoke;
-const SIZES = String(flags.sizes ?? (smoke ? "300" : "2000,20000"))
+const SIZES = String(FLAGS.sizes ?? (SMOKE ? "300" : "2000,20000"))
   .split(",").map(Number);
 const ROUNDS_FOR = (n: number) =>
-  Number(flags.rounds ?? (smoke ? 2 : n >= 100_000 ? 3 : 7));
+  Number(FLAGS.rounds ?? (SMOKE ? 2 : n >= 100_000 ? 3 : 7));
 const TARGET_SIZE = 20_000;
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: "Bench",
-  GIT_AUTHOR_EMAIL: "bench@example.com",
-  GIT_COMMITTER_NAME: "Bench",
-  GIT_COMMITTER_EMAIL: "bench@example.com",
-};
 
 function gitStatus(repo: string): void {
   sh("git", ["status", "--porcelain"], { cwd: repo });
@@ -286,10 +278,10 @@ for (const n of SIZES) {
       },
     });
   }
-  if (!ours.missing && !oursMissing && !smoke && n === TARGET_SIZE) {
+  if (!ours.missing && !oursMissing && !SMOKE && n === TARGET_SIZE) {
     traceNote = traceOurs(dir);
   }
-  if (!flags["keep-data"]) rm(dir);
+  if (!FLAGS["keep-data"]) rm(dir);
 }
 
 const tsize = SIZES.includes(TARGET_SIZE) ? TARGET_SIZE : Math.max(...SIZES);

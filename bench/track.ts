@@ -8,26 +8,27 @@ import { join } from "node:path";
 import {
   BENCH,
   DATA,
+  DENO,
   emit,
+  FLAGS,
   fmt,
   loadExperiment,
   log,
   median,
+  MOD_URL,
   pairedRatio,
-  parseArgs,
   PINO,
   rm,
   type Row,
   type Section,
+  SMOKE,
   target,
 } from "./lib.ts";
 import { summarizeProfile } from "./profile.ts";
 import { EXPRAG_VERSION, SCHEMA_VERSION } from "../src/version.ts";
 
-const flags = parseArgs(Deno.args);
-const smoke = !!flags.smoke;
-const N = Number(flags.records ?? (smoke ? 2_000 : 100_000));
-const ROUNDS = Number(flags.rounds ?? (smoke ? 2 : 9));
+const N = Number(FLAGS.records ?? (SMOKE ? 2_000 : 100_000));
+const ROUNDS = Number(FLAGS.rounds ?? (SMOKE ? 2 : 9));
 const DIR = join(DATA, "track");
 rm(DIR);
 Deno.mkdirSync(DIR, { recursive: true });
@@ -258,7 +259,7 @@ const notes: string[] = [
 if (ours.missing) notes.push(`ours not measured: ${ours.missing}.`);
 
 // Profile of ours.
-if (!ours.missing && !smoke && !flags["no-profile"]) {
+if (!ours.missing && !SMOKE && !FLAGS["no-profile"]) {
   try {
     notes.push(...profileOurs());
   } catch (e) {
@@ -297,9 +298,7 @@ function profileOurs(): string[] {
   const script = join(profDir, "loop.ts");
   Deno.writeTextFileSync(
     script,
-    `import { Experiment } from ${
-      JSON.stringify(new URL("../mod.ts", import.meta.url).href)
-    };
+    `import { Experiment } from ${JSON.stringify(MOD_URL)};
 const exp = new Experiment("prof", { dir: ${
       JSON.stringify(join(profDir, "x"))
     }, git: false });
@@ -309,7 +308,7 @@ for (let i = 0; i < ${Math.max(N, 100_000) * 3}; i++) {
 exp.end();
 `,
   );
-  const out = new Deno.Command(Deno.execPath(), {
+  const out = new Deno.Command(DENO, {
     args: [
       "run",
       "-A",

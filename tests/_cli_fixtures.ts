@@ -4,7 +4,16 @@
 // subprocess under given permission flags.
 import { join } from "node:path";
 import { SummaryBuilder } from "../src/summary.ts";
-import { CLI_URL, git, type Output, run, tempDir } from "./_helpers.ts";
+import {
+  CLI_URL,
+  denoRunArgs,
+  git,
+  GIT_ENV,
+  makeRepo,
+  type Output,
+  run,
+  tempDir,
+} from "./_helpers.ts";
 
 /** One track record of a fixture run. */
 export interface Track {
@@ -55,26 +64,88 @@ function sortedKeys(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
 }
 
+/** Makes one record line of a fixture run from its kind, value, time and note. */
+export type Recorder = (
+  kind: string,
+  value: unknown,
+  ms: number,
+  note?: string,
+) => string;
+
 /**
- * Writes a run in the Python exprag's exact shape: serde_json's sorted keys,
- * `+00:00` nanosecond timestamps, no `exprag_version`, no `run_end`.
+ * Record lines of a run in the Python exprag's shape (`+00:00` nanosecond
+ * timestamps, no `exprag_version`), with the keys sorted when `sortKeys`.
  */
-export function writePythonRun(dir: string, r: Run): string {
-  const id = r.id ?? crypto.randomUUID();
-  const t0 = startOf(r);
-  const rec = (kind: string, value: unknown, ms: number, note?: string) => {
+export function pythonRecorder(
+  id: string,
+  name: string,
+  t0: Date,
+  sortKeys: boolean,
+): Recorder {
+  return (kind, value, ms, note) => {
     const o: Record<string, unknown> = {
       schema_version: 1,
       run_id: id,
-      experiment_name: r.name ?? "python experiment",
+      experiment_name: name,
       kind,
       value,
       created_at: pyTime(new Date(t0.getTime() + ms), ms),
       elapsed_ms: ms,
     };
     if (note !== undefined) o.note = note;
-    return JSON.stringify(sortedKeys(o));
+    return JSON.stringify(sortKeys ? sortedKeys(o) : o);
   };
+}
+
+/** Record lines of a run in our shape (docs/design.md). */
+export function denoRecorder(id: string, name: string, t0: Date): Recorder {
+  return (kind, value, ms, note) => {
+    const o: Record<string, unknown> = {
+      schema_version: 1,
+      exprag_version: "0.1.0",
+      run_id: id,
+      experiment_name: name,
+      kind,
+      created_at: new Date(t0.getTime() + ms).toISOString(),
+      elapsed_ms: ms,
+    };
+    if (note !== undefined) o.note = note;
+    o.value = value;
+    return JSON.stringify(o);
+  };
+}
+
+/** The first fields of a fixture run_end value: status, exit code, track count, duration. */
+export function runEndValue(
+  status: "finished" | "failed" | "interrupted",
+  trackCount: number,
+  durationMs: number,
+): Record<string, unknown> {
+  return {
+    status,
+    exit_code: status === "finished" ? 0 : status === "failed" ? 1 : 130,
+    track_count: trackCount,
+    duration_ms: durationMs,
+  };
+}
+
+/** Writes record lines (one a line) and then the raw `tail` text as a run file. */
+export function writeRunFile(path: string, lines: string[], tail = ""): void {
+  Deno.writeTextFileSync(path, lines.map((l) => l + "\n").join("") + tail);
+}
+
+/**
+ * Writes a run in the Python exprag's exact shape: serde_json's sorted keys,
+ * `+00:00` nanosecond timestamps, no `exprag_version`, no `run_end`.
+ */
+export function writePythonRun(dir: string, r: Run): string {
+  const id = r.id ?? crypto.randomUUID();
+  const rec = pythonRecorder(
+    id,
+    r.name ?? "python experiment",
+    startOf(r),
+    true,
+  );
   const start: Record<string, unknown> = {
     git: r.git === undefined
       ? {
@@ -98,31 +169,14 @@ export function writePythonRun(dir: string, r: Run): string {
   (r.tracks ?? []).forEach((t, i) =>
     lines.push(rec("track", t.value, 10 * (i + 1), t.note))
   );
-  Deno.writeTextFileSync(
-    join(dir, "runs", r.file ?? `${id}.jsonl`),
-    lines.map((l) => l + "\n").join("") + (r.tail ?? ""),
-  );
+  writeRunFile(join(dir, "runs", r.file ?? `${id}.jsonl`), lines, r.tail);
   return id;
 }
 
 /** Writes a run in our shape (docs/design.md), with a run_end summary when ended. */
 export function writeDenoRun(dir: string, r: Run): string {
   const id = r.id ?? crypto.randomUUID();
-  const t0 = startOf(r);
-  const rec = (kind: string, value: unknown, ms: number, note?: string) => {
-    const o: Record<string, unknown> = {
-      schema_version: 1,
-      exprag_version: "0.1.0",
-      run_id: id,
-      experiment_name: r.name ?? "deno experiment",
-      kind,
-      created_at: new Date(t0.getTime() + ms).toISOString(),
-      elapsed_ms: ms,
-    };
-    if (note !== undefined) o.note = note;
-    o.value = value;
-    return JSON.stringify(o);
-  };
+  const rec = denoRecorder(id, r.name ?? "deno experiment", startOf(r));
   const start: Record<string, unknown> = {
     git: r.git === undefined ? null : r.git,
     host: {
@@ -154,14 +208,9 @@ export function writeDenoRun(dir: string, r: Run): string {
     lines.push(rec("track", t.value, last, t.note));
   });
   if (r.end !== undefined) {
-    const end: Record<string, unknown> = {
-      status: r.end,
-      exit_code: r.end === "finished" ? 0 : r.end === "failed" ? 1 : 130,
-      track_count: (r.tracks ?? []).length,
-      duration_ms: last + 1,
-      summary: summary.toJSON(),
-      summary_truncated: false,
-    };
+    const end = runEndValue(r.end, (r.tracks ?? []).length, last + 1);
+    end.summary = summary.toJSON();
+    end.summary_truncated = false;
     if (r.end === "failed") {
       end.error = {
         name: "Error",
@@ -171,10 +220,7 @@ export function writeDenoRun(dir: string, r: Run): string {
     }
     lines.push(rec("run_end", end, last + 1));
   }
-  Deno.writeTextFileSync(
-    join(dir, "runs", r.file ?? `${id}.jsonl`),
-    lines.map((l) => l + "\n").join("") + (r.tail ?? ""),
-  );
+  writeRunFile(join(dir, "runs", r.file ?? `${id}.jsonl`), lines, r.tail);
   return id;
 }
 
@@ -203,14 +249,7 @@ export function cli(
   args: string[],
   env?: Record<string, string>,
 ): Promise<Output> {
-  return run(Deno.execPath(), [
-    "run",
-    "--no-prompt",
-    "--no-config",
-    ...flags,
-    CLI_URL,
-    ...args,
-  ], { cwd, env });
+  return run(Deno.execPath(), denoRunArgs(flags, CLI_URL, args), { cwd, env });
 }
 
 /** Parses a tab-separated table (first section) into header and rows. */
@@ -230,13 +269,6 @@ export function tableObjects(text: string): Record<string, string>[] {
   const { header, rows } = parseTable(text);
   return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
 }
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: "Test",
-  GIT_AUTHOR_EMAIL: "test@example.com",
-  GIT_COMMITTER_NAME: "Test",
-  GIT_COMMITTER_EMAIL: "test@example.com",
-};
 
 /**
  * Makes a snapshot-like commit of the current worktree (tracked edits and
@@ -327,3 +359,61 @@ export const ALLOWED_GIT_OPTIONS: ReadonlySet<string> = new Set([
   "-q",
   "--short",
 ]);
+
+/** Id of the clean run of {@linkcode twoRunRepo}. */
+export const RUN_A = "aaaaaaaa-0000-4000-8000-00000000000a";
+/** Id of the dirty run of {@linkcode twoRunRepo}. */
+export const RUN_B = "bbbbbbbb-0000-4000-8000-00000000000b";
+
+/** Options of {@linkcode twoRunRepo}. */
+export interface TwoRunOptions {
+  /** Ids of the clean and the dirty run (default `RUN_A`, `RUN_B`). */
+  ids?: [string, string];
+  /** Tracks of each run (default 3). */
+  steps?: number;
+  /** More files of the initial commit. */
+  files?: Record<string, string>;
+  /** Metadata of the clean and the dirty run. */
+  metadata?: [unknown, unknown];
+  /** More changes to the worktree before the dirty run starts. */
+  change?: (repo: string) => void;
+}
+
+/**
+ * A repository (`train.ts`, `.exprag/` ignored) with run A, clean at the
+ * initial commit, two days ago, and run B, dirty (`lr = 0.03`: a snapshot on
+ * run/B), a day ago; both finished, with metrics histories.
+ */
+export function twoRunRepo(
+  options: TwoRunOptions = {},
+): { repo: string; dir: string; head: string; snap: string } {
+  const [a, b] = options.ids ?? [RUN_A, RUN_B];
+  const steps = options.steps ?? 3;
+  const repo = makeRepo({
+    "train.ts": "const lr = 0.1;\n",
+    ".gitignore": ".exprag/\n",
+    ...options.files,
+  });
+  const dir = makeExprag(repo);
+  const head = git(repo, "rev-parse", "HEAD");
+  writeDenoRun(dir, {
+    id: a,
+    daysAgo: 2,
+    end: "finished",
+    git: gitState(repo, a),
+    tracks: history(steps, 0.5, 0.1),
+    metadata: options.metadata?.[0],
+  });
+  Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.03;\n");
+  options.change?.(repo);
+  const state = gitState(repo, b);
+  writeDenoRun(dir, {
+    id: b,
+    daysAgo: 1,
+    end: "finished",
+    git: state,
+    tracks: history(steps, 0.6, 0.1),
+    metadata: options.metadata?.[1],
+  });
+  return { repo, dir, head, snap: state.commit as string };
+}

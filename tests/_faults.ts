@@ -4,21 +4,10 @@
 // seeded randomness, and generators of hostile run files.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tempDir } from "./_helpers.ts";
+import { denoRunArgs, tempDir } from "./_helpers.ts";
 
 export { cli } from "./_cli_fixtures.ts";
-
-/** `import { Experiment } ...` for scripts written by the tests. */
-export const TRACKER_URL: string = new URL(
-  "../src/tracker/experiment.ts",
-  import.meta.url,
-).href;
-/** The package root (mod.ts), for scripts that also read. */
-export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
-/** The first line of a tracker script. */
-export const IMPORT_TRACKER = `import { Experiment } from ${
-  JSON.stringify(TRACKER_URL)
-};\n`;
+export { IMPORT_TRACKER, MOD_URL, TRACKER_URL } from "./_helpers.ts";
 
 /** Whether the suite runs as root (tmpfs mounts, permission bits ignored). */
 export const IS_ROOT: boolean = Deno.uid() === 0;
@@ -191,14 +180,7 @@ export function spawnDenoFile(
   options: { cwd: string; env?: Record<string, string>; args?: string[] },
 ): Child {
   const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--no-config",
-      ...flags,
-      file,
-      ...(options.args ?? []),
-    ],
+    args: denoRunArgs(flags, file, options.args),
     cwd: options.cwd,
     env: options.env,
     stdin: "null",

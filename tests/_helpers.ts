@@ -7,6 +7,19 @@ export const ROOT: string = resolve(import.meta.dirname!, "..");
 export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
 /** Absolute file URL of cli.ts. */
 export const CLI_URL: string = new URL("../cli.ts", import.meta.url).href;
+/** Absolute file URL of the tracker module, for scripts written by tests. */
+export const TRACKER_URL: string = new URL(
+  "../src/tracker/experiment.ts",
+  import.meta.url,
+).href;
+/**
+ * The first line of a tracker script: imports `Experiment` from the tracker
+ * module itself (not mod.ts), keeping such tests independent of the rest of
+ * the package.
+ */
+export const IMPORT_TRACKER = `import { Experiment } from ${
+  JSON.stringify(TRACKER_URL)
+};\n`;
 
 /** Result of a finished subprocess. */
 export interface Output {
@@ -52,6 +65,14 @@ export async function run(
   };
 }
 
+/** Author and committer of the commits the tests make with {@linkcode git}. */
+export const GIT_ENV: Readonly<Record<string, string>> = {
+  GIT_AUTHOR_NAME: "Test",
+  GIT_AUTHOR_EMAIL: "test@example.com",
+  GIT_COMMITTER_NAME: "Test",
+  GIT_COMMITTER_EMAIL: "test@example.com",
+};
+
 /** Runs git in a directory; throws on failure. Returns trimmed stdout. */
 export function git(cwd: string, ...args: string[]): string {
   const out = new Deno.Command("git", {
@@ -59,7 +80,7 @@ export function git(cwd: string, ...args: string[]): string {
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: _gitEnv(),
+    env: GIT_ENV,
   }).outputSync();
   if (!out.success) {
     throw new Error(
@@ -69,13 +90,20 @@ export function git(cwd: string, ...args: string[]): string {
   return _decoder.decode(out.stdout).trimEnd();
 }
 
-function _gitEnv(): Record<string, string> {
-  return {
-    GIT_AUTHOR_NAME: "Test",
-    GIT_AUTHOR_EMAIL: "test@example.com",
-    GIT_COMMITTER_NAME: "Test",
-    GIT_COMMITTER_EMAIL: "test@example.com",
-  };
+/** Stages everything in `repo` and commits it as user `t <t@t>`. */
+export function commitAll(repo: string, message: string): void {
+  git(repo, "add", "-A");
+  git(
+    repo,
+    "-c",
+    "user.name=t",
+    "-c",
+    "user.email=t@t",
+    "commit",
+    "-q",
+    "-m",
+    message,
+  );
 }
 
 /** Creates a git repository with one commit holding the given files. */
@@ -110,14 +138,22 @@ export function runScript(
   _scriptDir ??= tempDir("exprag-scripts-");
   const file = join(_scriptDir, `script-${crypto.randomUUID()}.ts`);
   Deno.writeTextFileSync(file, code);
-  return run(Deno.execPath(), [
-    "run",
-    "--no-prompt",
-    "--no-config",
-    ...flags,
-    file,
-    ...(options.args ?? []),
-  ], { cwd, env: options.env });
+  return run(Deno.execPath(), denoRunArgs(flags, file, options.args), {
+    cwd,
+    env: options.env,
+  });
+}
+
+/**
+ * The arguments of `deno run` for a script under exactly the given flags
+ * (always `--no-prompt --no-config`).
+ */
+export function denoRunArgs(
+  flags: string[],
+  script: string,
+  args: string[] = [],
+): string[] {
+  return ["run", "--no-prompt", "--no-config", ...flags, script, ...args];
 }
 
 /** Reads a JSONL file into parsed records. */

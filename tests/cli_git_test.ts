@@ -8,50 +8,32 @@ import {
   ok,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { git, makeRepo, tempDir } from "./_helpers.ts";
+import { commitAll, git, makeRepo, tempDir } from "./_helpers.ts";
 import {
   ALLOWED_GIT_OPTIONS,
   cli,
   gitState,
-  history,
   makeExprag,
+  RUN_A as A,
+  RUN_B as B,
   tableObjects,
+  twoRunRepo,
   writeDenoRun,
   writePythonRun,
 } from "./_cli_fixtures.ts";
+import { loggingGit } from "./_faults.ts";
 
 const G = ["--allow-read=.exprag", "--allow-run=git"];
-const A = "aaaaaaaa-0000-4000-8000-00000000000a";
-const B = "bbbbbbbb-0000-4000-8000-00000000000b";
 
 /** A repo with run A (clean, at the initial commit) and run B (dirty: snapshot on run/B). */
 function twoRuns(): { repo: string; dir: string; head: string; snap: string } {
-  const repo = makeRepo({
-    "train.ts": "const lr = 0.1;\n",
-    ".gitignore": ".exprag/\n",
-    "src/m.ts": "m\n",
+  return twoRunRepo({
+    files: { "src/m.ts": "m\n" },
+    change: (repo) => {
+      Deno.writeTextFileSync(join(repo, "new.ts"), "export {};\n");
+      Deno.removeSync(join(repo, "src/m.ts"));
+    },
   });
-  const dir = makeExprag(repo);
-  const head = git(repo, "rev-parse", "HEAD");
-  writeDenoRun(dir, {
-    id: A,
-    daysAgo: 2,
-    end: "finished",
-    git: gitState(repo, A),
-    tracks: history(3, 0.5, 0.1),
-  });
-  Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.03;\n");
-  Deno.writeTextFileSync(join(repo, "new.ts"), "export {};\n");
-  Deno.removeSync(join(repo, "src/m.ts"));
-  const state = gitState(repo, B);
-  writeDenoRun(dir, {
-    id: B,
-    daysAgo: 1,
-    end: "finished",
-    git: state,
-    tracks: history(3, 0.6, 0.1),
-  });
-  return { repo, dir, head, snap: state.commit as string };
 }
 
 function oneLine(stderr: string): string {
@@ -98,18 +80,7 @@ Deno.test("diff: leaves out the exprag directory, works from a subdirectory with
     git: gitState(repo, A),
   });
   Deno.writeTextFileSync(join(repo, "train.ts"), "b\n");
-  git(repo, "add", "-A");
-  git(
-    repo,
-    "-c",
-    "user.name=t",
-    "-c",
-    "user.email=t@t",
-    "commit",
-    "-q",
-    "-m",
-    "second, with .exprag",
-  );
+  commitAll(repo, "second, with .exprag");
   writeDenoRun(dir, {
     id: B,
     daysAgo: 1,
@@ -234,25 +205,6 @@ Deno.test("checkout/diff: runs without git state, commits missing from the repos
   equal(nr.code, 1);
   match(oneLine(nr.stderr), /not inside a git repository/);
 });
-
-/** A `git` wrapper first on PATH that logs every argument, one per line. */
-function loggingGit(): { env: Record<string, string>; log: string } {
-  const bin = tempDir("exprag-bin-");
-  const log = join(bin, "git.log");
-  const real = new TextDecoder().decode(
-    new Deno.Command("sh", { args: ["-c", "command -v git"], stdout: "piped" })
-      .outputSync().stdout,
-  ).trim();
-  Deno.writeTextFileSync(
-    join(bin, "git"),
-    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> '${log}'; done\nprintf '%s\\n' '----' >> '${log}'\nexec '${real}' "$@"\n`,
-    { mode: 0o755 },
-  );
-  return {
-    env: { PATH: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` },
-    log,
-  };
-}
 
 Deno.test("hostile branch and commit strings never reach git as options", async () => {
   const { repo, dir, head } = twoRuns();

@@ -5,40 +5,14 @@
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { COMMANDS, flagVariants } from "../src/cli/command.ts";
-import { makeRepo, tempDir } from "./_helpers.ts";
-import {
-  cli,
-  gitState,
-  history,
-  makeExprag,
-  writeDenoRun,
-} from "./_cli_fixtures.ts";
+import { tempDir } from "./_helpers.ts";
+import { cli, twoRunRepo } from "./_cli_fixtures.ts";
 
 const A = "aaaaaaaa-1111-4000-8000-00000000000a";
 const B = "bbbbbbbb-1111-4000-8000-00000000000b";
 
 function fixture(): string {
-  const repo = makeRepo({
-    "train.ts": "const lr = 0.1;\n",
-    ".gitignore": ".exprag/\n",
-  });
-  const dir = makeExprag(repo);
-  writeDenoRun(dir, {
-    id: A,
-    daysAgo: 2,
-    end: "finished",
-    git: gitState(repo, A),
-    tracks: history(3, 0.5, 0.1),
-  });
-  Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.03;\n");
-  writeDenoRun(dir, {
-    id: B,
-    daysAgo: 1,
-    end: "finished",
-    git: gitState(repo, B),
-    tracks: history(3, 0.6, 0.1),
-  });
-  return repo;
+  return twoRunRepo({ ids: [A, B] }).repo;
 }
 
 /** An invocation of each command that succeeds on the fixture. */

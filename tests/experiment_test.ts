@@ -8,6 +8,7 @@ import { Experiment } from "../src/tracker/experiment.ts";
 import { isSecretName, redactArgv } from "../src/tracker/capture/process.ts";
 import {
   git,
+  IMPORT_TRACKER,
   makeRepo,
   readJsonl,
   run,
@@ -15,10 +16,6 @@ import {
   runScript,
   tempDir,
 } from "./_helpers.ts";
-
-const TRACKER_URL = new URL("../src/tracker/experiment.ts", import.meta.url)
-  .href;
-const IMPORT = `import { Experiment } from ${JSON.stringify(TRACKER_URL)};\n`;
 
 type Rec = Record<string, unknown> & { value: Record<string, unknown> };
 
@@ -277,7 +274,7 @@ Deno.test("a full run's records follow the schema, with every run_start field un
   const repo = makeRepo({ "train.ts": "// code\n" });
   const out = await runScript(
     repo,
-    IMPORT + `const exp = new Experiment("training my neural network", {
+    IMPORT_TRACKER + `const exp = new Experiment("training my neural network", {
   metadata: { hparams: { learning_rate: 0.03, batch_size: 32 } },
 });
 for (let step = 0; step < 5; step++) {
@@ -353,7 +350,7 @@ Deno.test("run_end.summary equals the statistics of a full scan of the track rec
   const cwd = tempDir();
   const out = await runScript(
     cwd,
-    IMPORT + `const exp = new Experiment("s", { git: false });
+    IMPORT_TRACKER + `const exp = new Experiment("s", { git: false });
 for (let i = 0; i < 300; i++) {
   exp.track({
     step: i,
@@ -393,7 +390,7 @@ Deno.test("track() writes every documented encoding into the file", async () => 
   const cwd = tempDir();
   const out = await runScript(
     cwd,
-    IMPORT + `const exp = new Experiment("enc", { git: false });
+    IMPORT_TRACKER + `const exp = new Experiment("enc", { git: false });
 exp.track({
   nan: NaN, inf: Infinity, ninf: -Infinity,
   f32: new Float32Array([0.5, NaN]), set: new Set([1, 2]),
@@ -435,7 +432,7 @@ Deno.test("run_start.metadata is present only when given, and encoded like track
   const cwd = tempDir();
   const out = await runScript(
     cwd,
-    IMPORT + `new Experiment("a", { git: false }).end();
+    IMPORT_TRACKER + `new Experiment("a", { git: false }).end();
 new Experiment("b", { git: false, metadata: { lr: NaN, tags: new Set(["x"]) } }).end();
 new Experiment("c", { git: false, metadata: null }).end();
 try { const m = {}; m.self = m; new Experiment("d", { git: false, metadata: m }); }
@@ -537,7 +534,7 @@ Deno.test("large values and non-ASCII text are written whole, one line each", ()
 
 Deno.test("many processes write runs into one directory concurrently without losing or tearing records", async () => {
   const cwd = tempDir();
-  const code = IMPORT +
+  const code = IMPORT_TRACKER +
     `const a = new Experiment("proc-" + Deno.args[0], { git: false });
 const b = new Experiment("proc-" + Deno.args[0] + "-b", { git: false });
 for (let i = 0; i < 400; i++) {
@@ -572,7 +569,7 @@ Deno.test("a failing write throws an Error naming the file and the cause; earlie
   const file = join(dir, "fill.ts");
   Deno.writeTextFileSync(
     file,
-    IMPORT + `const exp = new Experiment("full", { git: false });
+    IMPORT_TRACKER + `const exp = new Experiment("full", { git: false });
 let i = 0;
 try {
   for (; i < 100000; i++) exp.track({ step: i, pad: "x".repeat(700) });
@@ -617,7 +614,8 @@ Deno.test("argv values that look like secrets are redacted in run_start", async 
   const cwd = tempDir();
   const out = await runScript(
     cwd,
-    IMPORT + `const exp = new Experiment("sec", { git: false }); exp.end();`,
+    IMPORT_TRACKER +
+      `const exp = new Experiment("sec", { git: false }); exp.end();`,
     ["--allow-write=.exprag"],
     {
       args: [

@@ -245,6 +245,17 @@ async function capture(o: CaptureOptions): Promise<CaptureRun> {
   return { result: JSON.parse(out.stdout), out, runId };
 }
 
+/** {@linkcode capture}, asserting that `repo` is left as it was but for the run's new ref. */
+async function captureUntouched(
+  repo: string,
+  o: CaptureOptions,
+): Promise<CaptureRun> {
+  const before = repoState(repo);
+  const cap = await capture(o);
+  assertUntouched(before, repoState(repo), `refs/heads/run/${cap.runId}`);
+  return cap;
+}
+
 /** No temporary file of ours is left in the exprag dir. */
 function assertNoTempFiles(expragDir: string): void {
   let names: string[] = [];
@@ -427,10 +438,11 @@ Deno.test("renames, type changes and unmerged paths are snapshotted as in the wo
   Deno.removeSync(join(repo, "t.txt"));
   Deno.symlinkSync("new name.txt", join(repo, "t.txt"));
   const exprag = tempDir("exprag-out-");
-  const before = repoState(repo);
-  const { result, runId } = await capture({ cwd: repo, expragDir: exprag });
+  const { result, runId } = await captureUntouched(repo, {
+    cwd: repo,
+    expragDir: exprag,
+  });
   const g = result.git!;
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   await assertSnapshot(repo, g, runId, worktreeFiles(repo));
   assert.equal(
     g.status,
@@ -456,14 +468,12 @@ Deno.test("oversize untracked files are skipped and listed; tracked big files an
   Deno.removeSync(join(repo, "dir"), { recursive: true });
   Deno.symlinkSync(outside, join(repo, "dir"));
   const exprag = join(repo, ".exprag");
-  const before = repoState(repo);
-  const { result, runId } = await capture({
+  const { result, runId } = await captureUntouched(repo, {
     cwd: repo,
     expragDir: exprag,
     maxFileBytes: 2000,
   });
   const g = result.git!;
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   assert.deepEqual(
     g.skipped.sort((a, b) => a.path.localeCompare(b.path)),
     [
@@ -507,10 +517,11 @@ Deno.test("a nested repository without commits is left out and listed; one with 
   git(join(repo, "full-repo"), "commit", "-q", "-m", "nested");
   const nestedHead = gitQ(join(repo, "full-repo"), "rev-parse", "HEAD");
   const exprag = join(repo, ".exprag");
-  const before = repoState(repo);
-  const { result, runId } = await capture({ cwd: repo, expragDir: exprag });
+  const { result } = await captureUntouched(repo, {
+    cwd: repo,
+    expragDir: exprag,
+  });
   const g = result.git!;
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   assert.equal(g.mode, "snapshot", JSON.stringify(result));
   assert.deepEqual(g.skipped, [
     {
@@ -553,14 +564,12 @@ Deno.test("no git identity configured: fallback author; commit.gpgsign=true: no 
   });
   assert.notEqual(who.code, 0);
   const exprag = join(repo, ".exprag");
-  const before = repoState(repo);
-  const { result, runId } = await capture({
+  const { result, runId } = await captureUntouched(repo, {
     cwd: repo,
     expragDir: exprag,
     env,
   });
   const g = result.git!;
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   await assertSnapshot(
     repo,
     g,
@@ -633,9 +642,10 @@ Deno.test("hooks never run, core.fsmonitor is never triggered", async () => {
   for (const hooksPath of [null, customHooks]) {
     if (hooksPath) git(repo, "config", "core.hooksPath", hooksPath);
     const exprag = join(repo, ".exprag");
-    const before = repoState(repo);
-    const { result, runId } = await capture({ cwd: repo, expragDir: exprag });
-    assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
+    const { result, runId } = await captureUntouched(repo, {
+      cwd: repo,
+      expragDir: exprag,
+    });
     assert.equal(result.git!.branch, `run/${runId}`);
     assert.deepEqual(
       [...Deno.readDirSync(marks)].map((e) => e.name),
@@ -733,9 +743,7 @@ Deno.test("detached HEAD: clean → branch null, commit = HEAD; dirty → run br
   assert.equal(cap.result.git!.head_branch, null);
   assert.equal(cap.result.git!.dirty, false);
   write(join(repo, "a.txt"), "detached edit\n");
-  const before = repoState(repo);
-  cap = await capture({ cwd: repo, expragDir: exprag });
-  assertUntouched(before, repoState(repo), `refs/heads/run/${cap.runId}`);
+  cap = await captureUntouched(repo, { cwd: repo, expragDir: exprag });
   assert.equal(cap.result.git!.head, head);
   assert.equal(cap.result.git!.head_branch, null);
   await assertSnapshot(repo, cap.result.git!, cap.runId, worktreeFiles(repo));
@@ -791,8 +799,7 @@ Deno.test("run started from a subdirectory, exprag dir at the top (absolute): ex
   const cwd = join(repo, "src");
   const exprag = join(repo, ".exprag");
   write(join(exprag, "runs/r.jsonl"), "{}\n");
-  const before = repoState(repo);
-  const { result, runId } = await capture({
+  const { result, runId } = await captureUntouched(repo, {
     cwd,
     expragDir: exprag,
     flags: [
@@ -802,7 +809,6 @@ Deno.test("run started from a subdirectory, exprag dir at the top (absolute): ex
     ],
   });
   const g = result.git!;
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   assert.equal(g.toplevel, repo);
   assert.equal(g.exprag_dir, ".exprag");
   assert.match(g.status, /^ D src\/gone.ts$/m);
@@ -839,12 +845,10 @@ Deno.test("EXPRAG_DIR inside the repo (not ignored): never makes the tree dirty,
   git(repo, "update-ref", "-d", `refs/heads/run/${top.runId}`);
   Deno.removeSync(join(repo, "runs"), { recursive: true });
   write(join(repo, "data/new.txt"), "n\n");
-  const before = repoState(repo);
-  const { result, runId } = await capture({
+  const { result, runId } = await captureUntouched(repo, {
     cwd: join(repo, "data"),
     expragDir: exprag,
   });
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   assert.equal(result.git!.status, "?? data/new.txt\n");
   await assertSnapshot(
     repo,
@@ -858,8 +862,7 @@ Deno.test("EXPRAG_DIR inside the repo (not ignored): never makes the tree dirty,
 Deno.test("EXPRAG_DIR outside the repo: exprag_dir null, temp index there and removed", async () => {
   const repo = dirtyRepo();
   const exprag = join(tempDir("exprag-out-"), "nested", ".exprag"); // does not exist yet
-  const before = repoState(repo);
-  const { result, runId } = await capture({
+  const { result, runId } = await captureUntouched(repo, {
     cwd: repo,
     expragDir: exprag,
     flags: [
@@ -868,7 +871,6 @@ Deno.test("EXPRAG_DIR outside the repo: exprag_dir null, temp index there and re
       `--allow-write=${exprag}`,
     ],
   });
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   assert.equal(result.git!.exprag_dir, null);
   await assertSnapshot(
     repo,
@@ -914,14 +916,12 @@ Deno.test("many changes (add --all path), ignored exprag dir, status capped at 6
   Deno.removeSync(join(repo, "a.txt"));
   const exprag = join(repo, ".exprag");
   write(join(exprag, "runs/r.jsonl"), "{}\n");
-  const before = repoState(repo);
-  const { result, runId } = await capture({
+  const { result, runId } = await captureUntouched(repo, {
     cwd: repo,
     expragDir: exprag,
     maxFileBytes: 1024,
   });
   const g = result.git!;
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   assert.equal(g.status_truncated, true);
   const bytes = new TextEncoder().encode(g.status).length;
   assert.ok(bytes <= 64 * 1024 && bytes > 60 * 1024, `status bytes ${bytes}`);
@@ -1019,13 +1019,11 @@ Deno.test("not a repository, git missing, permission not granted → git null wi
 Deno.test("no read permission for the index: snapshot from HEAD's tree, noted; unsized untracked files skipped", async () => {
   const repo = dirtyRepo();
   const exprag = tempDir("exprag-out-");
-  const before = repoState(repo);
-  const { result, runId } = await capture({
+  const { result, runId } = await captureUntouched(repo, {
     cwd: repo,
     expragDir: exprag,
     flags: ["--allow-run=git", `--allow-write=${exprag}`],
   });
-  assertUntouched(before, repoState(repo), `refs/heads/run/${runId}`);
   const g = result.git!;
   assert.match(
     result.unavailable!["git.index"],

@@ -9,13 +9,8 @@
 // answered. Then each entry alone, and --strict.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { git, makeRepo, tempDir } from "./_helpers.ts";
-import {
-  gitState,
-  history,
-  makeExprag,
-  writeDenoRun,
-} from "./_cli_fixtures.ts";
+import { git, tempDir } from "./_helpers.ts";
+import { RUN_A as A, RUN_B as B, twoRunRepo } from "./_cli_fixtures.ts";
 import {
   argsFor,
   assertCleanStderr,
@@ -27,8 +22,6 @@ import {
   writeHostileFiles,
 } from "./_faults.ts";
 
-const A = "aaaaaaaa-0000-4000-8000-00000000000a";
-const B = "bbbbbbbb-0000-4000-8000-00000000000b";
 const FLAGS = ["--allow-read=.exprag", "--allow-run=git"];
 
 interface Fixture {
@@ -39,29 +32,7 @@ interface Fixture {
 
 /** A repository with good runs A (clean) and B (dirty snapshot). */
 function goodRuns(): { repo: string; dir: string } {
-  const repo = makeRepo({
-    "train.ts": "const lr = 0.1;\n",
-    ".gitignore": ".exprag/\n",
-  });
-  const dir = makeExprag(repo);
-  writeDenoRun(dir, {
-    id: A,
-    daysAgo: 2,
-    end: "finished",
-    git: gitState(repo, A),
-    tracks: history(3, 0.5, 0.1),
-    metadata: { lr: 0.1 },
-  });
-  Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.03;\n");
-  writeDenoRun(dir, {
-    id: B,
-    daysAgo: 1,
-    end: "finished",
-    git: gitState(repo, B),
-    tracks: history(3, 0.6, 0.1),
-    metadata: { lr: 0.03 },
-  });
-  return { repo, dir };
+  return twoRunRepo({ metadata: [{ lr: 0.1 }, { lr: 0.03 }] });
 }
 
 let fixture: Fixture | undefined;

@@ -1,21 +1,22 @@
 // Every way a run can end, each in a real Deno subprocess.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readJsonl, runFiles, runScript, tempDir } from "./_helpers.ts";
+import {
+  IMPORT_TRACKER,
+  readJsonl,
+  runFiles,
+  runScript,
+  tempDir,
+} from "./_helpers.ts";
 
 const FLAGS = ["--allow-write=.exprag"];
-// The tracker module itself (mod.ts re-exports it; importing it directly
-// keeps these tests independent of the rest of the package).
-const TRACKER_URL = new URL("../src/tracker/experiment.ts", import.meta.url)
-  .href;
-const IMPORT = `import { Experiment } from ${JSON.stringify(TRACKER_URL)};\n`;
 
 type Rec = Record<string, unknown> & { value: Record<string, unknown> };
 
 /** Runs a script in a fresh dir; returns its output and the runs it wrote. */
 async function runCase(code: string, flags = FLAGS) {
   const cwd = tempDir();
-  const out = await runScript(cwd, IMPORT + code, flags);
+  const out = await runScript(cwd, IMPORT_TRACKER + code, flags);
   const runs = runFiles(join(cwd, ".exprag")).map((f) => readJsonl(f) as Rec[]);
   return { ...out, runs, cwd };
 }
@@ -264,7 +265,7 @@ async function startWaiting(options: string) {
   const file = join(dir, "wait.ts");
   Deno.writeTextFileSync(
     file,
-    IMPORT + `const exp = new Experiment("x", ${options});
+    IMPORT_TRACKER + `const exp = new Experiment("x", ${options});
 for (let i = 0; i < 3; i++) exp.track({ step: i, loss: 1 / (i + 1) });
 setInterval(() => {}, 1000);
 console.log("ready");`,

@@ -16,11 +16,7 @@ import {
   selectValues,
   valuesAt,
 } from "../mod.ts";
-import {
-  expragDir,
-  writeDenoRun,
-  writePythonRun,
-} from "./query_fixtures_test.ts";
+import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 
 const acc = (xs: unknown[]) =>
   xs.map((a) => ({ value: { metrics: { acc: a } } }));

@@ -13,11 +13,7 @@ import {
   readRecords,
   runsDir,
 } from "../mod.ts";
-import {
-  expragDir,
-  writeDenoRun,
-  writePythonRun,
-} from "./query_fixtures_test.ts";
+import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 import { runScript, tempDir } from "./_helpers.ts";
 import {
   countNewlines,

@@ -15,11 +15,7 @@ import {
   resolveRun,
   type RunRefError,
 } from "../mod.ts";
-import {
-  expragDir,
-  writeDenoRun,
-  writePythonRun,
-} from "./query_fixtures_test.ts";
+import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 
 Deno.test("refs: full id, unique prefix, latest, latest~N", async () => {
   const dir = expragDir();

@@ -7,7 +7,7 @@ import {
   pyTime,
   writeDenoRun,
   writePythonRun,
-} from "./query_fixtures_test.ts";
+} from "./_query_fixtures.ts";
 import { runScript } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;

@@ -13,11 +13,7 @@ import {
 import { _setScanWorkers, createScanner } from "../src/query/scanner.ts";
 import { scanPathStats } from "../src/query/stats.ts";
 import { type PathStats, SummaryBuilder, toNumber } from "../src/summary.ts";
-import {
-  expragDir,
-  writeDenoRun,
-  writePythonRun,
-} from "./query_fixtures_test.ts";
+import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 import { runScript, tempDir } from "./_helpers.ts";
 
 /** A small deterministic PRNG. */

@@ -7,11 +7,7 @@ import {
   parseTimestamp,
   tryParseTimestamp,
 } from "../mod.ts";
-import {
-  expragDir,
-  writeDenoRun,
-  writePythonRun,
-} from "./query_fixtures_test.ts";
+import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 
 Deno.test("time: nanoseconds, Z and offsets compare as instants", () => {
   is(

@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { git, makeRepo, tempDir } from "./_helpers.ts";
 import {
   ALLOWED_GIT_OPTIONS,
-  gitState,
   history,
-  makeExprag,
+  RUN_A as A,
+  RUN_B as B,
+  twoRunRepo,
   writeDenoRun,
 } from "./_cli_fixtures.ts";
 import {
@@ -32,33 +33,11 @@ import {
   trackLines,
 } from "./_faults.ts";
 
-const A = "aaaaaaaa-0000-4000-8000-00000000000a";
-const B = "bbbbbbbb-0000-4000-8000-00000000000b";
 const FLAGS = ["--allow-read=.exprag", "--allow-run=git"];
 const REL = ".exprag/runs";
 
 function twoRuns(): { repo: string; dir: string; head: string } {
-  const repo = makeRepo({
-    "train.ts": "const lr = 0.1;\n",
-    ".gitignore": ".exprag/\n",
-  });
-  const dir = makeExprag(repo);
-  const head = git(repo, "rev-parse", "HEAD");
-  writeDenoRun(dir, {
-    id: A,
-    daysAgo: 2,
-    end: "finished",
-    git: gitState(repo, A),
-    tracks: history(2, 0.5, 0.1),
-  });
-  Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.03;\n");
-  writeDenoRun(dir, {
-    id: B,
-    daysAgo: 1,
-    end: "finished",
-    git: gitState(repo, B),
-    tracks: history(2, 0.6, 0.1),
-  });
+  const { repo, dir, head } = twoRunRepo({ steps: 2 });
   git(repo, "checkout", "-q", "--", "train.ts"); // clean again
   return { repo, dir, head };
 }

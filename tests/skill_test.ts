@@ -12,7 +12,7 @@ import {
   SKILL_DESCRIPTION,
   skillMarkdown,
 } from "../src/cli/skill.ts";
-import { git, tempDir } from "./_helpers.ts";
+import { commitAll, git, tempDir } from "./_helpers.ts";
 import {
   cli,
   gitState,
@@ -150,18 +150,7 @@ Deno.test("skill: every recipe runs on a real repository under the documented mi
   git(repo, "init", "-q", "-b", "main");
   Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.1;\n");
   Deno.writeTextFileSync(join(repo, ".gitignore"), ".exprag/\n");
-  git(repo, "add", "-A");
-  git(
-    repo,
-    "-c",
-    "user.name=t",
-    "-c",
-    "user.email=t@t",
-    "commit",
-    "-q",
-    "-m",
-    "init",
-  );
+  commitAll(repo, "init");
   const dir = makeExprag(repo);
   const tracks = (lr: number) =>
     Array.from({ length: 4 }, (_, step) => ({

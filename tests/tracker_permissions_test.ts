@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   git,
+  IMPORT_TRACKER,
   makeRepo,
   readJsonl,
   runFiles,
@@ -11,10 +12,7 @@ import {
   tempDir,
 } from "./_helpers.ts";
 
-const TRACKER_URL = new URL("../src/tracker/experiment.ts", import.meta.url)
-  .href;
-const IMPORT = `import { Experiment } from ${JSON.stringify(TRACKER_URL)};\n`;
-const SCRIPT = IMPORT +
+const SCRIPT = IMPORT_TRACKER +
   `const exp = new Experiment("perm", { metadata: { lr: 0.1 } });
 exp.track({ step: 0, loss: 1 });
 exp.track({ step: 1, loss: 0.5 });
@@ -28,14 +26,9 @@ function onlyRun(cwd: string) {
   return readJsonl(files[0]);
 }
 
-Deno.test("--allow-write=.exprag --allow-read=. --allow-run=git records a full run with code state", async () => {
-  const repo = makeRepo({ "model.ts": "export const lr = 0.1;\n" });
-  Deno.writeTextFileSync(join(repo, "model.ts"), "export const lr = 0.2;\n");
-  const out = await runScript(repo, SCRIPT, [
-    "--allow-write=.exprag",
-    "--allow-read=.",
-    "--allow-run=git",
-  ]);
+/** Runs SCRIPT in `repo` under `flags`: a clean exit and one full run, whose records it returns. */
+async function scriptRun(repo: string, flags: string[]) {
+  const out = await runScript(repo, SCRIPT, flags);
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stderr, "");
   const recs = onlyRun(repo);
@@ -44,6 +37,17 @@ Deno.test("--allow-write=.exprag --allow-read=. --allow-run=git records a full r
     "track",
     "track",
     "run_end",
+  ]);
+  return recs;
+}
+
+Deno.test("--allow-write=.exprag --allow-read=. --allow-run=git records a full run with code state", async () => {
+  const repo = makeRepo({ "model.ts": "export const lr = 0.1;\n" });
+  Deno.writeTextFileSync(join(repo, "model.ts"), "export const lr = 0.2;\n");
+  const recs = await scriptRun(repo, [
+    "--allow-write=.exprag",
+    "--allow-read=.",
+    "--allow-run=git",
   ]);
   const v = recs[0].value as Value;
   assert.ok(v.git !== null, JSON.stringify(v.unavailable));
@@ -64,16 +68,7 @@ Deno.test("--allow-write=.exprag --allow-read=. --allow-run=git records a full r
 
 Deno.test("with only --allow-write=.exprag the run is recorded with the reasons for what was skipped", async () => {
   const repo = makeRepo();
-  const out = await runScript(repo, SCRIPT, ["--allow-write=.exprag"]);
-  assert.equal(out.code, 0, out.stderr);
-  assert.equal(out.stderr, "");
-  const recs = onlyRun(repo);
-  assert.deepEqual(recs.map((r) => r.kind), [
-    "run_start",
-    "track",
-    "track",
-    "run_end",
-  ]);
+  const recs = await scriptRun(repo, ["--allow-write=.exprag"]);
   const v = recs[0].value as Value;
   assert.equal(v.git, null);
   assert.match(String(v.unavailable.git), /--allow-run=git|--allow-read/);
@@ -100,7 +95,7 @@ Deno.test("without write permission the constructor throws NotCapable naming --a
   const cwd = tempDir();
   const out = await runScript(
     cwd,
-    IMPORT + `try { new Experiment("x", { git: false }); }
+    IMPORT_TRACKER + `try { new Experiment("x", { git: false }); }
 catch (e) { console.log(e.name + ": " + e.message); }`,
     ["--allow-read=."],
   );
@@ -111,7 +106,7 @@ catch (e) { console.log(e.name + ": " + e.message); }`,
 
 Deno.test("EXPRAG_DIR is used only when --allow-env=EXPRAG_DIR is granted", async () => {
   const cwd = tempDir();
-  const code = IMPORT +
+  const code = IMPORT_TRACKER +
     `const exp = new Experiment("x", { git: false }); console.log(exp.path);`;
   const env = { EXPRAG_DIR: "custom-dir" };
   const denied = await runScript(cwd, code, [
@@ -131,7 +126,7 @@ Deno.test("EXPRAG_DIR is used only when --allow-env=EXPRAG_DIR is granted", asyn
   // The dir option wins over EXPRAG_DIR.
   const option = await runScript(
     cwd,
-    IMPORT +
+    IMPORT_TRACKER +
       `const exp = new Experiment("x", { git: false, dir: "opt" }); console.log(exp.path);`,
     ["--allow-write=opt", "--allow-env=EXPRAG_DIR"],
     { env },
@@ -144,7 +139,7 @@ Deno.test("git: false skips git even when it is allowed, and says so", async () 
   const repo = makeRepo();
   const out = await runScript(
     repo,
-    IMPORT + `new Experiment("x", { git: false }).end();`,
+    IMPORT_TRACKER + `new Experiment("x", { git: false }).end();`,
     ["--allow-write=.exprag", "--allow-read=.", "--allow-run=git"],
   );
   assert.equal(out.code, 0, out.stderr);

@@ -3,6 +3,15 @@
 import { join } from "node:path";
 import { SummaryBuilder } from "../src/summary.ts";
 import { tempDir } from "./_helpers.ts";
+import {
+  denoRecorder,
+  makeExprag,
+  pythonRecorder,
+  runEndValue,
+  writeRunFile,
+} from "./_cli_fixtures.ts";
+
+export { pyTime } from "./_cli_fixtures.ts";
 
 /** A track record to write. */
 export interface FixtureTrack {
@@ -38,14 +47,6 @@ export function uuid(): string {
   return crypto.randomUUID();
 }
 
-/** A Python-style timestamp: `+00:00` and 9 fraction digits. */
-export function pyTime(d: Date, nanos = 123456): string {
-  const iso = d.toISOString(); // 2026-11-20T10:11:12.123Z
-  const base = iso.slice(0, 19);
-  const ms = iso.slice(20, 23);
-  return `${base}.${ms}${String(nanos).padStart(6, "0")}+00:00`;
-}
-
 function startDate(run: FixtureRun): Date {
   if (run.start instanceof Date) return run.start;
   if (typeof run.start === "string") return new Date(run.start);
@@ -54,9 +55,7 @@ function startDate(run: FixtureRun): Date {
 
 /** Makes an exprag dir (with runs/) in a temp dir. */
 export function expragDir(): string {
-  const dir = join(tempDir("exprag-query-"), ".exprag");
-  Deno.mkdirSync(join(dir, "runs"), { recursive: true });
-  return dir;
+  return makeExprag(tempDir("exprag-query-"));
 }
 
 /** Writes a run in the Python exprag's exact shape; returns its id and file. */
@@ -65,8 +64,13 @@ export function writePythonRun(
   run: FixtureRun,
 ): { id: string; file: string } {
   const id = run.id ?? uuid();
-  const name = run.name ?? "python experiment";
-  const t0 = startDate(run);
+  // serde_json (preserve_order) key order of the Python exprag
+  const rec = pythonRecorder(
+    id,
+    run.name ?? "python experiment",
+    startDate(run),
+    false,
+  );
   const lines: string[] = [];
   const startValue: Record<string, unknown> = {
     git: run.git === undefined
@@ -89,29 +93,12 @@ export function writePythonRun(
       { pid: 999999, ppid: 1, cwd: "/work", argv: ["train.py"] },
   };
   if (run.metadata !== undefined) startValue.metadata = run.metadata;
-  const rec = (kind: string, value: unknown, ms: number, note?: string) => {
-    // serde_json (preserve_order) key order of the Python exprag
-    const r: Record<string, unknown> = {
-      schema_version: 1,
-      run_id: id,
-      experiment_name: name,
-      kind,
-      value,
-      created_at: pyTime(new Date(t0.getTime() + ms), 123456 + ms),
-      elapsed_ms: ms,
-    };
-    if (note !== undefined) r.note = note;
-    return JSON.stringify(r);
-  };
   lines.push(rec("run_start", startValue, 0));
   (run.tracks ?? []).forEach((t, i) =>
     lines.push(rec("track", t.value, t.ms ?? 10 * (i + 1), t.note))
   );
   const file = join(dir, "runs", `${id}.jsonl`);
-  Deno.writeTextFileSync(
-    file,
-    lines.map((l) => l + "\n").join("") + (run.tail ?? ""),
-  );
+  writeRunFile(file, lines, run.tail);
   return { id, file };
 }
 
@@ -121,23 +108,8 @@ export function writeDenoRun(
   run: FixtureRun,
 ): { id: string; file: string } {
   const id = run.id ?? uuid();
-  const name = run.name ?? "deno experiment";
-  const t0 = startDate(run);
+  const rec = denoRecorder(id, run.name ?? "deno experiment", startDate(run));
   const lines: string[] = [];
-  const rec = (kind: string, value: unknown, ms: number, note?: string) => {
-    const r: Record<string, unknown> = {
-      schema_version: 1,
-      exprag_version: "0.1.0",
-      run_id: id,
-      experiment_name: name,
-      kind,
-      created_at: new Date(t0.getTime() + ms).toISOString(),
-      elapsed_ms: ms,
-    };
-    if (note !== undefined) r.note = note;
-    r.value = value;
-    return JSON.stringify(r);
-  };
   const startValue: Record<string, unknown> = {
     git: run.git === undefined
       ? {
@@ -185,12 +157,7 @@ export function writeDenoRun(
     lines.push(rec("track", t.value, ms, t.note));
   });
   if (run.end !== undefined) {
-    const end: Record<string, unknown> = {
-      status: run.end,
-      exit_code: run.end === "finished" ? 0 : run.end === "failed" ? 1 : 130,
-      track_count: (run.tracks ?? []).length,
-      duration_ms: last + 1,
-    };
+    const end = runEndValue(run.end, (run.tracks ?? []).length, last + 1);
     if (run.end === "failed") {
       end.error = { name: "Error", message: "boom", stack: "Error: boom" };
     }
@@ -202,9 +169,6 @@ export function writeDenoRun(
     lines.push(rec("run_end", end, last + 1));
   }
   const file = join(dir, "runs", `${id}.jsonl`);
-  Deno.writeTextFileSync(
-    file,
-    lines.map((l) => l + "\n").join("") + (run.tail ?? ""),
-  );
+  writeRunFile(file, lines, run.tail);
   return { id, file };
 }
