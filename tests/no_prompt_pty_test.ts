@@ -12,6 +12,7 @@ import {
   run,
   tempDir,
 } from "./_helpers.ts";
+import { spawnDeno } from "./_faults.ts";
 
 const HAS_SCRIPT = (() => {
   try {
@@ -58,39 +59,17 @@ Deno.test({
   fn: async () => {
     const cwd = tempDir();
     // A real run, SIGKILLed mid-run: no run_end, lock released.
-    const file = join(tempDir("exprag-scripts-"), "killed.ts");
-    Deno.writeTextFileSync(
-      file,
+    const child = spawnDeno(
       IMPORT_TRACKER + `const exp = new Experiment("killed", { git: false });
 exp.track({ loss: 1 });
 console.log("ready");
 setInterval(() => {}, 1000);`,
+      ["--allow-write=.exprag", `--allow-read=${ROOT}`],
+      { cwd },
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--no-config",
-        "--allow-write=.exprag",
-        `--allow-read=${ROOT}`,
-        file,
-      ],
-      cwd,
-      stdout: "piped",
-      stderr: "inherit",
-      stdin: "null",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    let seen = "";
-    while (!seen.includes("ready")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`child ended early: ${seen}`);
-      seen += new TextDecoder().decode(value);
-    }
+    assert.ok(await child.stdout.until((l) => l === "ready"), "ready");
     child.kill("SIGKILL");
-    await child.status;
-    reader.releaseLock();
-    await child.stdout.cancel();
+    assert.equal((await child.wait()).status.signal, "SIGKILL");
 
     const r = await underPty(
       cwd,

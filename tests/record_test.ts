@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { expragDir } from "../src/dir.ts";
+import { flattenObject } from "../src/flatten.ts";
 import {
   bootId,
   parseStartTicks,
@@ -192,4 +193,13 @@ console.log(JSON.stringify([expragDir(), expragDir("")]));`;
     env,
   });
   assert.deepEqual(JSON.parse(denied.stdout), [".exprag", ".exprag"]);
+});
+
+Deno.test("flatten: nested objects to path/leaf pairs; lists whole, {} a leaf, dotted keys quoted", () => {
+  assert.deepEqual(
+    flattenObject({ lr: 0.1, opt: { name: "adam", b: {} }, "a.b": [1] }, "m"),
+    [["m.lr", 0.1], ["m.opt.name", "adam"], ["m.opt.b", {}], ['m."a.b"', [1]]],
+  );
+  assert.deepEqual(flattenObject(5, "m"), [["m", 5]]);
+  assert.deepEqual(flattenObject(null, "m"), [["m", null]]);
 });
