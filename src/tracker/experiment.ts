@@ -53,7 +53,11 @@ function isoNow(now: number): string {
  * {@linkcode Experiment.prototype.track} call, and a `run_end` record
  * written by {@linkcode Experiment.prototype.end}, by `using`, or when the
  * process ends (normally, by `Deno.exit`, an uncaught error, an unhandled
- * rejection, or — with `handleSignals` — SIGINT/SIGTERM).
+ * rejection, or — with `handleSignals` — SIGINT/SIGTERM). A `track()`
+ * from an `unload` listener that runs after exprag's is still recorded
+ * (before `run_end`); a later listener that fails the process turns
+ * `run_end` into `failed` with exit code 1. Inside a Worker, end the run
+ * with `end()` or `using`: a Worker's end fires no event to write it.
  *
  * Permissions: requires `--allow-write` for the runs directory (e.g.
  * `--allow-write=.exprag`). Optional, each recorded as unavailable when
