@@ -18,6 +18,7 @@
 // --- tracker (write side) ---
 export {
   type EndOptions,
+  type EndStatus,
   Experiment,
   type ExperimentOptions,
   type RunStatus,

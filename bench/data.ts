@@ -6,6 +6,7 @@
 //   deno run -A bench/data.ts runs  <dir> <runs> <records> [--python] [--no-end]
 //   deno run -A bench/data.ts small <dir> <runs>
 import { join } from "node:path";
+import { formatRecord } from "../src/record.ts";
 import { SummaryBuilder } from "../src/summary.ts";
 import { EXPRAG_VERSION, SCHEMA_VERSION } from "../src/version.ts";
 import { FLAGS, log, rm, rng } from "./lib.ts";
@@ -169,7 +170,7 @@ export function genRuns(dir: string, o: RunsOptions): RunsInfo {
     const t0 = BASE_TIME + i * 3_600_000;
     const start = _runStart(runId, name, i, o.python, lr, batch);
     start.created_at = o.python ? _pyTime(t0, rt) : new Date(t0).toISOString();
-    const lines: string[] = [JSON.stringify(start)];
+    const lines: string[] = [formatRecord(start)];
     const summary = new SummaryBuilder();
     let elapsed = 0;
     let lastAcc = 0;
@@ -200,7 +201,7 @@ export function genRuns(dir: string, o: RunsOptions): RunsInfo {
         ...(s % 500 === 0 ? { note: "start of epoch" } : {}),
         value,
       };
-      lines.push(JSON.stringify(rec));
+      lines.push(formatRecord(rec));
       if (o.withEnd) summary.add(value, elapsed);
     }
     if (o.withEnd) {
@@ -218,7 +219,7 @@ export function genRuns(dir: string, o: RunsOptions): RunsInfo {
           summary_truncated: summary.truncated,
         },
       };
-      lines.push(JSON.stringify(end));
+      lines.push(formatRecord(end));
     }
     const data = enc.encode(lines.join("\n") + "\n");
     Deno.writeFileSync(join(runsDir, `${runId}.jsonl`), data);

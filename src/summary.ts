@@ -3,8 +3,13 @@
  * keeps them incrementally and writes them into `run_end`; the reader
  * computes the very same statistics by scanning runs that have no `run_end`.
  *
+ * Paths are written with `src/value_path.ts` ({@linkcode childPath},
+ * {@linkcode listPath}): `{"val.acc": 1}` is summarised at `value."val.acc"`,
+ * apart from `{val: {acc: 1}}` at `value.val.acc`.
+ *
  * @module
  */
+import { childPath, listPath } from "./value_path.ts";
 
 /** A number as recorded: finite numbers as is, NaN and infinities as strings. */
 export type RecordedNumber = number | "NaN" | "Infinity" | "-Infinity";
@@ -33,6 +38,9 @@ export interface PathStats {
 
 /** The most distinct paths a summary keeps; later new paths are dropped. */
 export const MAX_SUMMARY_PATHS = 1024;
+
+/** Most child paths a builder caches (dynamic keys must not grow memory). */
+const MAX_CACHED_PATHS = 4096;
 
 /**
  * Converts a recorded number back to a JavaScript number.
@@ -88,6 +96,9 @@ interface _Acc {
 export class SummaryBuilder {
   #paths = new Map<string, _Acc>();
   #truncated = false;
+  /** Child paths already written: parent path → key → child path. */
+  #children = new Map<string, Map<string, string>>();
+  #cached = 0;
 
   /** Whether some paths were dropped because of {@linkcode MAX_SUMMARY_PATHS}. */
   get truncated(): boolean {
@@ -150,16 +161,25 @@ export class SummaryBuilder {
       const n = toNumber(value);
       if (n !== undefined) this.addNumber(path, n, ms);
     } else if (Array.isArray(value)) {
-      const p = path + ".[]";
+      const p = listPath(path);
       for (let i = 0; i < value.length; i++) this.#visit(value[i], p, ms);
     } else if (value !== null && typeof value === "object") {
+      let children = this.#children.get(path);
+      if (children === undefined) {
+        children = new Map();
+        if (this.#cached < MAX_CACHED_PATHS) this.#children.set(path, children);
+      }
       for (const key in value) {
         if (Object.hasOwn(value, key)) {
-          this.#visit(
-            (value as Record<string, unknown>)[key],
-            path + "." + key,
-            ms,
-          );
+          let p = children.get(key);
+          if (p === undefined) {
+            p = childPath(path, key);
+            if (this.#cached < MAX_CACHED_PATHS) {
+              children.set(key, p);
+              this.#cached++;
+            }
+          }
+          this.#visit((value as Record<string, unknown>)[key], p, ms);
         }
       }
     }

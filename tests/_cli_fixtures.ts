@@ -3,7 +3,9 @@
 // repositories with snapshot-like commits, and running cli.ts as a real
 // subprocess under given permission flags.
 import { join } from "node:path";
+import { formatRecord } from "../src/record.ts";
 import { SummaryBuilder } from "../src/summary.ts";
+import { EXPRAG_VERSION, SCHEMA_VERSION } from "../src/version.ts";
 import {
   CLI_URL,
   denoRunArgs,
@@ -73,6 +75,21 @@ export type Recorder = (
 ) => string;
 
 /**
+ * The key order of the Python exprag's records when serde_json keeps the
+ * insertion order (`preserve_order`); without it, the keys are sorted.
+ */
+const PYTHON_KEY_ORDER = [
+  "schema_version",
+  "run_id",
+  "experiment_name",
+  "kind",
+  "value",
+  "created_at",
+  "elapsed_ms",
+  "note",
+] as const;
+
+/**
  * Record lines of a run in the Python exprag's shape (`+00:00` nanosecond
  * timestamps, no `exprag_version`), with the keys sorted when `sortKeys`.
  */
@@ -82,8 +99,8 @@ export function pythonRecorder(
   t0: Date,
   sortKeys: boolean,
 ): Recorder {
-  return (kind, value, ms, note) => {
-    const o: Record<string, unknown> = {
+  return (kind, value, ms, note) =>
+    formatRecord({
       schema_version: 1,
       run_id: id,
       experiment_name: name,
@@ -91,28 +108,24 @@ export function pythonRecorder(
       value,
       created_at: pyTime(new Date(t0.getTime() + ms), ms),
       elapsed_ms: ms,
-    };
-    if (note !== undefined) o.note = note;
-    return JSON.stringify(sortKeys ? sortedKeys(o) : o);
-  };
+      note,
+    }, { keyOrder: sortKeys ? "sorted" : PYTHON_KEY_ORDER });
 }
 
 /** Record lines of a run in our shape (docs/design.md). */
 export function denoRecorder(id: string, name: string, t0: Date): Recorder {
-  return (kind, value, ms, note) => {
-    const o: Record<string, unknown> = {
-      schema_version: 1,
-      exprag_version: "0.1.0",
+  return (kind, value, ms, note) =>
+    formatRecord({
+      schema_version: SCHEMA_VERSION,
+      exprag_version: EXPRAG_VERSION,
       run_id: id,
       experiment_name: name,
       kind,
       created_at: new Date(t0.getTime() + ms).toISOString(),
       elapsed_ms: ms,
-    };
-    if (note !== undefined) o.note = note;
-    o.value = value;
-    return JSON.stringify(o);
-  };
+      note,
+      value,
+    });
 }
 
 /** The first fields of a fixture run_end value: status, exit code, track count, duration. */

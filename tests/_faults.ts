@@ -4,6 +4,7 @@
 // seeded randomness, and generators of hostile run files.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { formatRecord } from "../src/record.ts";
 import { denoRunArgs, tempDir } from "./_helpers.ts";
 
 export { cli } from "./_cli_fixtures.ts";
@@ -377,7 +378,7 @@ export function argsFor(
 
 // ------------------------------------------------- hostile run files
 
-/** A record line in our shape, for hand-made run files. */
+/** A record line in our shape, for hand-made run files (any field may be hostile). */
 export function recordLine(
   runId: unknown,
   kind: unknown,
@@ -385,7 +386,7 @@ export function recordLine(
   extra: Record<string, unknown> = {},
   ms = 0,
 ): string {
-  return JSON.stringify({
+  return formatRecord({
     schema_version: 1,
     exprag_version: "0.1.0",
     run_id: runId,

@@ -8,6 +8,7 @@
  */
 
 import { deniedReason, granted } from "../permissions.ts";
+import { bootId, bootTime, processExists, startTicks } from "../procfs.ts";
 import { tryParseTimestamp } from "./time.ts";
 import type { RunEnd, RunState } from "./types.ts";
 
@@ -83,19 +84,11 @@ function thisHost(): string | null {
   return _hostname;
 }
 
-/** Reads a /proc file; Deno requires --allow-all for /proc, so this may fail. */
-function readProc(path: string): string | undefined {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
 let _bootId: string | null | undefined;
 function thisBootId(): string | null {
   if (_bootId === undefined) {
-    _bootId = readProc("/proc/sys/kernel/random/boot_id")?.trim() ?? null;
+    const r = bootId();
+    _bootId = "value" in r ? r.value : null;
   }
   return _bootId;
 }
@@ -109,34 +102,20 @@ type ProcessProbe =
   | { alive: true; startNs: bigint | undefined }
   | { error: string };
 
-/** Through /proc (needs --allow-all in Deno); undefined when not readable. */
+/** Through /proc (only with --allow-all in Deno); undefined when not readable. */
 function probeProc(pid: number): ProcessProbe | undefined {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      // /proc itself readable? then the process is gone
-      return readProc("/proc/stat") !== undefined
-        ? { alive: false }
-        : undefined;
-    }
-    return undefined;
-  }
-  const stat = readProc(`/proc/${pid}/stat`);
-  const procStat = readProc("/proc/stat");
-  if (stat === undefined || procStat === undefined) {
-    return { alive: true, startNs: undefined };
-  }
-  const close = stat.lastIndexOf(")");
-  const ticks = Number(stat.slice(close + 2).split(" ")[19]); // field 22 overall
-  const btime = /^btime (\d+)$/m.exec(procStat);
-  if (close < 0 || !Number.isFinite(ticks) || btime === null) {
+  const exists = processExists(pid);
+  if (!("value" in exists)) return undefined;
+  if (!exists.value) return { alive: false };
+  const ticks = startTicks(pid);
+  const btime = bootTime();
+  if (!("value" in ticks) || !("value" in btime)) {
     return { alive: true, startNs: undefined };
   }
   return {
     alive: true,
-    startNs: BigInt(btime[1]) * 1_000_000_000n +
-      BigInt(Math.round((ticks / USER_HZ) * 1e9)),
+    startNs: BigInt(btime.value) * 1_000_000_000n +
+      BigInt(Math.round((ticks.value / USER_HZ) * 1e9)),
   };
 }
 

@@ -17,6 +17,9 @@
  *
  * @module
  */
+import { childPath, listPath } from "../value_path.ts";
+import { describe, PathError, toTypeError } from "./encode_error.ts";
+import { NOT_SPECIAL, replacement } from "./encode_special.ts";
 
 /**
  * The deepest nesting of containers (objects, arrays, maps, ...) a track
@@ -66,46 +69,6 @@ function newNode(path: string): PathNode {
   return { path, children: null, item: null, posKeys: [], posNodes: [] };
 }
 
-/** Internal: an encoding failure travelling up to the root, collecting its path. */
-class PathError extends Error {
-  /**
-   * Path segments from the failing position up to the root (reversed);
-   * `null` marks a conversion (toJSON, Map, ...) that adds no path segment.
-   */
-  segments: (string | number | null)[] = [];
-  /** The containers along the failing path (reversed), for cycle detection. */
-  chain: object[] = [];
-  /** Whether this failure is the depth limit (maybe a cycle). */
-  depth: boolean;
-  constructor(message: string, depth = false, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.depth = depth;
-  }
-}
-
-function formatPath(
-  root: string,
-  segments: (string | number | null)[],
-): string {
-  let out = root;
-  for (const s of segments) {
-    if (s === null) continue;
-    if (typeof s === "number") out += `[${s}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(s)) out += "." + s;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out;
-}
-
-function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  try {
-    return String(e);
-  } catch {
-    return "an unprintable value";
-  }
-}
-
 /**
  * Encodes values as recorded by the tracker and collects their numeric
  * leaves (for the run summary). One encoder per run: it caches the summary
@@ -146,57 +109,19 @@ export class ValueEncoder {
       return this.#walk(value, this.#rootNode, 0, "");
     } catch (e) {
       this.leafCount = 0;
-      throw this.#toTypeError(e);
+      throw toTypeError(e, this.#root, MAX_DEPTH);
     }
-  }
-
-  #toTypeError(e: unknown): Error {
-    if (!(e instanceof PathError)) {
-      // e.g. a RangeError from a stack overflow inside a user toJSON.
-      return new TypeError(
-        `cannot encode ${this.#root}: ${describe(e)}`,
-        { cause: e },
-      );
-    }
-    const segments = e.segments.reverse();
-    const chain = e.chain.reverse();
-    if (e.depth) {
-      // chain[i] is the container at segments[0..i). Find where it closes.
-      const seen = new Map<unknown, number>();
-      for (let i = 0; i < chain.length; i++) {
-        const at = seen.get(chain[i]);
-        if (at !== undefined) {
-          return new TypeError(
-            `cannot encode ${
-              formatPath(this.#root, segments.slice(0, i))
-            }: circular structure (refers back to ${
-              formatPath(this.#root, segments.slice(0, at))
-            })`,
-          );
-        }
-        seen.set(chain[i], i);
-      }
-      return new TypeError(
-        `cannot encode ${
-          formatPath(this.#root, segments.slice(0, 8))
-        }...: nested deeper than ${MAX_DEPTH} levels`,
-      );
-    }
-    return new TypeError(
-      `cannot encode ${formatPath(this.#root, segments)}: ${e.message}`,
-      e.cause === undefined ? undefined : { cause: e.cause },
-    );
   }
 
   #child(node: PathNode, key: string): PathNode {
     let children = node.children;
     if (children === null) {
-      if (this.#nodes >= MAX_NODES) return newNode(node.path + "." + key);
+      if (this.#nodes >= MAX_NODES) return newNode(childPath(node.path, key));
       children = node.children = new Map();
     }
     let child = children.get(key);
     if (child === undefined) {
-      child = newNode(node.path + "." + key);
+      child = newNode(childPath(node.path, key));
       if (this.#nodes < MAX_NODES) {
         children.set(key, child);
         this.#nodes++;
@@ -208,7 +133,7 @@ export class ValueEncoder {
   #item(node: PathNode): PathNode {
     let item = node.item;
     if (item === null) {
-      item = newNode(node.path + ".[]");
+      item = newNode(listPath(node.path));
       if (this.#nodes < MAX_NODES) {
         node.item = item;
         this.#nodes++;
@@ -283,8 +208,10 @@ export class ValueEncoder {
     if (isArray(v)) return this.#array(v, node, depth);
     const proto = getProto(v);
     if (proto !== OBJECT_PROTO && proto !== null) {
-      const special = this.#special(v, node, depth);
-      if (special !== NOT_SPECIAL) return special;
+      const replaced = replacement(v);
+      if (replaced !== NOT_SPECIAL) {
+        return this.#converted(replaced, v, node, depth);
+      }
     }
     return this.#plain(v as Record<string, unknown>, node, depth);
   }
@@ -396,75 +323,6 @@ export class ValueEncoder {
     pe.chain.push(v);
     return pe;
   }
-
-  #special(v: object, node: PathNode, depth: number): unknown {
-    if (v instanceof Map) {
-      const o = Object.create(null) as Record<string, unknown>;
-      for (const [k, x] of v) {
-        let name: string;
-        try {
-          name = typeof k === "string" ? k : String(k);
-        } catch (e) {
-          throw new PathError(
-            `a Map key cannot be converted to a string (${describe(e)})`,
-            false,
-            e,
-          );
-        }
-        o[name] = x;
-      }
-      return this.#converted(o, v, node, depth);
-    }
-    if (v instanceof Set) return this.#converted([...v], v, node, depth);
-    if (ArrayBuffer.isView(v)) {
-      const arr = v instanceof DataView
-        ? Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
-        : Array.from(v as unknown as ArrayLike<unknown>);
-      return this.#converted(arr, v, node, depth);
-    }
-    if (v instanceof ArrayBuffer || isShared(v)) {
-      return this.#converted(
-        Array.from(new Uint8Array(v as ArrayBuffer)),
-        v,
-        node,
-        depth,
-      );
-    }
-    if (v instanceof Error) {
-      let name: unknown, message: unknown, stack: unknown;
-      try {
-        name = v.name;
-        message = v.message;
-        stack = v.stack;
-      } catch (e) {
-        throw new PathError(`reading the error threw ${describe(e)}`, false, e);
-      }
-      return this.#converted(
-        {
-          name: String(name),
-          message: String(message),
-          stack: typeof stack === "string" ? stack : null,
-        },
-        v,
-        node,
-        depth,
-      );
-    }
-    if (
-      v instanceof Number || v instanceof String || v instanceof Boolean ||
-      v instanceof BigInt
-    ) {
-      return this.#converted(v.valueOf(), v, node, depth);
-    }
-    return NOT_SPECIAL;
-  }
-}
-
-const NOT_SPECIAL = Symbol("not special");
-
-function isShared(v: object): boolean {
-  return typeof SharedArrayBuffer === "function" &&
-    v instanceof SharedArrayBuffer;
 }
 
 /**

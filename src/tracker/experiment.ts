@@ -3,15 +3,10 @@
  *
  * @module
  */
-import { resolve } from "node:path";
-import { deniedReason, granted } from "../permissions.ts";
+import { LINE_END, type RecordFramer } from "../record.ts";
 import { SummaryBuilder } from "../summary.ts";
-import { EXPRAG_VERSION, SCHEMA_VERSION } from "../version.ts";
-import { captureGit, type GitState } from "./capture/git.ts";
-import { captureHost, type Unavailable } from "./capture/host.ts";
-import { captureProcess } from "./capture/process.ts";
-import { captureRuntime } from "./capture/runtime.ts";
 import { encodeValue, ValueEncoder } from "./encode.ts";
+import { runEndValue } from "./end.ts";
 import {
   type ExitInfo,
   forget,
@@ -19,117 +14,26 @@ import {
   register,
   unregister,
 } from "./lifecycle.ts";
-import { RunWriter } from "./writer.ts";
+import {
+  checkEndStatus,
+  type EndOptions,
+  type ExperimentOptions,
+  startSettings,
+  type TrackOptions,
+} from "./options.ts";
+import { startRun } from "./start.ts";
+import type { FileAppender } from "./writer.ts";
 
-/**
- * The final status of a run, as written into `run_end.value.status`:
- * `finished` (ended normally), `failed` (an error, a non-zero exit code),
- * `interrupted` (SIGINT/SIGTERM with `handleSignals`, or set by the caller).
- *
- * @example
- * ```ts ignore
- * import { Experiment, type RunStatus } from "@exprag/cli";
- * const exp = new Experiment("demo");
- * const status: RunStatus = "interrupted";
- * exp.end({ status });
- * ```
- */
-export type RunStatus = "finished" | "failed" | "interrupted";
+export type {
+  EndOptions,
+  EndStatus,
+  ExperimentOptions,
+  RunStatus,
+  TrackOptions,
+} from "./options.ts";
 
-/**
- * Options of {@linkcode Experiment}. Writing the run requires
- * `--allow-write` for the runs directory (`--allow-write=.exprag`); `git`
- * capture needs `--allow-run=git` (and `--allow-read` for the worktree).
- *
- * @example
- * ```ts ignore
- * import { Experiment, type ExperimentOptions } from "@exprag/cli";
- * const options: ExperimentOptions = {
- *   metadata: { hparams: { lr: 0.03 } },
- *   dir: ".exprag",
- *   git: "snapshot",
- *   handleSignals: true,
- *   snapshotMaxFileBytes: 10 * 1024 * 1024,
- * };
- * using exp = new Experiment("train", options);
- * ```
- */
-export interface ExperimentOptions {
-  /**
-   * Anything describing the run (hyperparameters, dataset, ...), recorded
-   * once in `run_start` and encoded like track values.
-   */
-  metadata?: unknown;
-  /**
-   * The exprag directory; runs go to `<dir>/runs/`. Default: the
-   * `EXPRAG_DIR` environment variable when `--allow-env=EXPRAG_DIR` is
-   * granted, else `.exprag`.
-   */
-  dir?: string;
-  /**
-   * Code state capture: `"snapshot"` (default) commits a dirty worktree to
-   * the branch `run/<run_id>` without touching HEAD, index or worktree;
-   * `"state"` records HEAD and status only; `false` skips git.
-   * Needs `--allow-run=git` (otherwise `git` is `null` and the reason is
-   * recorded in `unavailable`).
-   */
-  git?: "snapshot" | "state" | false;
-  /**
-   * Handle SIGINT and SIGTERM: write `run_end` with status `interrupted`,
-   * then exit with 130 / 143. Default `false` (the signals keep their
-   * default action, and readers infer the run crashed).
-   */
-  handleSignals?: boolean;
-  /**
-   * Untracked files larger than this many bytes are left out of the
-   * snapshot and listed as skipped. Default 10 MiB.
-   */
-  snapshotMaxFileBytes?: number;
-}
-
-/**
- * Options of {@linkcode Experiment.prototype.track}. No permissions beyond
- * the run's `--allow-write`.
- *
- * @example
- * ```ts ignore
- * import { Experiment, type TrackOptions } from "@exprag/cli";
- * using exp = new Experiment("train");
- * const options: TrackOptions = { note: "validation after epoch 3" };
- * exp.track({ epoch: 3, val: { acc: 0.91 } }, options);
- * ```
- */
-export interface TrackOptions {
-  /** A short note for the agent reading the run, e.g. "after epoch 3". */
-  note?: string;
-}
-
-/**
- * Options of {@linkcode Experiment.prototype.end}. No permissions beyond
- * the run's `--allow-write`.
- *
- * @example
- * ```ts ignore
- * import { Experiment, type EndOptions } from "@exprag/cli";
- * const exp = new Experiment("train");
- * const options: EndOptions = { error: new Error("loss diverged") };
- * exp.end(options); // status "failed" with the error
- * ```
- */
-export interface EndOptions {
-  /** The final status; default `"failed"` when `error` is given, else `"finished"`. */
-  status?: RunStatus;
-  /** The error that ended the run; recorded as `{name, message, stack}`. */
-  error?: unknown;
-}
-
-const STATUSES: ReadonlySet<string> = new Set([
-  "finished",
-  "failed",
-  "interrupted",
-]);
-
-const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** The bytes of {@linkcode LINE_END}, appended to every track record. */
+const LINE_END_BYTES = new TextEncoder().encode(LINE_END);
 
 // created_at changes once per millisecond: format it at most that often.
 let isoMs = -1;
@@ -142,39 +46,6 @@ function isoNow(now: number): string {
   return iso;
 }
 
-function defaultDir(): string {
-  if (granted({ name: "env", variable: "EXPRAG_DIR" })) {
-    const v = Deno.env.get("EXPRAG_DIR");
-    if (v) return v;
-  }
-  return ".exprag";
-}
-
-function errorInfo(
-  e: unknown,
-): { name: string; message: string; stack: string | null } {
-  if (e instanceof Error) {
-    let name = "Error", message = "", stack: string | null = null;
-    try {
-      name = String(e.name);
-      message = String(e.message);
-      stack = typeof e.stack === "string" ? e.stack : null;
-    } catch { /* keep what was read */ }
-    return { name, message, stack };
-  }
-  let message: string;
-  try {
-    message = typeof e === "string" ? e : JSON.stringify(e) ?? String(e);
-  } catch {
-    try {
-      message = String(e);
-    } catch {
-      message = "an unprintable value";
-    }
-  }
-  return { name: "Error", message, stack: null };
-}
-
 /**
  * One experiment run, recorded as an append-only JSONL file
  * `<dir>/runs/<run_id>.jsonl`: a `run_start` record with the code state
@@ -182,7 +53,11 @@ function errorInfo(
  * {@linkcode Experiment.prototype.track} call, and a `run_end` record
  * written by {@linkcode Experiment.prototype.end}, by `using`, or when the
  * process ends (normally, by `Deno.exit`, an uncaught error, an unhandled
- * rejection, or — with `handleSignals` — SIGINT/SIGTERM).
+ * rejection, or — with `handleSignals` — SIGINT/SIGTERM). A `track()`
+ * from an `unload` listener that runs after exprag's is still recorded
+ * (before `run_end`); a later listener that fails the process turns
+ * `run_end` into `failed` with exit code 1. Inside a Worker, end the run
+ * with `end()` or `using`: a Worker's end fires no event to write it.
  *
  * Permissions: requires `--allow-write` for the runs directory (e.g.
  * `--allow-write=.exprag`). Optional, each recorded as unavailable when
@@ -216,15 +91,16 @@ export class Experiment {
   /** Absolute path of the run file, `<dir>/runs/<runId>.jsonl`. */
   readonly path: string;
 
-  readonly #writer: RunWriter;
+  readonly #writer: FileAppender;
   readonly #t0: number;
-  readonly #head: string;
+  readonly #frame: RecordFramer;
   readonly #encoder = new ValueEncoder("value");
   readonly #summary = new SummaryBuilder();
   readonly #participant: Participant;
   #count = 0;
   #ended = false;
-  readonly #trackPrefix: string;
+  /** How the process ended, when the run was ended by `unload`. */
+  #unloadEnd: ExitInfo | null = null;
   /** elapsed_ms and note of the track record head currently encoded. */
   #headMs = -1;
   #headNote: string | undefined;
@@ -259,119 +135,21 @@ export class Experiment {
   constructor(name: string, options: ExperimentOptions = {}) {
     const t0 = performance.now();
     const startMs = Date.now();
-    if (typeof name !== "string" || name.trim() === "") {
-      throw new TypeError("Experiment name must be a non-empty string");
-    }
-    if (options === null || typeof options !== "object") {
-      throw new TypeError("Experiment options must be an object");
-    }
-    const gitMode = options.git === undefined ? "snapshot" : options.git;
-    if (gitMode !== "snapshot" && gitMode !== "state" && gitMode !== false) {
-      throw new TypeError(
-        `options.git must be "snapshot", "state" or false, got ${
-          String(options.git)
-        }`,
-      );
-    }
-    const maxFileBytes = options.snapshotMaxFileBytes ??
-      DEFAULT_MAX_FILE_BYTES;
-    if (
-      typeof maxFileBytes !== "number" || !(maxFileBytes >= 0) ||
-      !Number.isFinite(maxFileBytes)
-    ) {
-      throw new TypeError(
-        "options.snapshotMaxFileBytes must be a non-negative number",
-      );
-    }
-    const dir = options.dir ?? defaultDir();
-    if (typeof dir !== "string" || dir === "") {
-      throw new TypeError("options.dir must be a non-empty string");
-    }
+    const settings = startSettings(name, options);
     const hasMetadata = options.metadata !== undefined;
     const metadata = hasMetadata
       ? encodeValue(options.metadata, "metadata")
       : undefined;
 
-    const runId = crypto.randomUUID();
-    const absDir = resolve(dir);
-    const runsDir = resolve(absDir, "runs");
-    const path = resolve(runsDir, `${runId}.jsonl`);
-    if (!granted({ name: "write", path: runsDir })) {
-      throw new Deno.errors.NotCapable(
-        `exprag: cannot record the run: ${
-          deniedReason({ name: "write", path: dir })
-        }`,
-      );
-    }
-    try {
-      Deno.mkdirSync(runsDir, { recursive: true });
-    } catch (e) {
-      throw new Error(
-        `exprag: cannot create ${runsDir}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-
-    const unavailable: Unavailable = {};
-    let git: GitState | null = null;
-    if (gitMode === false) {
-      unavailable.git = "disabled by the option git: false";
-    } else {
-      try {
-        const r = captureGit({
-          mode: gitMode,
-          runId,
-          expragDir: absDir,
-          maxFileBytes,
-        });
-        git = r.git;
-        if (r.reason !== undefined) unavailable.git = r.reason;
-        // "git.snapshot", "git.index", "git.skipped" (docs/design.md)
-        if (r.unavailable !== undefined) {
-          Object.assign(unavailable, r.unavailable);
-        }
-      } catch (e) {
-        unavailable.git = `git capture failed: ${(e as Error).message}`;
-      }
-    }
-    const host = captureHost(unavailable);
-    const proc = captureProcess(unavailable);
-    const runtime = captureRuntime();
-
-    this.runId = runId;
+    const run = startRun(name, { settings, hasMetadata, metadata, startMs });
+    this.runId = run.runId;
     this.name = name;
-    this.path = path;
+    this.path = run.path;
     this.#t0 = t0;
-    this.#head = `{"schema_version":${SCHEMA_VERSION},"exprag_version":${
-      JSON.stringify(EXPRAG_VERSION)
-    },"run_id":"${runId}","experiment_name":${JSON.stringify(name)},"kind":"`;
-
-    const value: Record<string, unknown> = {
-      git,
-      host,
-      process: proc,
-      runtime,
-    };
-    if (hasMetadata) value.metadata = metadata ?? null;
-    value.unavailable = unavailable;
-    this.#trackPrefix = this.#head + 'track","created_at":"';
-    const line = this.#head + 'run_start","created_at":"' +
-      new Date(startMs).toISOString() + '","elapsed_ms":0,"value":' +
-      JSON.stringify(value) + "}\n";
-
-    const writer = new RunWriter(path);
-    try {
-      writer.writeLine(line);
-    } catch (e) {
-      writer.close();
-      try {
-        Deno.removeSync(path);
-      } catch { /* leave the empty file */ }
-      throw e;
-    }
-    this.#writer = writer;
+    this.#frame = run.frame;
+    this.#writer = run.writer;
     this.#participant = {
-      handleSignals: options.handleSignals === true,
+      handleSignals: settings.handleSignals,
       processEnd: (info, tentative) => this.#processEnd(info, tentative),
     };
     register(this.#participant);
@@ -404,6 +182,7 @@ export class Experiment {
    */
   track(value: unknown, options?: TrackOptions): void {
     if (this.#ended) {
+      if (this.#unloadEnd !== null) return this.#trackLate(value, options);
       throw new Error(
         `exprag: run ${this.runId} has ended; cannot track() after end()`,
       );
@@ -436,14 +215,11 @@ export class Experiment {
       writer.checkLinked(now);
       this.#headMs = ms;
       this.#headNote = note;
-      writer.setTrackHead(
-        this.#trackPrefix + isoNow(Date.now()) + '","elapsed_ms":' + ms +
-          (note === undefined
-            ? ',"value":'
-            : ',"note":' + JSON.stringify(note) + ',"value":'),
+      writer.setPrefix(
+        this.#frame.head("track", isoNow(Date.now()), ms, note),
       );
     }
-    writer.writeTrack(json ?? "null");
+    writer.appendPrefixed(json ?? "null", LINE_END_BYTES);
     this.#count++;
     const n = encoder.leafCount;
     if (n > 0) {
@@ -486,13 +262,7 @@ export class Experiment {
   end(options: EndOptions = {}): void {
     if (this.#ended) return;
     const { status, error } = options ?? {};
-    if (status !== undefined && !STATUSES.has(status)) {
-      throw new TypeError(
-        `end(): status must be "finished", "failed" or "interrupted", got ${
-          String(status)
-        }`,
-      );
-    }
+    checkEndStatus(status);
     const info: ExitInfo = {
       status: status ?? (error !== undefined ? "failed" : "finished"),
       exitCode: null,
@@ -529,30 +299,45 @@ export class Experiment {
 
   #runEndLine(info: ExitInfo): string {
     const ms = this.#elapsed();
-    const value: Record<string, unknown> = {
-      status: info.status,
-      exit_code: info.exitCode,
-    };
-    if ("error" in info) value.error = errorInfo(info.error);
-    if (info.signal !== undefined) value.signal = info.signal;
-    value.track_count = this.#count;
-    value.duration_ms = ms;
-    value.summary = this.#summary.toJSON();
-    value.summary_truncated = this.#summary.truncated;
-    return this.#head + 'run_end","created_at":"' + isoNow(Date.now()) +
-      '","elapsed_ms":' + ms + ',"value":' + JSON.stringify(value) + "}\n";
+    const value = runEndValue(info, {
+      trackCount: this.#count,
+      durationMs: ms,
+      summary: this.#summary,
+    });
+    return this.#frame.line("run_end", isoNow(Date.now()), ms, value);
   }
 
   /** Writes run_end and syncs; the file stays open. */
   #finish(info: ExitInfo, tentative: boolean): void {
     this.#writer.checkLinked();
     const offset = this.#writer.size;
-    const bytes = this.#writer.writeLine(this.#runEndLine(info));
+    const bytes = this.#writer.append(this.#runEndLine(info));
     this.#ended = true;
     this.#tentative = tentative;
     this.#endOffset = offset;
     this.#endBytes = bytes;
     this.#writer.sync();
+  }
+
+  /**
+   * A track() from an `unload` listener that runs after exprag's: the
+   * process is still ending as run_end says, so the record goes before a
+   * rewritten run_end.
+   */
+  #trackLate(value: unknown, options?: TrackOptions): void {
+    const info = this.#unloadEnd!;
+    const writer = this.#writer;
+    writer.reopen(this.#endOffset + this.#endBytes!.length);
+    writer.truncate(this.#endOffset);
+    this.#ended = false;
+    this.#unloadEnd = null;
+    try {
+      this.track(value, options);
+    } finally {
+      this.#finish(info, false);
+      this.#unloadEnd = info;
+      writer.close();
+    }
   }
 
   #close(amendable: boolean): void {
@@ -569,6 +354,7 @@ export class Experiment {
         } finally {
           if (this.#ended) this.#close(false);
         }
+        if (info.atUnload === true) this.#unloadEnd = info;
         return undefined;
       }
       this.#finish(info, true);
@@ -587,19 +373,22 @@ export class Experiment {
     // Ended by default moments ago, and now an uncaught error: the error left
     // the run's scope (using / finally). Amend run_end to failed.
     forget(this.#participant);
+    const unloadEnd = this.#unloadEnd;
+    this.#unloadEnd = null; // the process now ends as amended
     const offset = this.#endOffset;
     const original = this.#endBytes;
     writer.reopen(offset + original.length);
     writer.truncate(offset);
-    const amended = writer.writeLine(this.#runEndLine(info));
+    const amended = writer.append(this.#runEndLine(info));
     writer.sync();
     this.#endBytes = amended;
     return () => {
       writer.truncate(offset);
-      writer.writeLine(original);
+      writer.append(original);
       writer.sync();
       writer.close();
       this.#endBytes = original;
+      this.#unloadEnd = unloadEnd;
     };
   }
 }

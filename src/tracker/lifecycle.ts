@@ -16,23 +16,34 @@
  * - a top-level await that never resolves: exit code 1 and no event at all
  *   (the run keeps no run_end; readers see an unlocked file: crashed).
  *
+ * - `unload` listeners run in the order they were added; one that throws
+ *   fires the `error` event (the later ones do not run) and the process
+ *   exits with code 1.
+ *
  * So failures are written from inside the `error`/`unhandledrejection`
  * dispatch, as a tentative `run_end` that is rolled back (truncated away)
- * in a microtask if a later listener prevented the default.
+ * in a microtask if a later listener prevented the default. Runs ended by
+ * the `unload` listener stay amendable for the rest of the dispatch: a
+ * user's `unload` listener that runs after ours and throws (or calls
+ * `track()` on the ended run) makes the process exit 1, and `run_end` is
+ * amended to say so.
  *
  * @module
  */
+import type { EndStatus } from "../record.ts";
 
 /** How the process (or the run) ended. */
 export interface ExitInfo {
   /** The run's final status. */
-  status: "finished" | "failed" | "interrupted";
+  status: EndStatus;
   /** The process exit code, when known. */
   exitCode: number | null;
   /** The error, for failures with one. */
   error?: unknown;
   /** The signal, when interrupted by one. */
   signal?: "SIGINT" | "SIGTERM";
+  /** Ended by the `unload` event: later unload listeners may still track. */
+  atUnload?: boolean;
 }
 
 /** An open run, as seen by the lifecycle. */
@@ -70,14 +81,16 @@ function onUnload(): void {
   if (open.size === 0) return;
   const code = typeof Deno.exitCode === "number" ? Deno.exitCode : 0;
   const info: ExitInfo = code === 0
-    ? { status: "finished", exitCode: 0 }
-    : { status: "failed", exitCode: code };
+    ? { status: "finished", exitCode: 0, atUnload: true }
+    : { status: "failed", exitCode: code, atUnload: true };
   for (const p of [...open]) {
     try {
       p.processEnd(info, false);
     } catch (e) {
       report(e);
     }
+    // A later unload listener may still fail the process (see @module).
+    recent.add(p);
   }
 }
 

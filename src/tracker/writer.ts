@@ -1,16 +1,18 @@
 /**
- * The run file writer: one append-only JSONL file per run, exclusively
+ * The run file appender: one append-only file per run, exclusively
  * `flock`ed for the life of the run (readers detect live runs with
- * `tryLockSync`), one `write` per record (looping on short writes).
+ * `tryLockSync`), one `write` per chunk (looping on short writes, cutting a
+ * partial chunk off on failure). It knows bytes only; the record format is
+ * `src/record.ts`'s.
  *
  * @module
  */
 
 const encoder = new TextEncoder();
 
-/** The record buffer's initial size. */
+/** The chunk buffer's initial size. */
 const INITIAL_BUFFER = 64 * 1024;
-/** A buffer grown beyond this for one huge record is given back after it. */
+/** A buffer grown beyond this for one huge chunk is given back after it. */
 const MAX_KEPT_BUFFER = 1024 * 1024;
 /** Least time between two checks that the run file still has a name. */
 const LINK_CHECK_MS = 100;
@@ -25,20 +27,22 @@ function writeError(path: string, what: string, cause: unknown): Error {
 }
 
 /**
- * Appends records to one run file. Not exported from mod.ts.
+ * Appends chunks of text or bytes to one locked file. Not exported from
+ * mod.ts.
  *
- * The start of track records (everything up to the value, which changes at
- * most once per millisecond) is kept encoded at the front of a reused
- * buffer; each track call encodes only the value's JSON behind it and
- * writes once.
+ * For a stream of chunks that share their start (the tracker's track
+ * records, whose head changes at most once per millisecond), a prefix is
+ * kept encoded at the front of a reused buffer: each
+ * {@linkcode FileAppender.prototype.appendPrefixed} call encodes only its
+ * text and suffix behind it and writes once.
  */
-export class RunWriter {
+export class FileAppender {
   /** The file's path. */
   readonly path: string;
   #file: Deno.FsFile | null;
   #size = 0;
   #buf: Uint8Array;
-  #headLen = 0;
+  #prefixLen = 0;
   #tail: Uint8Array;
   #nextLinkCheck = 0;
   #deleted = false;
@@ -78,88 +82,90 @@ export class RunWriter {
   }
 
   /**
-   * Sets the first part of the next track records: everything up to the
-   * value (`{"schema_version":...,"elapsed_ms":12,"note":"...","value":`).
-   * It changes at most once per millisecond (or when the note changes), so
-   * it is encoded once and kept at the front of the reused buffer.
+   * Sets the prefix of the next {@linkcode FileAppender.prototype.appendPrefixed}
+   * chunks. It is encoded once and kept at the front of the reused buffer.
    *
-   * @param head The JSON text of the record up to its value.
+   * @param prefix The text every following prefixed chunk starts with.
    */
-  setTrackHead(head: string): void {
-    let r = encoder.encodeInto(head, this.#buf);
-    if (r.read < head.length) {
+  setPrefix(prefix: string): void {
+    let r = encoder.encodeInto(prefix, this.#buf);
+    if (r.read < prefix.length) {
       this.#buf = new Uint8Array(
-        Math.max(this.#buf.length * 2, head.length * 3 + 1024),
+        Math.max(this.#buf.length * 2, prefix.length * 3 + 1024),
       );
-      r = encoder.encodeInto(head, this.#buf);
+      r = encoder.encodeInto(prefix, this.#buf);
     }
-    this.#headLen = r.written;
+    this.#prefixLen = r.written;
     this.#tail = this.#buf.subarray(r.written);
   }
 
   /**
-   * Writes one track record: the head set by `setTrackHead`, then the value's
-   * JSON text, then `}` and the newline.
+   * Appends one chunk: the prefix set by `setPrefix`, then `text`, then
+   * `suffix`, in one write.
    *
-   * @param json The value, as JSON text.
+   * @param text The chunk's variable part.
+   * @param suffix Bytes that end the chunk (a few; e.g. a line end).
    * @throws {Error} Naming the file and the cause when the write fails.
    */
-  writeTrack(json: string): void {
+  appendPrefixed(text: string, suffix: Uint8Array): void {
     let tail = this.#tail;
-    let r = encoder.encodeInto(json, tail);
-    if (r.read < json.length || r.written + 2 > tail.length) {
+    const m = suffix.length;
+    let r = encoder.encodeInto(text, tail);
+    if (r.read < text.length || r.written + m > tail.length) {
       const buf = new Uint8Array(
-        Math.max(this.#buf.length * 2, this.#headLen + json.length * 3 + 1024),
+        Math.max(
+          this.#buf.length * 2,
+          this.#prefixLen + text.length * 3 + m + 1024,
+        ),
       );
-      buf.set(this.#buf.subarray(0, this.#headLen), 0);
+      buf.set(this.#buf.subarray(0, this.#prefixLen), 0);
       this.#buf = buf;
-      tail = this.#tail = buf.subarray(this.#headLen);
-      r = encoder.encodeInto(json, tail);
+      tail = this.#tail = buf.subarray(this.#prefixLen);
+      r = encoder.encodeInto(text, tail);
     }
     const n = r.written;
-    tail[n] = 0x7d; // }
-    tail[n + 1] = 0x0a; // \n
+    for (let i = 0; i < m; i++) tail[n + i] = suffix[i];
     try {
-      this.#writeAll(this.#buf, this.#headLen + n + 2);
+      this.#writeAll(this.#buf, this.#prefixLen + n + m);
     } finally {
       if (this.#buf.length > MAX_KEPT_BUFFER) this.#shrink();
     }
   }
 
-  /** Gives back the memory of a buffer grown for one huge record. */
+  /** Gives back the memory of a buffer grown for one huge chunk. */
   #shrink(): void {
     const buf = new Uint8Array(INITIAL_BUFFER);
-    if (this.#headLen + 1024 <= buf.length) {
-      buf.set(this.#buf.subarray(0, this.#headLen), 0);
+    if (this.#prefixLen + 1024 <= buf.length) {
+      buf.set(this.#buf.subarray(0, this.#prefixLen), 0);
       this.#buf = buf;
-      this.#tail = buf.subarray(this.#headLen);
+      this.#tail = buf.subarray(this.#prefixLen);
     }
   }
 
   /**
-   * Writes one complete record line.
+   * Appends one whole chunk.
    *
-   * @param line The record, ending in `\n` (text or its UTF-8 bytes).
-   * @returns The encoded bytes (kept by callers that may rewrite the record).
+   * @param chunk Text (written as UTF-8) or bytes.
+   * @returns The bytes written (kept by callers that may rewrite them).
    * @throws {Error} Naming the file and the cause when the write fails.
    */
-  writeLine(line: string | Uint8Array): Uint8Array {
-    const bytes = typeof line === "string" ? encoder.encode(line) : line;
+  append(chunk: string | Uint8Array): Uint8Array {
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
     this.#writeAll(bytes, bytes.length);
     return bytes;
   }
 
   /**
-   * Fails when the run file has been deleted (e.g. its directory removed):
+   * Fails when the file has been deleted (e.g. its directory removed):
    * writes to the open file would still succeed, into a file no one can
    * read any more. Once detected, every later write fails too.
    *
    * Checks by opening the path again for appending (the write permission
-   * the run already has; `fstat` would need read permission). The second
+   * the appender already has; `fstat` would need read permission). The second
    * descriptor does not affect the `flock`, which belongs to the first.
    *
    * @param now `performance.now()`: when given, checks at most every
-   *   100 ms (an open costs about as much as a record write); without it,
+   *   100 ms (an open costs about as much as a write); without it,
    *   always checks.
    * @throws {Error} Naming the file, when it was deleted.
    */
@@ -195,7 +201,7 @@ export class RunWriter {
       }
     } catch (e) {
       if (off > 0) {
-        // Never leave a torn line behind: cut the partial record off.
+        // Never leave a torn chunk behind: cut the partial write off.
         try {
           file.truncateSync(this.#size);
         } catch { /* the original error is what matters */ }
@@ -206,7 +212,7 @@ export class RunWriter {
   }
 
   /**
-   * Cuts the file back to `size` bytes (rolls back records written last).
+   * Cuts the file back to `size` bytes (rolls back chunks written last).
    *
    * @param size The new size; at most the current size.
    */
@@ -242,7 +248,7 @@ export class RunWriter {
   }
 
   /**
-   * Reopens a closed run file for appending (to amend its last record),
+   * Reopens the closed file for appending (to amend its last chunk),
    * taking the lock again.
    *
    * @param size The file's size as last known.

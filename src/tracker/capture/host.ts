@@ -6,81 +6,10 @@
  * @module
  */
 import { deniedReason, granted } from "../../permissions.ts";
+import { bootId } from "../../procfs.ts";
+import type { HostInfo, Unavailable } from "../../record.ts";
 
-/** The `host` object of run_start.value. */
-export interface HostInfo {
-  /** `Deno.hostname()`; needs `--allow-sys=hostname`. */
-  hostname: string | null;
-  /** `Deno.build.os`. */
-  os: string;
-  /** `Deno.build.arch`. */
-  arch: string;
-  /** From `USER`, `LOGNAME` or `USERNAME`; needs `--allow-env` for them. */
-  username: string | null;
-  /** `navigator.hardwareConcurrency`. */
-  cpu_count: number | null;
-  /** `Deno.osRelease()`; needs `--allow-sys=osRelease`. */
-  os_release: string | null;
-  /** `/proc/sys/kernel/random/boot_id` (Linux; Deno needs `--allow-all` for /proc). */
-  boot_id: string | null;
-}
-
-/** Where a missing field's reason goes: `"host.hostname"` → why. */
-export type Unavailable = Record<string, string>;
-
-/**
- * Tells whether every permission is granted (`--allow-all`). Deno refuses
- * reads under `/proc` unless it is, even with `--allow-read`.
- *
- * @returns `true` when read, write, net, env, run, ffi, sys and import are all granted.
- */
-export function allGranted(): boolean {
-  for (
-    const name of [
-      "read",
-      "write",
-      "net",
-      "env",
-      "run",
-      "ffi",
-      "sys",
-      "import",
-    ] as const
-  ) {
-    if (!granted({ name } as Deno.PermissionDescriptor)) return false;
-  }
-  return true;
-}
-
-/**
- * Reads a file under /proc when Deno allows it, else records why not.
- *
- * @param path The /proc file.
- * @param key The `unavailable` key.
- * @param unavailable Collects the reason.
- * @returns The file's text, or `null`.
- */
-export function readProc(
-  path: string,
-  key: string,
-  unavailable: Unavailable,
-): string | null {
-  if (Deno.build.os !== "linux") {
-    unavailable[key] = `${path} is not available on ${Deno.build.os}`;
-    return null;
-  }
-  if (!allGranted()) {
-    unavailable[key] =
-      `Deno allows reading ${path} only with all permissions (--allow-all)`;
-    return null;
-  }
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    unavailable[key] = `cannot read ${path}: ${(e as Error).message}`;
-    return null;
-  }
-}
+export type { HostInfo, Unavailable };
 
 function sys(
   kind: "hostname" | "osRelease",
@@ -128,11 +57,8 @@ function username(unavailable: Unavailable): string | null {
  * @returns The `host` object.
  */
 export function captureHost(unavailable: Unavailable): HostInfo {
-  const bootId = readProc(
-    "/proc/sys/kernel/random/boot_id",
-    "host.boot_id",
-    unavailable,
-  );
+  const boot = bootId();
+  if ("unavailable" in boot) unavailable["host.boot_id"] = boot.unavailable;
   const cpus = typeof navigator === "object" &&
       typeof navigator.hardwareConcurrency === "number"
     ? navigator.hardwareConcurrency
@@ -150,6 +76,6 @@ export function captureHost(unavailable: Unavailable): HostInfo {
       Deno.osRelease,
       unavailable,
     ),
-    boot_id: bootId === null ? null : bootId.trim(),
+    boot_id: "value" in boot ? boot.value : null,
   };
 }

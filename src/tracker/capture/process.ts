@@ -4,23 +4,11 @@
  *
  * @module
  */
-import { readProc, type Unavailable } from "./host.ts";
+import { startTicks } from "../../procfs.ts";
+import type { ProcessInfo, Unavailable } from "../../record.ts";
 
-/** The `process` object of run_start.value. */
-export interface ProcessInfo {
-  /** `Deno.pid`. */
-  pid: number;
-  /** `Deno.ppid`. */
-  ppid: number | null;
-  /** The working directory at start. */
-  cwd: string | null;
-  /** `[Deno.execPath(), main module, ...Deno.args]`, secrets redacted. */
-  argv: string[];
-  /** Field 22 of `/proc/self/stat` (start time since boot, clock ticks). */
-  start_ticks: number | null;
-  /** `Deno.execPath()`. */
-  exec_path: string | null;
-}
+export type { ProcessInfo };
+export { parseStartTicks } from "../../procfs.ts";
 
 /** What a redacted value is replaced with. */
 export const REDACTED = "[redacted]";
@@ -118,8 +106,12 @@ function redactValue(arg: string): string {
   return redactUrl(arg);
 }
 
+/**
+ * The script being run: the main module, or in a Worker (where
+ * `Deno.mainModule` is undefined) the worker's module.
+ */
 function mainModulePath(): string {
-  const main = Deno.mainModule;
+  const main = mainModule();
   if (!main.startsWith("file:")) return main;
   try {
     const url = new URL(main);
@@ -133,20 +125,15 @@ function mainModulePath(): string {
   }
 }
 
-/**
- * Parses field 22 (starttime) of a `/proc/<pid>/stat` line.
- *
- * @param stat The file's text.
- * @returns The start time in clock ticks since boot, or `null`.
- */
-export function parseStartTicks(stat: string): number | null {
-  // Field 2 (comm) is in parentheses and may contain spaces or ')'.
-  const close = stat.lastIndexOf(")");
-  if (close < 0) return null;
-  const fields = stat.slice(close + 2).split(" ");
-  // fields[0] is field 3 (state), so field 22 is fields[19].
-  const n = Number(fields[19]);
-  return Number.isSafeInteger(n) ? n : null;
+function mainModule(): string {
+  let main: unknown;
+  try {
+    main = Deno.mainModule;
+  } catch { /* not available here */ }
+  if (typeof main === "string") return main;
+  // In a Worker, location is the worker's module.
+  const loc = (globalThis as { location?: { href?: unknown } }).location;
+  return typeof loc?.href === "string" ? loc.href : "unknown";
 }
 
 /**
@@ -165,20 +152,16 @@ export function captureProcess(unavailable: Unavailable): ProcessInfo {
     }
   };
   const execPath = attempt("process.exec_path", () => Deno.execPath());
-  const stat = readProc("/proc/self/stat", "process.start_ticks", unavailable);
-  let startTicks: number | null = null;
-  if (stat !== null) {
-    startTicks = parseStartTicks(stat);
-    if (startTicks === null) {
-      unavailable["process.start_ticks"] = "cannot parse /proc/self/stat";
-    }
+  const ticks = startTicks("self");
+  if ("unavailable" in ticks) {
+    unavailable["process.start_ticks"] = ticks.unavailable;
   }
   return {
     pid: Deno.pid,
     ppid: attempt("process.ppid", () => Deno.ppid),
     cwd: attempt("process.cwd", () => Deno.cwd()),
     argv: redactArgv([execPath ?? "deno", mainModulePath(), ...Deno.args]),
-    start_ticks: startTicks,
+    start_ticks: "value" in ticks ? ticks.value : null,
     exec_path: execPath,
   };
 }

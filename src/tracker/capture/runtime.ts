@@ -4,15 +4,9 @@
  * @module
  */
 
-/** The `runtime` object of run_start.value. */
-export interface RuntimeInfo {
-  /** Deno's version. */
-  deno: string;
-  /** V8's version. */
-  v8: string;
-  /** TypeScript's version. */
-  typescript: string;
-}
+import type { RuntimeInfo } from "../../record.ts";
+
+export type { RuntimeInfo };
 
 /**
  * Captures the runtime versions.

@@ -1,0 +1,191 @@
+/**
+ * The options of {@linkcode Experiment} and its methods, and their
+ * validation.
+ *
+ * @module
+ */
+import { expragDir } from "../dir.ts";
+import { END_STATUSES, type EndStatus } from "../record.ts";
+
+/**
+ * The final status of a run, as written into `run_end.value.status`.
+ *
+ * @deprecated Use {@linkcode EndStatus}; the reader's status of a run is
+ * `RunState`. Kept for mod.ts until its exports are trimmed.
+ *
+ * @example
+ * ```ts ignore
+ * import { Experiment, type RunStatus } from "@exprag/cli";
+ * const exp = new Experiment("demo");
+ * const status: RunStatus = "interrupted";
+ * exp.end({ status });
+ * ```
+ */
+export type RunStatus = EndStatus;
+
+export type { EndStatus };
+
+/**
+ * Options of {@linkcode Experiment}. Writing the run requires
+ * `--allow-write` for the runs directory (`--allow-write=.exprag`); `git`
+ * capture needs `--allow-run=git` (and `--allow-read` for the worktree).
+ *
+ * @example
+ * ```ts ignore
+ * import { Experiment, type ExperimentOptions } from "@exprag/cli";
+ * const options: ExperimentOptions = {
+ *   metadata: { hparams: { lr: 0.03 } },
+ *   dir: ".exprag",
+ *   git: "snapshot",
+ *   handleSignals: true,
+ *   snapshotMaxFileBytes: 10 * 1024 * 1024,
+ * };
+ * using exp = new Experiment("train", options);
+ * ```
+ */
+export interface ExperimentOptions {
+  /**
+   * Anything describing the run (hyperparameters, dataset, ...), recorded
+   * once in `run_start` and encoded like track values.
+   */
+  metadata?: unknown;
+  /**
+   * The exprag directory; runs go to `<dir>/runs/`. Default: the
+   * `EXPRAG_DIR` environment variable when `--allow-env=EXPRAG_DIR` is
+   * granted, else `.exprag`.
+   */
+  dir?: string;
+  /**
+   * Code state capture: `"snapshot"` (default) commits a dirty worktree to
+   * the branch `run/<run_id>` without touching HEAD, index or worktree;
+   * `"state"` records HEAD and status only; `false` skips git.
+   * Needs `--allow-run=git` (otherwise `git` is `null` and the reason is
+   * recorded in `unavailable`).
+   */
+  git?: "snapshot" | "state" | false;
+  /**
+   * Handle SIGINT and SIGTERM: write `run_end` with status `interrupted`,
+   * then exit with 130 / 143. Default `false` (the signals keep their
+   * default action, and readers infer the run crashed).
+   */
+  handleSignals?: boolean;
+  /**
+   * Untracked files larger than this many bytes are left out of the
+   * snapshot and listed as skipped. Default 10 MiB.
+   */
+  snapshotMaxFileBytes?: number;
+}
+
+/**
+ * Options of {@linkcode Experiment.prototype.track}. No permissions beyond
+ * the run's `--allow-write`.
+ *
+ * @example
+ * ```ts ignore
+ * import { Experiment, type TrackOptions } from "@exprag/cli";
+ * using exp = new Experiment("train");
+ * const options: TrackOptions = { note: "validation after epoch 3" };
+ * exp.track({ epoch: 3, val: { acc: 0.91 } }, options);
+ * ```
+ */
+export interface TrackOptions {
+  /** A short note for the agent reading the run, e.g. "after epoch 3". */
+  note?: string;
+}
+
+/**
+ * Options of {@linkcode Experiment.prototype.end}. No permissions beyond
+ * the run's `--allow-write`.
+ *
+ * @example
+ * ```ts ignore
+ * import { Experiment, type EndOptions } from "@exprag/cli";
+ * const exp = new Experiment("train");
+ * const options: EndOptions = { error: new Error("loss diverged") };
+ * exp.end(options); // status "failed" with the error
+ * ```
+ */
+export interface EndOptions {
+  /** The final status; default `"failed"` when `error` is given, else `"finished"`. */
+  status?: EndStatus;
+  /** The error that ended the run; recorded as `{name, message, stack}`. */
+  error?: unknown;
+}
+
+/** Untracked files above this size are left out of snapshots by default. */
+const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/** {@linkcode ExperimentOptions} after validation, defaults applied. */
+export interface StartSettings {
+  /** The git mode. */
+  gitMode: "snapshot" | "state" | false;
+  /** The snapshot's size limit for untracked files. */
+  maxFileBytes: number;
+  /** The exprag directory, as given. */
+  dir: string;
+  /** Whether SIGINT/SIGTERM are handled. */
+  handleSignals: boolean;
+}
+
+/**
+ * Validates the constructor's arguments and applies the defaults.
+ *
+ * @param name The experiment name.
+ * @param options The options.
+ * @returns The settings.
+ * @throws {TypeError} For a blank name or invalid options.
+ */
+export function startSettings(
+  name: unknown,
+  options: ExperimentOptions,
+): StartSettings {
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new TypeError("Experiment name must be a non-empty string");
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("Experiment options must be an object");
+  }
+  const gitMode = options.git === undefined ? "snapshot" : options.git;
+  if (gitMode !== "snapshot" && gitMode !== "state" && gitMode !== false) {
+    throw new TypeError(
+      `options.git must be "snapshot", "state" or false, got ${
+        String(options.git)
+      }`,
+    );
+  }
+  const maxFileBytes = options.snapshotMaxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (
+    typeof maxFileBytes !== "number" || !(maxFileBytes >= 0) ||
+    !Number.isFinite(maxFileBytes)
+  ) {
+    throw new TypeError(
+      "options.snapshotMaxFileBytes must be a non-negative number",
+    );
+  }
+  const dir = options.dir ?? expragDir();
+  if (typeof dir !== "string" || dir === "") {
+    throw new TypeError("options.dir must be a non-empty string");
+  }
+  return {
+    gitMode,
+    maxFileBytes,
+    dir,
+    handleSignals: options.handleSignals === true,
+  };
+}
+
+/**
+ * Validates `end()`'s status.
+ *
+ * @param status The status given, if any.
+ * @throws {TypeError} For an unknown status.
+ */
+export function checkEndStatus(status: unknown): void {
+  if (status !== undefined && !END_STATUSES.has(status as string)) {
+    throw new TypeError(
+      `end(): status must be "finished", "failed" or "interrupted", got ${
+        String(status)
+      }`,
+    );
+  }
+}
