@@ -8,12 +8,7 @@
 import { flagFor } from "../permissions.ts";
 import { listRunFiles } from "./files.ts";
 import { report } from "./problems.ts";
-import type {
-  ExpragRecord,
-  Problem,
-  ReadOptions,
-  SourcedRecord,
-} from "./types.ts";
+import type { ExpragRecord, ReadOptions, SourcedRecord } from "./types.ts";
 
 /** Bytes read per `read` call. */
 export const CHUNK_BYTES = 1 << 20;
@@ -278,8 +273,8 @@ export function fileError(
  * nested deeper than {@linkcode MAX_READ_DEPTH} levels, records of another
  * run (or a second run_start) inside a run's file, empty files,
  * directories and outside symlinks are skipped and reported once
- * through `onProblem`; with `strict: true` the first one throws an `Error`
- * reading `file:line: reason` (a `ProblemError`). One bad file never hides the others.
+ * through `onProblem`; with `strict: true` the first one throws a `ProblemError`
+ * reading `file:line: reason`. One bad file never hides the others.
  *
  * Requires `--allow-read` for the exprag directory.
  *
@@ -308,6 +303,3 @@ export async function* readRecords(
   }
   await Promise.resolve();
 }
-
-/** @internal The problem type, re-exported for internal modules. */
-export type { Problem };

@@ -137,22 +137,23 @@ export function readRun(
   };
 }
 
+/** The records {@linkcode readRun} needs. */
+interface RunRecords {
+  id: string;
+  startRec: ExpragRecord;
+  start: Record<string, unknown>;
+  lastRec: ExpragRecord;
+  endRec: ExpragRecord | null;
+  validTail: boolean;
+  count: { newlines: number } | undefined;
+}
+
 /** The records {@linkcode readRun} needs, read through one open file. */
 function readWithOpen(
   file: string,
   f: Deno.FsFile,
   options: ReadRunOptions,
-):
-  | {
-    id: string;
-    startRec: ExpragRecord;
-    start: Record<string, unknown>;
-    lastRec: ExpragRecord;
-    endRec: ExpragRecord | null;
-    validTail: boolean;
-    count: { newlines: number } | undefined;
-  }
-  | undefined {
+): RunRecords | undefined {
   let head: Head;
   try {
     head = readHead(f);
@@ -160,6 +161,36 @@ function readWithOpen(
     fileError(file, e, options);
     return undefined;
   }
+  const startRec = readStart(file, head, options);
+  if (startRec === undefined) return undefined;
+  const start = startRec.kind === "run_start" ? obj(startRec.value) ?? {} : {};
+  capStrings(start);
+  const { lastRec, endRec, validTail } = readTail(
+    { file, f, head, startRec },
+    options,
+  );
+  const known = endRec !== null &&
+    typeof obj(endRec.value)?.track_count === "number";
+  const count = known || options.countRecords === false ? undefined : (() => {
+    try {
+      return head.whole !== null
+        ? countNewlinesIn(head.whole)
+        : countNewlines(file, f);
+    } catch (e) {
+      fileError(file, e, options);
+      return undefined;
+    }
+  })();
+  const id: string = startRec.run_id as string;
+  return { id, startRec, start, lastRec, endRec, validTail, count };
+}
+
+/** The first record, when it can start a run (problems reported). */
+function readStart(
+  file: string,
+  head: Head,
+  options: ReadRunOptions,
+): ExpragRecord | undefined {
   const first = head.first;
   if (first === null || first.text.trim() === "") {
     report(options, {
@@ -197,13 +228,29 @@ function readWithOpen(
       reason: `first record is ${JSON.stringify(startRec.kind)}, not run_start`,
     });
   }
-  const start = startRec.kind === "run_start" ? obj(startRec.value) ?? {} : {};
-  capStrings(start);
+  return startRec;
+}
 
+/** The last record of the run and its run_end, reading the file backwards. */
+function readTail(
+  at: { file: string; f: Deno.FsFile; head: Head; startRec: ExpragRecord },
+  options: ReadRunOptions,
+): { lastRec: ExpragRecord; endRec: ExpragRecord | null; validTail: boolean } {
+  const { file, f, head, startRec } = at;
   let lastRec: ExpragRecord = startRec;
   let endRec: ExpragRecord | null = null;
   let validTail = false;
   let bad = 0;
+  const skip = (offset: number, reason: string) => {
+    if (options.countRecords !== false) {
+      report(options, {
+        file,
+        line: countNewlinesBefore(file, offset) + 1,
+        reason,
+      });
+    }
+    return ++bad > 100; // do not read a whole garbage file backwards
+  };
   try {
     const tail = head.whole !== null
       ? iterLinesBackwardIn(head.whole)
@@ -217,26 +264,14 @@ function readWithOpen(
         terminated: line.terminated,
       });
       if (typeof rec === "string") {
-        if (options.countRecords !== false) {
-          report(options, {
-            file,
-            line: countNewlinesBefore(file, line.offset) + 1,
-            reason: rec,
-          });
-        }
-        if (++bad > 100) break; // do not read a whole garbage file backwards
+        if (skip(line.offset, rec)) break;
         continue;
       }
       if (rec.run_id !== undefined && rec.run_id !== startRec.run_id) {
         // a record of another run appended here: not this run's end
-        if (options.countRecords !== false) {
-          report(options, {
-            file,
-            line: countNewlinesBefore(file, line.offset) + 1,
-            reason: foreignReason(rec.run_id, startRec.run_id),
-          });
+        if (skip(line.offset, foreignReason(rec.run_id, startRec.run_id))) {
+          break;
         }
-        if (++bad > 100) break;
         continue;
       }
       validTail = !line.terminated;
@@ -247,20 +282,7 @@ function readWithOpen(
   } catch (e) {
     fileError(file, e, options);
   }
-  const known = endRec !== null &&
-    typeof obj(endRec.value)?.track_count === "number";
-  const count = known || options.countRecords === false ? undefined : (() => {
-    try {
-      return head.whole !== null
-        ? countNewlinesIn(head.whole)
-        : countNewlines(file, f);
-    } catch (e) {
-      fileError(file, e, options);
-      return undefined;
-    }
-  })();
-  const id: string = startRec.run_id;
-  return { id, startRec, start, lastRec, endRec, validTail, count };
+  return { lastRec, endRec, validTail };
 }
 
 /** Longest `git.diff` / `git.status` kept in memory per run (Python exprag records whole diffs). */

@@ -106,7 +106,14 @@ function feed(r: ScanResult & { status: "ok" }, key: string): PathStats | null {
 }
 
 /**
- * Statistics of one path in one run file, by streaming it. @internal
+ * Statistics of one path in one run file, by streaming it (the fast
+ * scanner, or every line parsed when strict or when it gives up).
+ *
+ * @param file The run file.
+ * @param path A track value path.
+ * @param options Problem handling.
+ * @param firstOnly Stop at the first value.
+ * @returns The statistics, or `null` when the file has no number there.
  */
 export function scanPathStats(
   file: string,
@@ -124,7 +131,13 @@ export function scanPathStats(
 
 /**
  * Statistics of one path in many run files (in parallel workers when there
- * is much to read), in the order given. @internal
+ * is much to read), in the order given.
+ *
+ * @param files The run files.
+ * @param path A track value path.
+ * @param options Problem handling.
+ * @param firstOnly Stop at the first value of each file.
+ * @returns The statistics of each file, or `null` where it has none.
  */
 export async function scanPathStatsMany(
   files: readonly string[],
@@ -161,17 +174,26 @@ function summaryOf(
   return { paths: s, truncated: run.end?.summary_truncated === true };
 }
 
-/** A run's reduced value at a path. @internal */
+/** A run's reduced value at a path. */
 export interface Reduced {
+  /** The value in recorded form, or `null` when the run has none. */
   value: RecordedNumber | null;
+  /** How many values the path has in the run, when known. */
   count: number | null;
+  /** Where it came from: run_end's summary or a scan of the file. */
   source: "summary" | "scan";
 }
 
 /**
  * Reduced values of many runs at one path: summaries where possible, `last`
  * by reading backwards, other reducers by forward scans (in parallel when
- * large). @internal
+ * large).
+ *
+ * @param runs The runs.
+ * @param path A track value path.
+ * @param by The reducer.
+ * @param options Problem handling.
+ * @returns One reduced value per run, in the order given.
  */
 export async function reducedValues(
   runs: readonly RunInfo[],
