@@ -22,7 +22,7 @@ import { CliError, Out, stderrLine } from "./src/cli/format.ts";
 import type { CommandModule, Context } from "./src/cli/context.ts";
 import type { Problem } from "./src/query/types.ts";
 import { granted } from "./src/permissions.ts";
-import { resolveDir } from "./src/query/paths.ts";
+import { resolveDir } from "./src/query/files.ts";
 import { EXPRAG_VERSION } from "./src/version.ts";
 
 /** Command implementations, imported only when their command runs (fast start-up). */

@@ -46,6 +46,8 @@ export class UsageError extends RangeError {
   /** The command the error concerns, for the `--help` hint. */
   command?: string;
   /**
+   * Creates the error.
+   *
    * @param message What is wrong, one line.
    * @param command The command, when known.
    */
@@ -56,13 +58,19 @@ export class UsageError extends RangeError {
   }
 }
 
-/** Something asked for does not exist: a run, a path, a file. */
-export class NotFoundError extends Error {
+/**
+ * Something asked for does not exist: a run, a path, a file. A `RangeError`
+ * (the reference is outside what exists), as unknown run references were
+ * before this class existed.
+ */
+export class NotFoundError extends RangeError {
   /** The CLI's exit code for this error. */
   readonly exitCode = 1;
   /** Near matches to suggest (run ids, paths), when any. */
   readonly candidates: readonly string[];
   /**
+   * Creates the error.
+   *
    * @param message What was not found, one line.
    * @param candidates Near matches, when any.
    */
@@ -82,6 +90,8 @@ export class PermissionError extends Error {
   /** The flag that grants it, e.g. `--allow-read=.exprag`. */
   readonly flag: string;
   /**
+   * Creates the error.
+   *
    * @param message What could not be done, ending with the flag to add.
    * @param descriptor The missing permission.
    * @param flag The flag that grants it.
@@ -104,7 +114,11 @@ export class ProblemError extends Error {
   readonly exitCode = 1;
   /** Where and what. */
   readonly problem: Problem;
-  /** @param problem Where and what; the message is `file:line: reason`. */
+  /**
+   * Creates the error.
+   *
+   * @param problem Where and what; the message is `file:line: reason`.
+   */
   constructor(problem: Problem) {
     super(problemText(problem));
     this.name = "ProblemError";
@@ -116,7 +130,11 @@ export class ProblemError extends Error {
 export class GitNotFoundError extends Error {
   /** The CLI's exit code for this error. */
   readonly exitCode = 1;
-  /** @param message Defaults to `git not found on PATH`. */
+  /**
+   * Creates the error.
+   *
+   * @param message Defaults to `git not found on PATH`.
+   */
   constructor(message = "git not found on PATH") {
     super(message);
     this.name = "GitNotFoundError";

@@ -11,7 +11,7 @@ import {
   runStats,
 } from "../mod.ts";
 import { _setScanWorkers, createScanner } from "../src/query/scanner.ts";
-import { scanPathStats } from "../src/query/stats.ts";
+import { scanPathStats } from "../src/query/run_stats.ts";
 import { type PathStats, SummaryBuilder, toNumber } from "../src/summary.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 import { runScript, tempDir } from "./_helpers.ts";

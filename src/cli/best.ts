@@ -6,7 +6,7 @@
 
 import { bestRuns } from "../query/mod.ts";
 import type { Reducer } from "../query/mod.ts";
-import { emptyNote, query, readOptions, runFilter, runJson } from "./common.ts";
+import { catalog, emptyNote, runFilter, runJson } from "./common.ts";
 import type { Context } from "./context.ts";
 import { CliError, isoTime, json, table } from "./format.ts";
 
@@ -20,14 +20,13 @@ export async function run(ctx: Context): Promise<number> {
   const path = ctx.args[0];
   const direction = ctx.options.min === true ? "min" : "max";
   const by = (ctx.options.by as Reducer | undefined) ?? "last";
-  const result = await query(() =>
-    bestRuns(path, {
-      ...readOptions(ctx),
-      ...runFilter(ctx),
-      direction,
-      by,
-      top: (ctx.options.top as number | undefined) ?? 1,
-    }), ctx);
+  const result = await bestRuns(path, {
+    ...runFilter(ctx),
+    direction,
+    by,
+    top: (ctx.options.top as number | undefined) ?? 1,
+    catalog: catalog(ctx),
+  });
   if (result.rows.length === 0) {
     const note = result.considered === 0 ? await emptyNote(ctx) : undefined;
     throw new CliError(

@@ -1,25 +1,27 @@
 /**
- * Helpers shared by the command implementations: read options, run
- * references, filters. No query logic lives here; it all comes from
- * src/query.
+ * Helpers shared by the command implementations: the run catalogue of an
+ * invocation, read options, run references, filters. No query logic lives
+ * here; it all comes from src/query. Errors keep their classes (the CLI
+ * maps classes to exit codes).
  *
  * @module
  */
 
 import { resolve } from "node:path";
+import { NotFoundError, UsageError } from "../errors.ts";
 import {
   listRuns,
   matchesWhere,
   parseTimeBound,
-  parseWhere,
-  resolveRun,
+  RunCatalog,
   RunRefError,
   runsDir,
 } from "../query/mod.ts";
 import type { ReadOptions, RunFilter, RunInfo } from "../query/mod.ts";
+import { compileWhere } from "../query/filter.ts";
 import type { Context } from "./context.ts";
-import { CliError, isoTime, seconds, stderrLine } from "./format.ts";
-import { UsageError, type Where } from "./parse.ts";
+import { isoTime, seconds, stderrLine } from "./format.ts";
+import type { Where } from "./parse.ts";
 
 /**
  * The reading options of an invocation: directory, strictness, problem reporting.
@@ -31,15 +33,39 @@ export function readOptions(ctx: Context): ReadOptions {
   return { dir: ctx.dir, strict: ctx.strict, onProblem: ctx.onProblem };
 }
 
+const catalogs = new WeakMap<Context, RunCatalog>();
+
+/**
+ * The run catalogue of an invocation: the runs are listed once, however
+ * many questions the command asks.
+ *
+ * @param ctx The invocation.
+ * @param countRecords Whether the listing counts the track records of runs
+ *   without run_end (only `runs` shows them); used on the first call.
+ * @returns The catalogue.
+ */
+export function catalog(ctx: Context, countRecords = false): RunCatalog {
+  let c = catalogs.get(ctx);
+  if (c === undefined) {
+    c = new RunCatalog({ ...readOptions(ctx), countRecords });
+    catalogs.set(ctx, c);
+  }
+  return c;
+}
+
+const filters = new WeakMap<Context, RunFilter>();
+
 /**
  * The run filter of an invocation (`--since`, `--until`, `--where`),
- * validated before anything is read.
+ * checked once, before anything is read.
  *
  * @param ctx The invocation.
  * @returns The filter.
- * @throws {UsageError} On an invalid time.
+ * @throws {UsageError} On an invalid time or clause.
  */
 export function runFilter(ctx: Context): RunFilter {
+  const known = filters.get(ctx);
+  if (known !== undefined) return known;
   const f: RunFilter = {};
   for (const key of ["since", "until"] as const) {
     const v = ctx.options[key];
@@ -47,96 +73,61 @@ export function runFilter(ctx: Context): RunFilter {
     try {
       parseTimeBound(v);
     } catch (e) {
-      throw new UsageError(
-        `--${key}: ${e instanceof Error ? e.message : String(e)}`,
-        undefined,
-      );
+      throw new UsageError(`--${key}: ${(e as Error).message}`);
     }
     f[key] = v;
   }
   const where = ctx.options.where as Where[] | undefined;
   if (where && where.length > 0) {
-    for (const w of where) {
-      try {
-        // validates the path root and operator before anything is read
-        // (with the real value, so that an error quotes the clause as given)
-        parseWhere(`${w.path} ${w.op} ${w.value}`);
-      } catch (e) {
-        throw new UsageError(
-          `--where: ${e instanceof Error ? e.message : String(e)}`,
-        );
-      }
+    try {
+      compileWhere(where); // kept: the catalogue does not check them again
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      throw new UsageError(`--where: ${e.message}`);
     }
-    f.where = where.map((w) => ({ ...w }));
+    f.where = where;
   }
+  filters.set(ctx, f);
   return f;
 }
 
 /**
- * Resolves a run reference, turning reference errors into CLI errors
- * (exit 1 for not found or ambiguous, 2 for invalid syntax).
+ * Runs a reading call, adding to a "no run matches" error how runs are
+ * named, or that there is no runs directory here.
  *
  * @param ctx The invocation.
- * @param ref The reference (id, prefix, latest, latest~N).
- * @returns The run.
- */
-export async function resolveRef(ctx: Context, ref: string): Promise<RunInfo> {
-  try {
-    return await resolveRun(ref, readOptions(ctx));
-  } catch (e) {
-    throw refError(e, ctx);
-  }
-}
-
-/**
- * Maps an error of the reading API to a CLI error: invalid run references
- * and invalid filters are usage errors (exit 2), the rest exit 1.
- *
- * @param e The error.
- * @param ctx The invocation, to tell when the runs directory is missing.
- * @returns The error to throw.
- */
-export function refError(e: unknown, ctx?: Context): unknown {
-  if (e instanceof RunRefError) {
-    if (e.reason === "invalid") return new UsageError(e.message);
-    // "no run matches": say why when there is no runs directory here, else
-    // how runs are named
-    const note = (ctx === undefined ? undefined : missingDirNote(ctx)) ??
-      (e.reason === "not_found"
-        ? "runs are named by full id, unique id prefix, latest or latest~N: see exprag runs"
-        : undefined);
-    return new CliError(
-      note === undefined ? e.message : `${e.message}; ${note}`,
-    );
-  }
-  return e;
-}
-
-/**
- * Runs a reading-API call, mapping its input errors (RangeError: an
- * invalid `where`, time or run reference) to usage errors.
- *
  * @param f The call.
- * @param ctx The invocation, to tell when the runs directory is missing.
  * @returns Its result.
+ * @throws {NotFoundError} For an unknown or ambiguous run reference.
  */
-export async function query<T>(
+export async function withRefNote<T>(
+  ctx: Context,
   f: () => Promise<T> | T,
-  ctx?: Context,
 ): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    const mapped = refError(e, ctx);
-    if (mapped !== e) throw mapped;
-    if (
-      e instanceof RangeError && !/^\S+:\d+: /.test(e.message) &&
-      !/call stack/i.test(e.message) // a stack overflow is no usage error
-    ) {
-      throw new UsageError(e.message);
-    }
-    throw e;
+    if (!(e instanceof RunRefError)) throw e;
+    const note = missingDirNote(ctx) ??
+      (e.reason === "not_found"
+        ? "runs are named by full id, unique id prefix, latest or latest~N: see exprag runs"
+        : undefined);
+    if (note === undefined) throw e;
+    throw new NotFoundError(`${e.message}; ${note}`, e.candidates);
   }
+}
+
+/**
+ * Resolves a run reference against the invocation's catalogue.
+ *
+ * @param ctx The invocation.
+ * @param ref The reference (id, prefix, latest, latest~N).
+ * @returns The run.
+ * @throws {UsageError} For an invalid reference.
+ * @throws {NotFoundError} When no run or several match (with a note).
+ */
+export function resolveRef(ctx: Context, ref: string): Promise<RunInfo> {
+  return withRefNote(ctx, () => catalog(ctx).resolve(ref));
 }
 
 /** Short commit for tables: 12 hex digits, or the value as recorded when not hex. */
@@ -229,7 +220,7 @@ export async function missingWhereNote(
   ];
   if (paths.length === 0) return undefined;
   const { where: _, ...rest } = runFilter(ctx);
-  const runs = await listRuns({ ...readOptions(ctx), ...rest });
+  const runs = await catalog(ctx).filter(rest);
   // `~ ""` holds for every value present at the path, and for no missing one
   const missing = paths.filter((path) =>
     !runs.some((run) => matchesWhere(run, [{ path, op: "~", value: "" }]))
@@ -280,16 +271,18 @@ export async function emptyNote(ctx: Context): Promise<string | undefined> {
  * runs directory or a `--where` path no run has.
  *
  * @param ctx The invocation.
+ * @param countRecords Whether to count the records of runs without run_end.
  * @returns The runs, newest first.
  */
-export async function listedRuns(ctx: Context): Promise<RunInfo[]> {
-  const runs = await query(() =>
-    listRuns({
-      ...readOptions(ctx),
-      ...runFilter(ctx),
-      limit: ctx.options.limit as number | undefined,
-    })
-  );
+export async function listedRuns(
+  ctx: Context,
+  countRecords = false,
+): Promise<RunInfo[]> {
+  const runs = await listRuns({
+    ...runFilter(ctx),
+    limit: ctx.options.limit as number | undefined,
+    catalog: catalog(ctx, countRecords),
+  });
   runs.reverse(); // newest first
   if (runs.length === 0) {
     const note = await emptyNote(ctx);

@@ -5,7 +5,7 @@
  */
 
 import { compareRuns } from "../query/mod.ts";
-import { gitFields, query, readOptions, runJson, runTimes } from "./common.ts";
+import { catalog, gitFields, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { json, table } from "./format.ts";
 
@@ -18,10 +18,9 @@ const HEX = /^[0-9a-f]{7,64}$/;
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
-  const c = await query(
-    () => compareRuns(ctx.args[0], ctx.args[1], readOptions(ctx)),
-    ctx,
-  );
+  const a = await resolveRef(ctx, ctx.args[0]);
+  const b = await resolveRef(ctx, ctx.args[1]);
+  const c = await compareRuns(a, b, { catalog: catalog(ctx) });
   const ga = gitFields(c.a), gb = gitFields(c.b);
   const codeDiff = `exprag diff ${c.a.id} ${c.b.id}`;
   const gitDiff =

@@ -13,33 +13,20 @@ import {
   type OptionDef,
 } from "./command.ts";
 
-/** A usage error: exit code 2, one line on stderr. */
-export class UsageError extends Error {
-  /** The command the error concerns, for the `--help` hint. */
-  command?: string;
-  /**
-   * @param message What is wrong, one line.
-   * @param command The command, when known.
-   */
-  constructor(message: string, command?: string) {
-    super(message);
-    this.name = "UsageError";
-    this.command = command;
-  }
-}
+import { UsageError } from "../errors.ts";
+import type { WhereClause } from "../query/types.ts";
+import { splitWhere, WHERE_OPS as OPS } from "../query/where.ts";
 
-/** The `--where` operators. */
+export { UsageError };
+
+/** The `--where` operators, as the usage error lists them (`==` is `=`). */
 export const WHERE_OPS = ["=", "!=", "<", "<=", ">", ">=", "~"] as const;
 
-/** A parsed `--where PATH OP VALUE` clause. */
-export interface Where {
-  /** The path, e.g. `metadata.hparams.lr`. */
-  path: string;
-  /** One of {@linkcode WHERE_OPS}. */
-  op: (typeof WHERE_OPS)[number];
-  /** The right-hand side as written. */
-  value: string;
-}
+/**
+ * A parsed `--where PATH OP VALUE` clause: the reading API's `WhereClause`,
+ * parsed by its grammar (`src/query/where.ts`).
+ */
+export type Where = WhereClause;
 
 /** The global options. */
 export interface GlobalOptions {
@@ -71,22 +58,20 @@ export interface Parsed {
   global: GlobalOptions;
 }
 
-const ONE_WORD_WHERE = /^\s*([^\s=!<>~]+)\s*(<=|>=|!=|=|<|>|~)\s*(.*?)\s*$/s;
-
 /**
- * Parses a `--where` clause given as one word (`lr<=0.01`, `"lr <= 0.01"`).
+ * Parses a `--where` clause given as one word (`lr<=0.01`, `"lr <= 0.01"`)
+ * with the reading API's grammar (its path and root are checked later,
+ * before anything is read).
  *
  * @param text The word.
  * @returns The clause, or `undefined` when the word holds no operator.
  */
 export function parseWhereWord(text: string): Where | undefined {
-  const m = ONE_WORD_WHERE.exec(text);
-  if (!m) return undefined;
-  return { path: m[1], op: m[2] as Where["op"], value: m[3] };
+  return splitWhere(text);
 }
 
-function isOp(s: string): s is Where["op"] {
-  return (WHERE_OPS as readonly string[]).includes(s);
+function isOp(s: string): boolean {
+  return (OPS as readonly string[]).includes(s);
 }
 
 /**
@@ -179,7 +164,9 @@ export function parseArgs(args: readonly string[]): Parsed {
             three.length === 3 && isOp(three[1]) &&
             parseWhereWord(next) === undefined
           ) {
-            clause = { path: three[0], op: three[1], value: three[2] };
+            // three words: already split by the shell, taken as given
+            const op = (three[1] === "==" ? "=" : three[1]) as Where["op"];
+            clause = { path: three[0], op, value: three[2] };
             i += 3;
           } else {
             clause = parseWhereWord(next);

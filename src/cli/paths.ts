@@ -5,7 +5,7 @@
  */
 
 import { discoverPaths } from "../query/mod.ts";
-import { missingDirNote, query, readOptions } from "./common.ts";
+import { catalog, missingDirNote, withRefNote } from "./common.ts";
 import type { Context } from "./context.ts";
 import { json, stderrLine, table } from "./format.ts";
 
@@ -16,13 +16,13 @@ import { json, stderrLine, table } from "./format.ts";
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
-  const paths = await query(() =>
+  const paths = await withRefNote(ctx, () =>
     discoverPaths({
-      ...readOptions(ctx),
       run: ctx.options.run as string | undefined,
       contains: ctx.options.contains as string | undefined,
       numeric: ctx.options.numeric === true ? true : undefined,
-    }), ctx);
+      catalog: catalog(ctx),
+    }));
   if (paths.length === 0) {
     const note = missingDirNote(ctx);
     if (note !== undefined) stderrLine(`exprag: note: ${note}`);

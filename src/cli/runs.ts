@@ -36,7 +36,7 @@ export const RUNS_HEADER: readonly string[] = [
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
-  const runs = await listedRuns(ctx);
+  const runs = await listedRuns(ctx, true);
   if (ctx.json) {
     json(ctx.out, runs.map(runJson));
     return 0;

@@ -5,7 +5,7 @@
  */
 
 import { reduceStats, runStats } from "../query/mod.ts";
-import { query, readOptions, resolveRef, runJson, runTimes } from "./common.ts";
+import { catalog, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { flattenRows, json, table } from "./format.ts";
 
@@ -27,7 +27,7 @@ const START_ORDER = [
  */
 export async function run(ctx: Context): Promise<number> {
   const r = await resolveRef(ctx, ctx.args[0]);
-  const stats = await query(() => runStats(r, readOptions(ctx)), ctx);
+  const stats = await runStats(r, { catalog: catalog(ctx) });
   const paths = Object.entries(stats.paths).sort((
     [a],
     [b],

@@ -5,7 +5,8 @@
  */
 
 import { discoverPaths, selectValues } from "../query/mod.ts";
-import { missingDirNote, query, readOptions } from "./common.ts";
+import { canonicalPath } from "../value_path.ts";
+import { catalog, missingDirNote, withRefNote } from "./common.ts";
 import type { Context } from "./context.ts";
 import { CliError, isoTime, json, table } from "./format.ts";
 
@@ -14,12 +15,10 @@ import { CliError, isoTime, json, table } from "./format.ts";
  * (`acc` → `value.metrics.acc`, `metrics.loss` → `value.metrics.loss`).
  */
 async function suggestions(ctx: Context, path: string): Promise<string[]> {
-  const tail = "." + path.split(".").filter((p) => p !== "").join(".");
-  if (tail === ".") return [];
+  const tail = "." + canonicalPath(path); // checked by the first pass
   const known = await discoverPaths({
-    ...readOptions(ctx),
-    onProblem: undefined, // already reported by the first pass
     run: ctx.options.run as string | undefined,
+    catalog: catalog(ctx), // problems already reported are not repeated
   });
   const out = new Set<string>();
   for (const p of known) {
@@ -37,12 +36,12 @@ async function suggestions(ctx: Context, path: string): Promise<string[]> {
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
-  const rows = await query(() =>
+  const rows = await withRefNote(ctx, () =>
     selectValues(ctx.args[0], {
-      ...readOptions(ctx),
       run: ctx.options.run as string | undefined,
       limit: ctx.options.limit as number | undefined,
-    }), ctx);
+      catalog: catalog(ctx),
+    }));
   if (rows.length === 0) {
     // user text in a one-line error: plain when safe, else JSON-quoted
     const q = (s: string) => /^[\w.\[\]~-]+$/.test(s) ? s : JSON.stringify(s);

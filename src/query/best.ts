@@ -5,15 +5,13 @@
  * @module
  */
 
+import { UsageError } from "../errors.ts";
 import { toNumber } from "../summary.ts";
-import { applyFilter, loadRuns } from "./runs.ts";
-import {
-  checkReducer,
-  dedupeProblems,
-  reducedValues,
-  valuePath,
-} from "./stats.ts";
-import { parseTimeBound } from "./time.ts";
+import { catalogOf, type InCatalog } from "./catalog.ts";
+import { compileFilter } from "./filter.ts";
+import { trackPathKey } from "./get_path.ts";
+import { checkReducer } from "./reduce.ts";
+import { reducedValues } from "./run_stats.ts";
 import type { BestOptions, BestResult, BestRow } from "./types.ts";
 
 /**
@@ -29,9 +27,11 @@ import type { BestOptions, BestResult, BestRow } from "./types.ts";
  *
  * @param path A track value path, e.g. `value.metrics.acc`.
  * @param options `direction` (`max` default), `by`, `top` (default 1),
- *   filters (`since`, `until`, `where`), directory and problem handling.
+ *   filters (`since`, `until`, `where`), directory and problem handling,
+ *   or a `catalog` to reuse.
  * @returns The ranked rows and how many runs were considered / missing the path.
- * @throws {RangeError} For an invalid path, reducer, direction, top or filter.
+ * @throws {UsageError} (a `RangeError`) For an invalid path, reducer,
+ *   direction, top or filter.
  * @example
  * ```ts ignore
  * import { bestRuns } from "./best.ts";
@@ -41,32 +41,28 @@ import type { BestOptions, BestResult, BestRow } from "./types.ts";
  */
 export async function bestRuns(
   path: string,
-  options: BestOptions = {},
+  options: BestOptions & InCatalog = {},
 ): Promise<BestResult> {
-  const key = valuePath(path);
+  const key = trackPathKey(path);
   const by = checkReducer(options.by ?? "last");
   const direction = options.direction ?? "max";
   if (direction !== "max" && direction !== "min") {
-    throw new RangeError(
+    throw new UsageError(
       `Invalid direction ${JSON.stringify(direction)}: expected max or min`,
     );
   }
   const top = options.top ?? 1;
   if (!(top === Infinity || (Number.isInteger(top) && top >= 0))) {
-    throw new RangeError(
+    throw new UsageError(
       `Invalid top ${JSON.stringify(top)}: expected a non-negative integer`,
     );
   }
-  if (options.since !== undefined) parseTimeBound(options.since);
-  if (options.until !== undefined) parseTimeBound(options.until);
-  const opts = dedupeProblems(options);
-  const runs = await applyFilter(
-    loadRuns({ ...opts, countRecords: false }),
-    opts,
-  );
+  compileFilter(options); // checked before anything is read
+  const catalog = catalogOf(options, false);
+  const runs = await catalog.filter(options);
   const scored: Omit<BestRow, "rank">[] = [];
   let missing = 0;
-  const reduced = await reducedValues(runs, key, by, opts);
+  const reduced = await reducedValues(runs, key, by, catalog.options);
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i];
     const r = reduced[i];

@@ -6,13 +6,16 @@
  */
 
 import { toNumber } from "../summary.ts";
-import { resolveRun } from "./refs.ts";
-import { dedupeProblems, runStats } from "./stats.ts";
+import { childPath } from "../value_path.ts";
+import { catalogOf, type InCatalog, promised } from "./catalog.ts";
+import { checkRunRef } from "./refs.ts";
+import { statsOfRun } from "./run_stats.ts";
 import type {
   Comparison,
   MetadataDiff,
   PathComparison,
   ReadOptions,
+  RunInfo,
 } from "./types.ts";
 
 function flatten(v: unknown, path: string, out: Map<string, unknown>): void {
@@ -20,7 +23,7 @@ function flatten(v: unknown, path: string, out: Map<string, unknown>): void {
     const keys = Object.keys(v);
     if (keys.length === 0) out.set(path, {});
     for (const k of keys) {
-      flatten((v as Record<string, unknown>)[k], `${path}.${k}`, out);
+      flatten((v as Record<string, unknown>)[k], childPath(path, k), out);
     }
     return;
   }
@@ -57,11 +60,15 @@ const GIT_KEYS = ["commit", "branch", "dirty", "head", "head_branch"];
  *
  * Requires `--allow-read` for the exprag directory.
  *
- * @param a Run reference A (id, prefix, `latest`, `latest~N`).
- * @param b Run reference B.
- * @param options Directory and problem handling.
+ * Both references are resolved against one listing of the runs.
+ *
+ * @param a Run A: a reference (id, prefix, `latest`, `latest~N`) or a run.
+ * @param b Run B.
+ * @param options Directory and problem handling, or a `catalog` to reuse.
  * @returns The comparison.
- * @throws {RangeError} When a reference is invalid, unknown or ambiguous.
+ * @throws {RunRefSyntaxError} (a `UsageError`) For an invalid reference.
+ * @throws {RunRefError} (a `NotFoundError`) When a reference matches no run
+ *   or several.
  * @example
  * ```ts ignore
  * import { compareRuns } from "./compare.ts";
@@ -69,15 +76,25 @@ const GIT_KEYS = ["commit", "branch", "dirty", "head", "head_branch"];
  * for (const d of c.metadata) console.log(d.path, d.a, "->", d.b);
  * ```
  */
-export async function compareRuns(
-  a: string,
-  b: string,
-  options: ReadOptions = {},
+export function compareRuns(
+  a: string | RunInfo,
+  b: string | RunInfo,
+  options: ReadOptions & InCatalog = {},
 ): Promise<Comparison> {
-  const opts = dedupeProblems(options);
-  const ra = await resolveRun(a, opts);
-  const rb = await resolveRun(b, opts);
-  const [sa, sb] = [await runStats(ra, opts), await runStats(rb, opts)];
+  return promised(() => compare(a, b, options));
+}
+
+function compare(
+  a: string | RunInfo,
+  b: string | RunInfo,
+  options: ReadOptions & InCatalog,
+): Comparison {
+  for (const ref of [a, b]) if (typeof ref === "string") checkRunRef(ref);
+  const catalog = catalogOf(options, false);
+  const ra = typeof a === "string" ? catalog.resolve(a) : a;
+  const rb = typeof b === "string" ? catalog.resolve(b) : b;
+  const sa = statsOfRun(ra, catalog.options);
+  const sb = statsOfRun(rb, catalog.options);
   const ga: Record<string, unknown> = {}, gb: Record<string, unknown> = {};
   for (const k of GIT_KEYS) {
     if (ra.git !== null && k in ra.git) ga[k] = ra.git[k];

@@ -34,7 +34,8 @@ export type {
   WhereClause,
 } from "./types.ts";
 export type { PathStats, RecordedNumber } from "../summary.ts";
-export { isValidRunId, listRunFiles, resolveDir, runsDir } from "./paths.ts";
+export { NotFoundError, ProblemError, UsageError } from "../errors.ts";
+export { isValidRunId, listRunFiles, resolveDir, runsDir } from "./files.ts";
 export {
   compareTimestamps,
   parseTimeBound,
@@ -48,10 +49,19 @@ export {
   type StatusInference,
   type StatusInput,
 } from "./status.ts";
-export { listRuns, readRun, type ReadRunOptions } from "./runs.ts";
-export { resolveRun, resolveRunRef, RunRefError } from "./refs.ts";
-export { discoverPaths, getPath, selectValues, valuesAt } from "./select.ts";
+export { readRun, type ReadRunOptions } from "./run_file.ts";
+export {
+  type CatalogOptions,
+  type InCatalog,
+  listRuns,
+  resolveRun,
+  RunCatalog,
+} from "./catalog.ts";
+export { resolveRunRef, RunRefError, RunRefSyntaxError } from "./refs.ts";
+export { getPath, valuesAt } from "./get_path.ts";
+export { discoverPaths, selectValues } from "./select.ts";
 export { matchesWhere, parseWhere } from "./where.ts";
 export { bestRuns } from "./best.ts";
-export { pathStats, reduceStats, runStats } from "./stats.ts";
+export { reduceStats } from "./reduce.ts";
+export { pathStats, runStats } from "./stats.ts";
 export { compareRuns } from "./compare.ts";

@@ -6,13 +6,9 @@
  */
 
 import { flagFor } from "../permissions.ts";
-import { _report, listRunFiles } from "./paths.ts";
-import type {
-  ExpragRecord,
-  Problem,
-  ReadOptions,
-  SourcedRecord,
-} from "./types.ts";
+import { listRunFiles } from "./files.ts";
+import { report } from "./problems.ts";
+import type { ExpragRecord, ReadOptions, SourcedRecord } from "./types.ts";
 
 /** Bytes read per `read` call. */
 export const CHUNK_BYTES = 1 << 20;
@@ -226,7 +222,7 @@ export function* iterFileRecords(
     any = true;
     const rec = parseLine(raw);
     if (typeof rec === "string") {
-      _report(options, { file, line: raw.line, reason: rec });
+      report(options, { file, line: raw.line, reason: rec });
       continue;
     }
     if (firstLine === 0) {
@@ -236,14 +232,14 @@ export function* iterFileRecords(
       rec.run_id !== undefined && runId !== undefined && rec.run_id !== runId
     ) {
       // one file per run: a record of another run was appended here
-      _report(options, {
+      report(options, {
         file,
         line: raw.line,
         reason: foreignReason(rec.run_id, runId),
       });
       continue;
     } else if (rec.kind === "run_start") {
-      _report(options, {
+      report(options, {
         file,
         line: raw.line,
         reason:
@@ -253,7 +249,7 @@ export function* iterFileRecords(
     }
     yield { record: rec, file, line: raw.line };
   }
-  if (!any) _report(options, { file, line: 0, reason: "empty file" });
+  if (!any) report(options, { file, line: 0, reason: "empty file" });
 }
 
 /** Reports a file that cannot be read (permission errors propagate). @internal */
@@ -267,7 +263,7 @@ export function fileError(
   const reason = err instanceof Error
     ? `cannot read: ${err.message}`
     : "cannot read";
-  _report(options, { file, line: 0, reason });
+  report(options, { file, line: 0, reason });
 }
 
 /**
@@ -277,7 +273,7 @@ export function fileError(
  * nested deeper than {@linkcode MAX_READ_DEPTH} levels, records of another
  * run (or a second run_start) inside a run's file, empty files,
  * directories and outside symlinks are skipped and reported once
- * through `onProblem`; with `strict: true` the first one throws an `Error`
+ * through `onProblem`; with `strict: true` the first one throws a `ProblemError`
  * reading `file:line: reason`. One bad file never hides the others.
  *
  * Requires `--allow-read` for the exprag directory.
@@ -307,6 +303,3 @@ export async function* readRecords(
   }
   await Promise.resolve();
 }
-
-/** @internal The problem type, re-exported for internal modules. */
-export type { Problem };

@@ -4,15 +4,18 @@
  * @module
  */
 
-import { loadRuns, readRun } from "./runs.ts";
-import type { ReadOptions, RunInfo } from "./types.ts";
+import { NotFoundError, UsageError } from "../errors.ts";
+import type { RunInfo } from "./types.ts";
 
-/** Why a run reference failed. */
-export class RunRefError extends RangeError {
-  /** `invalid` (bad syntax), `not_found`, or `ambiguous`. */
+/**
+ * A run reference that matches no run, or several (`reason`), with the
+ * matching ids as `candidates`: a {@linkcode NotFoundError} (exit 1).
+ */
+export class RunRefError extends NotFoundError {
+  /** `not_found` or `ambiguous` (`invalid` is a {@linkcode RunRefSyntaxError}). */
   readonly reason: "invalid" | "not_found" | "ambiguous";
-  /** The matching run ids, for `ambiguous`. */
-  readonly candidates: string[];
+  /** The matching run ids, for `ambiguous` (a copy the caller may sort). */
+  declare readonly candidates: string[];
   /**
    * Creates the error.
    *
@@ -22,13 +25,33 @@ export class RunRefError extends RangeError {
    */
   constructor(
     message: string,
-    reason: "invalid" | "not_found" | "ambiguous",
+    reason: "not_found" | "ambiguous",
     candidates: string[] = [],
   ) {
-    super(message);
+    super(message, candidates);
     this.name = "RunRefError";
     this.reason = reason;
-    this.candidates = candidates;
+  }
+}
+
+/** A run reference that is no id, prefix, `latest` or `latest~N`: a {@linkcode UsageError} (exit 2). */
+export class RunRefSyntaxError extends UsageError {
+  /** Always `invalid`, as {@linkcode RunRefError.reason}. */
+  readonly reason = "invalid" as const;
+  /** Always empty. */
+  readonly candidates: readonly string[] = [];
+  /**
+   * Creates the error.
+   *
+   * @param ref The reference as given.
+   */
+  constructor(ref: string) {
+    super(
+      `Invalid run reference ${
+        JSON.stringify(ref)
+      }: expected a run id, a unique prefix, latest or latest~N`,
+    );
+    this.name = "RunRefSyntaxError";
   }
 }
 
@@ -43,7 +66,8 @@ const PREFIX = /^[0-9A-Za-z_-]{1,128}$/;
  * @param ref The reference.
  * @param runs The runs, oldest first.
  * @returns The run.
- * @throws {RunRefError} (a `RangeError`) when invalid, not found or ambiguous
+ * @throws {RunRefSyntaxError} (a `UsageError`) when invalid.
+ * @throws {RunRefError} (a `NotFoundError`) when not found or ambiguous
  *   (the message lists the candidates).
  * @throws {TypeError} When `ref` is not a string.
  * @example
@@ -53,11 +77,7 @@ const PREFIX = /^[0-9A-Za-z_-]{1,128}$/;
  * ```
  */
 export function resolveRunRef(ref: string, runs: readonly RunInfo[]): RunInfo {
-  if (typeof ref !== "string") {
-    throw new TypeError(
-      `Invalid run reference ${String(ref)}: expected a string`,
-    );
-  }
+  checkRunRef(ref);
   const m = LATEST.exec(ref);
   if (m !== null) {
     const back = m[1] === undefined ? 0 : Number(m[1]);
@@ -77,14 +97,7 @@ export function resolveRunRef(ref: string, runs: readonly RunInfo[]): RunInfo {
     }
     return runs[runs.length - 1 - back];
   }
-  if (!PREFIX.test(ref)) {
-    throw new RunRefError(
-      `Invalid run reference ${
-        JSON.stringify(ref)
-      }: expected a run id, a unique prefix, latest or latest~N`,
-      "invalid",
-    );
-  }
+  if (!PREFIX.test(ref)) throw new RunRefSyntaxError(ref);
   const lower = ref.toLowerCase();
   const exact = runs.find((r) => r.id.toLowerCase() === lower);
   if (exact !== undefined) return exact;
@@ -106,51 +119,17 @@ export function resolveRunRef(ref: string, runs: readonly RunInfo[]): RunInfo {
 }
 
 /**
- * Resolves a run reference (full id, unique prefix, `latest`, `latest~N`)
- * against the runs in the exprag directory.
- *
- * Requires `--allow-read` for the exprag directory.
+ * Checks the syntax of a run reference, before anything is read.
  *
  * @param ref The reference.
- * @param options Directory and problem handling.
- * @returns The run.
- * @throws {RunRefError} When invalid, not found or ambiguous.
- * @example
- * ```ts ignore
- * import { resolveRun } from "./refs.ts";
- * const run = await resolveRun("latest", { dir: ".exprag" });
- * ```
+ * @throws {RunRefSyntaxError} When it is no id, prefix, `latest` or `latest~N`.
+ * @throws {TypeError} When `ref` is not a string.
  */
-export function resolveRun(
-  ref: string,
-  options: ReadOptions = {},
-): Promise<RunInfo> {
-  // validate syntax before reading anything
+export function checkRunRef(ref: string): void {
   if (typeof ref !== "string") {
-    return Promise.reject(
-      new TypeError(`Invalid run reference ${String(ref)}: expected a string`),
+    throw new TypeError(
+      `Invalid run reference ${String(ref)}: expected a string`,
     );
   }
-  if (!LATEST.test(ref) && !PREFIX.test(ref)) {
-    return Promise.reject(
-      new RunRefError(
-        `Invalid run reference ${
-          JSON.stringify(ref)
-        }: expected a run id, a unique prefix, latest or latest~N`,
-        "invalid",
-      ),
-    );
-  }
-  try {
-    const run = resolveRunRef(
-      ref,
-      loadRuns({ ...options, countRecords: false }),
-    );
-    return Promise.resolve(
-      readRun(run.file, { ...options, onProblem: undefined, strict: false }) ??
-        run,
-    );
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  if (!LATEST.test(ref) && !PREFIX.test(ref)) throw new RunRefSyntaxError(ref);
 }

@@ -1,14 +1,18 @@
 /**
- * Value paths: getting values at `value.a.[].b` paths, discovering the
- * paths of the tracked values, selecting the values at a path.
+ * The value paths of the tracked values and the values at a path, streamed
+ * from the records of the runs a question is about.
  *
  * @module
  */
 
 import { toNumber } from "../summary.ts";
+import { childPath, listPath } from "../value_path.ts";
+import { catalogOf, type InCatalog } from "./catalog.ts";
+import { segmentsOf, valuesAtSegments } from "./get_path.ts";
 import { readRecords } from "./reader.ts";
-import { resolveRun } from "./refs.ts";
-import { listRuns } from "./runs.ts";
+import { checkRunRef } from "./refs.ts";
+import { compileFilter } from "./filter.ts";
+import { UsageError } from "../errors.ts";
 import type {
   DiscoverOptions,
   PathInfo,
@@ -17,107 +21,17 @@ import type {
   ValuesOptions,
 } from "./types.ts";
 
-/** Splits a dotted path into segments (empty segments dropped). @internal */
-export function splitPath(path: string): string[] {
-  if (typeof path !== "string") {
-    throw new TypeError(
-      `Invalid path ${JSON.stringify(path)}: expected a string`,
-    );
-  }
-  const parts = path.split(".").filter((p) => p !== "");
-  if (parts.length === 0) {
-    throw new RangeError(
-      `Invalid path ${JSON.stringify(path)}: expected e.g. value.metrics.acc`,
-    );
-  }
-  return parts;
-}
-
-function collect(
-  current: unknown,
-  parts: readonly string[],
-  i: number,
-  out: unknown[],
-): void {
-  if (i === parts.length) {
-    out.push(current);
-    return;
-  }
-  if (current === null || typeof current !== "object") return;
-  const part = parts[i];
-  if (Array.isArray(current)) {
-    if (part === "[]") {
-      for (const item of current) collect(item, parts, i + 1, out);
-      return;
-    }
-    if (!/^\d+$/.test(part)) return;
-    const index = Number(part);
-    if (index < current.length) collect(current[index], parts, i + 1, out);
-    return;
-  }
-  if (Object.hasOwn(current, part)) {
-    collect((current as Record<string, unknown>)[part], parts, i + 1, out);
-  }
-}
-
-/**
- * All values at a dotted path, `[]` matching every list element (and
- * numeric segments indexing lists), flattened in document order.
- *
- * @param value The root (a record, a run_start value, ...).
- * @param path E.g. `value.history.[].loss` or `["value", "history", "[]", "loss"]`.
- * @returns The matching values (empty when the path is missing).
- * @example
- * ```ts
- * import { valuesAt } from "./select.ts";
- * valuesAt({ value: { h: [{ l: 1 }, { l: 2 }] } }, "value.h.[].l"); // [1, 2]
- * ```
- */
-export function valuesAt(
-  value: unknown,
-  path: string | readonly string[],
-): unknown[] {
-  const parts = typeof path === "string" ? splitPath(path) : path;
-  const out: unknown[] = [];
-  collect(value, parts, 0, out);
-  return out;
-}
-
-/**
- * Reads a nested value by dotted path, as Python exprag's `get_path`: with a
- * `[]` wildcard the result is the list of matches.
- *
- * @param value The root.
- * @param path E.g. `value.metrics.acc`, `value.history.[].loss`, `value.history.0.loss`.
- * @returns The value, or `undefined` when the path is missing.
- * @example
- * ```ts
- * import { getPath } from "./select.ts";
- * getPath({ value: { metrics: { acc: 0.9 } } }, "value.metrics.acc"); // 0.9
- * ```
- */
-export function getPath(value: unknown, path: string): unknown {
-  const parts = splitPath(path);
-  const found = valuesAt(value, parts);
-  if (parts.includes("[]")) return found.length > 0 ? found : undefined;
-  return found[0];
-}
-
-/** The files of the runs selected by `run` or the filters. @internal */
-export async function selectFiles(
-  options: RunFilter & {
-    run?: string;
-    dir?: string;
-    strict?: boolean;
-    onProblem?: DiscoverOptions["onProblem"];
-  },
-): Promise<{ files: string[]; names: Map<string, string | null> }> {
-  const runs = options.run !== undefined
-    ? [await resolveRun(options.run, options)]
-    : await listRuns({ ...options, limit: undefined });
+/** The runs a question is about (`run`, else the filters), checked first. */
+async function selectRuns(
+  options: RunFilter & InCatalog & { run?: string },
+) {
+  if (options.run !== undefined) checkRunRef(options.run);
+  else compileFilter(options); // before anything is read
+  const catalog = catalogOf(options, false);
+  const runs = await catalog.select(options);
   const names = new Map<string, string | null>();
   for (const r of runs) names.set(r.file, r.name);
-  return { files: runs.map((r) => r.file), names };
+  return { files: runs.map((r) => r.file), names, read: catalog.options };
 }
 
 function jsonType(v: unknown): string {
@@ -136,7 +50,7 @@ function jsonType(v: unknown): string {
  * Requires `--allow-read` for the exprag directory.
  *
  * @param options Run (reference) or filters, `contains`, `numeric`, `kinds`,
- *   `maxExamples`, `limit`.
+ *   `maxExamples`, `limit`, or a `catalog` to reuse.
  * @returns The paths.
  * @example
  * ```ts ignore
@@ -145,11 +59,11 @@ function jsonType(v: unknown): string {
  * ```
  */
 export async function discoverPaths(
-  options: DiscoverOptions = {},
+  options: DiscoverOptions & InCatalog = {},
 ): Promise<PathInfo[]> {
   const maxExamples = options.maxExamples ?? 3;
   const kinds = options.kinds === undefined ? ["track"] : options.kinds;
-  const { files } = await selectFiles(options);
+  const { files, read } = await selectRuns(options);
   interface Acc extends PathInfo {
     typeSet: Set<string>;
     exampleKeys: Set<string>;
@@ -191,19 +105,19 @@ export async function discoverPaths(
   const visit = (v: unknown, path: string) => {
     if (Array.isArray(v)) {
       if (v.length === 0) return add(path, v);
-      for (const item of v) visit(item, path + ".[]");
+      for (const item of v) visit(item, listPath(path));
     } else if (v !== null && typeof v === "object") {
       let empty = true;
       for (const key in v) {
         if (!Object.hasOwn(v, key)) continue;
         empty = false;
-        visit((v as Record<string, unknown>)[key], path + "." + key);
+        visit((v as Record<string, unknown>)[key], childPath(path, key));
       }
       if (empty) add(path, v);
     } else add(path, v);
   };
   for await (
-    const { record, file } of readRecords({ ...options, files, kinds })
+    const { record, file } of readRecords({ ...read, files, kinds })
   ) {
     runKey = file;
     if ("value" in record) visit(record.value, "value");
@@ -239,9 +153,12 @@ export async function discoverPaths(
  * Requires `--allow-read` for the exprag directory.
  *
  * @param path The path, e.g. `value.metrics.loss` or `value.history.[].loss`.
- * @param options Run (reference) or filters, `limit`, `kinds`.
+ * @param options Run (reference) or filters, `limit`, `kinds`, or a
+ *   `catalog` to reuse.
  * @returns The rows.
- * @throws {RangeError} For an empty path or an unknown run reference.
+ * @throws {UsageError} (a `RangeError`) For an empty or malformed path, a
+ *   bad limit or filter.
+ * @throws {RunRefError} (a `NotFoundError`) For an unknown run reference.
  * @example
  * ```ts ignore
  * import { selectValues } from "./select.ts";
@@ -251,12 +168,12 @@ export async function discoverPaths(
  */
 export async function selectValues(
   path: string,
-  options: ValuesOptions = {},
+  options: ValuesOptions & InCatalog = {},
 ): Promise<ValueRow[]> {
-  const parts = splitPath(path);
+  const parts = segmentsOf(path);
   const limit = options.limit ?? Infinity;
   if (!(limit >= 0)) {
-    throw new RangeError(
+    throw new UsageError(
       `Invalid limit ${
         JSON.stringify(options.limit)
       }: expected a non-negative integer`,
@@ -265,11 +182,11 @@ export async function selectValues(
   const kinds = options.kinds === undefined ? ["track"] : options.kinds;
   const rows: ValueRow[] = [];
   if (limit === 0) return rows;
-  const { files, names } = await selectFiles(options);
+  const { files, names, read } = await selectRuns(options);
   for await (
-    const { record, file, line } of readRecords({ ...options, files, kinds })
+    const { record, file, line } of readRecords({ ...read, files, kinds })
   ) {
-    const values = valuesAt(record, parts);
+    const values = valuesAtSegments(record, parts);
     for (const value of values) {
       rows.push({
         run_id: String(record.run_id ?? ""),

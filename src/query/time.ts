@@ -5,6 +5,8 @@
  * @module
  */
 
+import { UsageError } from "../errors.ts";
+
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
@@ -97,7 +99,7 @@ function tryParse(text: string): bigint | undefined {
  *
  * @param text The timestamp, e.g. `2026-11-20T10:11:12.123456789+00:00`.
  * @returns Nanoseconds since 1970-01-01T00:00:00Z.
- * @throws {RangeError} When the text is not such a timestamp.
+ * @throws {UsageError} (a `RangeError`) When the text is not such a timestamp.
  * @example
  * ```ts
  * import { parseTimestamp } from "./time.ts";
@@ -108,7 +110,7 @@ function tryParse(text: string): bigint | undefined {
 export function parseTimestamp(text: string): bigint {
   const t = typeof text === "string" ? tryParse(text) : undefined;
   if (t === undefined) {
-    throw new RangeError(
+    throw new UsageError(
       `Invalid timestamp ${
         JSON.stringify(text)
       }: expected RFC 3339 like 2026-11-20T10:11:12Z`,
@@ -141,7 +143,7 @@ export function tryParseTimestamp(value: unknown): bigint | undefined {
  * @param value The bound.
  * @param now The reference time for durations (default: now).
  * @returns Nanoseconds since the epoch.
- * @throws {RangeError} When the value is none of those forms.
+ * @throws {UsageError} (a `RangeError`) When the value is none of those forms.
  * @example
  * ```ts
  * import { parseTimeBound } from "./time.ts";
@@ -155,7 +157,7 @@ export function parseTimeBound(
   if (value instanceof Date) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) {
-      throw new RangeError("Invalid date given as a time bound");
+      throw new UsageError("Invalid date given as a time bound");
     }
     return BigInt(ms) * 1_000_000n;
   }
@@ -167,7 +169,7 @@ export function parseTimeBound(
   }
   const t = tryParse(text);
   if (t === undefined) {
-    throw new RangeError(
+    throw new UsageError(
       `Invalid time ${
         JSON.stringify(text)
       }: expected RFC 3339 (2026-11-20T10:00:00Z), a date (2026-11-20) or a duration ago (30m, 12h, 7d, 2w)`,

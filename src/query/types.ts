@@ -4,17 +4,10 @@
  * @module
  */
 
+import type { Problem } from "../errors.ts";
 import type { PathStats, RecordedNumber } from "../summary.ts";
 
-/** A line or file the reader skipped, for `file:line: reason` messages. */
-export interface Problem {
-  /** The file, as listed under the runs directory. */
-  file: string;
-  /** The 1-based line, or 0 when the problem concerns the whole file. */
-  line: number;
-  /** What is wrong, one line, e.g. `invalid JSON (torn line?)`. */
-  reason: string;
-}
+export type { Problem };
 
 /** Options shared by every reading function. */
 export interface ReadOptions {
@@ -23,7 +16,7 @@ export interface ReadOptions {
    * when `--allow-env=EXPRAG_DIR` is granted, else `.exprag`.
    */
   dir?: string;
-  /** Throw an `Error` reading `file:line: reason` instead of skipping bad lines. */
+  /** Throw a `ProblemError` reading `file:line: reason` instead of skipping bad lines. */
   strict?: boolean;
   /** Called once for every skipped line or file (tolerant mode). */
   onProblem?: (problem: Problem) => void;

@@ -1,19 +1,26 @@
 /**
- * `where` clauses: `PATH OP VALUE` with ops `= != < <= > >= ~` on run fields
+ * `where` clauses, the one grammar of the API and the CLI's `--where`:
+ * `PATH OP VALUE` with ops `= == != < <= > >= ~` on run fields
  * (`metadata.hparams.lr`, `git.branch`, `host.hostname`, `name`, `status`,
- * ...) and on `value.<path>` (the run's reduced value at that path).
+ * ...) and on `value.<path>` (the run's reduced value at that path). Paths
+ * are written as everywhere else (`src/value_path.ts`): a key holding a dot,
+ * a space or an operator is quoted, `metadata."a.b" = 1`.
+ *
+ * Pure: parsing and matching only; reduced values come from the caller.
  *
  * @module
  */
 
+import { UsageError } from "../errors.ts";
 import { toNumber } from "../summary.ts";
-import { valuesAt } from "./select.ts";
-import { checkReducer, dedupeProblems, reducedValues } from "./stats.ts";
+import { canonicalPath, type Segment } from "../value_path.ts";
+import { segmentsOf, valuesAtSegments } from "./get_path.ts";
+import { checkPattern, patternMatcher } from "./pattern.ts";
 import { tryParseTimestamp } from "./time.ts";
-import type { ReadOptions, Reducer, RunInfo, WhereClause } from "./types.ts";
+import type { RunInfo, WhereClause } from "./types.ts";
 
-const OPS = ["<=", ">=", "!=", "==", "=", "<", ">", "~"] as const;
-const CLAUSE = /^\s*([^\s=!<>~]+)\s*(<=|>=|!=|==|=|<|>|~)\s*([\s\S]*?)\s*$/;
+/** The operators, longest first (`==` is written for `=`). */
+export const WHERE_OPS = ["<=", ">=", "!=", "==", "=", "<", ">", "~"] as const;
 
 /** Top-level run fields usable in clauses. */
 const RUN_FIELDS: Record<string, keyof RunInfo> = {
@@ -33,41 +40,93 @@ const RUN_FIELDS: Record<string, keyof RunInfo> = {
   file: "file",
 };
 const START_ROOTS = ["git", "host", "process", "runtime", "unavailable"];
+const OTHER_ROOTS = ["metadata", "value", "start", "end"];
 
-function checkPath(path: string, text: string): void {
-  const root = path.split(".")[0];
-  if (
-    root in RUN_FIELDS || START_ROOTS.includes(root) ||
-    ["metadata", "value", "start", "end"].includes(root)
-  ) {
-    if (
-      root === "value" && path.split(".").filter((p) => p !== "").length < 2
-    ) {
-      throw new RangeError(
-        `Invalid where clause ${
-          JSON.stringify(text)
-        }: value paths need a key, e.g. value.metrics.acc`,
-      );
+/** Where the path of a clause ends: white space or an operator character. */
+const PATH_END = /[\s=!<>~]/;
+
+/**
+ * Splits a clause into path, operator and value, without checking the
+ * path: the tokenizer shared by {@linkcode parseWhere} and the CLI's
+ * `--where` (spaces around the operator optional; a quoted key may hold
+ * operator characters; a value in double or single quotes is unquoted).
+ *
+ * @param text E.g. `metadata.lr==0.1`, `value."val.acc" > 0.5`.
+ * @returns The parts (`==` given as `=`), or `undefined` when the text has
+ *   no path followed by an operator.
+ */
+export function splitWhere(text: string): WhereClause | undefined {
+  let i = 0;
+  const n = text.length;
+  while (i < n && /\s/.test(text[i])) i++;
+  const start = i;
+  while (i < n && !PATH_END.test(text[i])) {
+    if (text[i] === '"') { // a quoted key: up to its closing quote
+      i++;
+      while (i < n && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
     }
-    return;
+    i++;
   }
-  throw new RangeError(
-    `Invalid where clause ${JSON.stringify(text)}: unknown path root ${
-      JSON.stringify(root)
-    } (did you mean ${JSON.stringify(`metadata.${path}`)}?); ` +
-      `use metadata.*, git.*, host.*, process.*, runtime.*, value.*, start.*, end.* or ${
+  if (i > n) return undefined; // an unterminated quoted key
+  const path = text.slice(start, i);
+  while (i < n && /\s/.test(text[i])) i++;
+  const op = WHERE_OPS.find((o) => text.startsWith(o, i));
+  if (path === "" || op === undefined) return undefined;
+  let value = text.slice(i + op.length).trim();
+  if (
+    value.length >= 2 && (value[0] === '"' || value[0] === "'") &&
+    value.at(-1) === value[0]
+  ) {
+    value = value.slice(1, -1);
+  }
+  return { path, op: op === "==" ? "=" : op, value };
+}
+
+function invalid(text: string, why: string): UsageError {
+  return new UsageError(`Invalid where clause ${JSON.stringify(text)}: ${why}`);
+}
+
+/** Checks a clause's path and pattern; returns the path's segments. */
+function checkClause(c: WhereClause, text: string): Segment[] {
+  let segments: Segment[];
+  try {
+    segments = segmentsOf(c.path);
+  } catch (e) {
+    throw invalid(text, e instanceof Error ? e.message : String(e));
+  }
+  const root = segments[0];
+  const known = root !== null &&
+    (root in RUN_FIELDS || START_ROOTS.includes(root) ||
+      OTHER_ROOTS.includes(root));
+  if (!known) {
+    throw invalid(
+      text,
+      `unknown path root ${JSON.stringify(root ?? "[]")} (did you mean ${
+        JSON.stringify(`metadata.${c.path}`)
+      }?); use metadata.*, git.*, host.*, process.*, runtime.*, value.*, start.*, end.* or ${
         Object.keys(RUN_FIELDS).join(", ")
       }`,
-  );
+    );
+  }
+  if (root === "value" && segments.length < 2) {
+    throw invalid(text, "value paths need a key, e.g. value.metrics.acc");
+  }
+  if (c.op === "~") {
+    const why = checkPattern(c.value);
+    if (why !== undefined) throw invalid(text, why);
+  }
+  return segments;
 }
 
 /**
- * Parses a `PATH OP VALUE` clause (spaces around the operator optional;
- * `==` is `=`; a value in double or single quotes is unquoted).
+ * Parses a `PATH OP VALUE` clause (see {@linkcode splitWhere}) and checks
+ * its path root, its path syntax and, for `~`, its pattern.
  *
  * @param text E.g. `metadata.hparams.lr <= 0.01`, `git.branch=main`, `name ~ ^resnet`.
- * @returns The clause.
- * @throws {RangeError} When the clause has no operator or an unknown path root.
+ * @returns The clause (the path as written).
+ * @throws {UsageError} (a `RangeError`) When the clause has no operator, an
+ *   unknown path root, a malformed path, or a pattern that could take
+ *   exponential time.
  * @throws {TypeError} When `text` is not a string.
  * @example
  * ```ts
@@ -82,46 +141,72 @@ export function parseWhere(text: string): WhereClause {
       `Invalid where clause ${String(text)}: expected a string`,
     );
   }
-  const m = CLAUSE.exec(text);
-  if (m === null) {
-    throw new RangeError(
-      `Invalid where clause ${
-        JSON.stringify(text)
-      }: expected PATH OP VALUE with OP one of = != < <= > >= ~`,
+  const c = splitWhere(text);
+  if (c === undefined) {
+    throw invalid(
+      text,
+      "expected PATH OP VALUE with OP one of = != < <= > >= ~",
     );
   }
-  const path = m[1];
-  const op = (m[2] === "==" ? "=" : m[2]) as WhereClause["op"];
-  let value = m[3];
-  if (
-    value.length >= 2 && (value[0] === '"' || value[0] === "'") &&
-    value.at(-1) === value[0]
-  ) {
-    value = value.slice(1, -1);
-  }
-  checkPath(path, text);
-  return { path, op, value };
+  checkClause(c, text);
+  return c;
 }
 
-function toClause(c: string | WhereClause): WhereClause {
-  if (typeof c === "string") return parseWhere(c);
-  if (
-    c === null || typeof c !== "object" || typeof c.path !== "string" ||
-    !OPS.includes(c.op)
-  ) {
-    throw new TypeError(
-      `Invalid where clause ${JSON.stringify(c)}: expected PATH OP VALUE`,
-    );
+/** A clause checked once, ready to match many runs. */
+export interface CompiledClause {
+  /** The clause. */
+  clause: WhereClause;
+  /** The path's segments. */
+  segments: Segment[];
+  /** The canonical path, the key of reduced values for `value.*` paths. */
+  key: string;
+  /** True for a `value.*` path (needs the run's reduced value). */
+  isValue: boolean;
+  /** Tests one leaf value. */
+  test: (v: unknown) => boolean;
+}
+
+/**
+ * Checks a clause given as text or as an object, once.
+ *
+ * @param c The clause.
+ * @returns The compiled clause.
+ * @throws {UsageError} As {@linkcode parseWhere}.
+ * @throws {TypeError} For an object that is no clause.
+ */
+export function compileClause(c: string | WhereClause): CompiledClause {
+  let clause: WhereClause;
+  let text: string;
+  if (typeof c === "string") {
+    clause = parseWhere(c);
+    text = c;
+  } else {
+    if (
+      c === null || typeof c !== "object" || typeof c.path !== "string" ||
+      !(WHERE_OPS as readonly string[]).includes(c.op)
+    ) {
+      throw new TypeError(
+        `Invalid where clause ${JSON.stringify(c)}: expected PATH OP VALUE`,
+      );
+    }
+    const op = (c.op as string) === "==" ? "=" : c.op;
+    clause = { path: c.path, op, value: String(c.value) };
+    text = `${c.path} ${c.op} ${c.value}`;
   }
-  checkPath(c.path, `${c.path} ${c.op} ${c.value}`);
-  return { path: c.path, op: c.op, value: String(c.value) };
+  const segments = checkClause(clause, text);
+  return {
+    clause,
+    segments,
+    key: canonicalPath(clause.path),
+    isValue: segments[0] === "value",
+    test: leafTest(clause),
+  };
 }
 
 /** The values a clause path names on a run (value.* excluded). */
-function runValues(run: RunInfo, path: string): unknown[] {
-  const parts = path.split(".").filter((p) => p !== "");
-  const root = parts[0];
-  const rest = parts.slice(1);
+function runValues(run: RunInfo, segments: readonly Segment[]): unknown[] {
+  const root = segments[0] as string;
+  const rest = segments.slice(1);
   let base: unknown;
   if (root in RUN_FIELDS) base = run[RUN_FIELDS[root]];
   else if (root === "metadata") base = run.metadata;
@@ -130,7 +215,7 @@ function runValues(run: RunInfo, path: string): unknown[] {
   else base = run.start[root];
   if (base === undefined) return [];
   if (rest.length === 0) return [base];
-  return valuesAt(base, rest);
+  return valuesAtSegments(base, rest);
 }
 
 function numericOf(v: unknown): number | undefined {
@@ -152,87 +237,87 @@ function text(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const regexCache = new Map<string, RegExp | null>();
-function regex(src: string): RegExp | null {
-  if (!regexCache.has(src)) {
-    let re: RegExp | null = null;
-    try {
-      re = new RegExp(src);
-    } catch {
-      re = null;
-    }
-    regexCache.set(src, re);
+function equals(v: unknown, rhs: string, rn: number | undefined): boolean {
+  const ln = typeof v === "boolean" ? undefined : numericOf(v);
+  if (ln !== undefined && rn !== undefined) {
+    return ln === rn || (Number.isNaN(ln) && Number.isNaN(rn));
   }
-  return regexCache.get(src)!;
+  return text(v) === rhs;
 }
 
-function test1(v: unknown, op: WhereClause["op"], rhs: string): boolean {
-  if (op === "~") {
-    const s = text(v);
-    const re = regex(rhs);
-    return re === null ? s.includes(rhs) : re.test(s);
-  }
+function order(v: unknown, rhs: string, rn: number | undefined): number {
   const ln = typeof v === "boolean" ? undefined : numericOf(v);
-  const rn = numericOf(rhs);
-  if (op === "=") {
-    if (ln !== undefined && rn !== undefined) {
-      return ln === rn || (Number.isNaN(ln) && Number.isNaN(rn));
-    }
-    return text(v) === rhs;
-  }
   if (ln !== undefined && rn !== undefined) {
-    switch (op) {
-      case "<":
-        return ln < rn;
-      case "<=":
-        return ln <= rn;
-      case ">":
-        return ln > rn;
-      case ">=":
-        return ln >= rn;
-    }
+    return ln < rn ? -1 : ln > rn ? 1 : ln === rn ? 0 : NaN;
   }
-  if (typeof v !== "string") return false;
+  if (typeof v !== "string") return NaN;
   const lt = tryParseTimestamp(v), rt = tryParseTimestamp(rhs);
-  const cmp = lt !== undefined && rt !== undefined
+  return lt !== undefined && rt !== undefined
     ? (lt < rt ? -1 : lt > rt ? 1 : 0)
     : (v < rhs ? -1 : v > rhs ? 1 : 0);
-  switch (op) {
-    case "<":
-      return cmp < 0;
-    case "<=":
-      return cmp <= 0;
-    case ">":
-      return cmp > 0;
-    case ">=":
-      return cmp >= 0;
-  }
-  return false;
 }
 
-function holds(values: unknown[], c: WhereClause): boolean {
-  // a list value matches when any element matches
-  const flat: unknown[] = [];
-  for (const v of values) {
-    if (Array.isArray(v)) flat.push(...v);
-    else flat.push(v);
+/** The test of one leaf value against a clause (`!=` negated by the caller). */
+function leafTest(c: WhereClause): (v: unknown) => boolean {
+  const rhs = c.value;
+  const rn = numericOf(rhs);
+  switch (c.op) {
+    case "~": {
+      const match = patternMatcher(rhs);
+      return (v) => match(text(v));
+    }
+    case "=":
+    case "!=":
+      return (v) => equals(v, rhs, rn);
+    case "<":
+      return (v) => order(v, rhs, rn) < 0;
+    case "<=":
+      return (v) => order(v, rhs, rn) <= 0;
+    case ">":
+      return (v) => order(v, rhs, rn) > 0;
+    case ">=":
+      return (v) => order(v, rhs, rn) >= 0;
   }
-  if (c.op === "!=") return !flat.some((v) => test1(v, "=", c.value));
-  return flat.some((v) => test1(v, c.op, c.value));
+}
+
+/**
+ * Whether one compiled clause holds for a run.
+ *
+ * @param run The run.
+ * @param c The compiled clause.
+ * @param values Reduced values by canonical `value.*` path.
+ * @returns Whether it holds.
+ */
+export function clauseHolds(
+  run: RunInfo,
+  c: CompiledClause,
+  values: Readonly<Record<string, unknown>> = {},
+): boolean {
+  const found = c.isValue
+    ? (Object.hasOwn(values, c.key) && values[c.key] !== null &&
+        values[c.key] !== undefined
+      ? [values[c.key]]
+      : [])
+    : runValues(run, c.segments);
+  // a list value matches when any element matches
+  const flat = found.flatMap((v) => Array.isArray(v) ? v : [v]);
+  if (c.clause.op === "!=") return !flat.some(c.test);
+  return flat.some(c.test);
 }
 
 /**
  * Tells whether a run satisfies every clause. A missing path satisfies only
  * `!=`; a list satisfies a clause when any element does; numbers (and the
  * `"NaN"`/`"Infinity"` strings) compare numerically, timestamps as instants,
- * other strings lexically; `~` is a regular-expression (or, when the
- * pattern is invalid, substring) match.
+ * other strings lexically; `~` is a regular-expression match (compiled with
+ * the `u` flag; an invalid pattern is matched as a substring).
  *
  * @param run The run.
  * @param clauses Clauses (strings or parsed).
  * @param values Reduced values for `value.*` clause paths (path → value);
  *   a `value.*` path missing here counts as missing.
  * @returns Whether all clauses hold.
+ * @throws {UsageError} For an invalid clause.
  * @example
  * ```ts ignore
  * import { matchesWhere } from "./where.ts";
@@ -244,45 +329,13 @@ export function matchesWhere(
   clauses: readonly (string | WhereClause)[],
   values: Readonly<Record<string, unknown>> = {},
 ): boolean {
-  for (const raw of clauses) {
-    const c = toClause(raw);
-    const key = c.path.split(".").filter((p) => p !== "").join(".");
-    const vals = key.startsWith("value.")
-      ? (Object.hasOwn(values, key) && values[key] !== null &&
-          values[key] !== undefined
-        ? [values[key]]
-        : [])
-      : runValues(run, c.path);
-    if (!holds(vals, c)) return false;
+  const keyed: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) {
+    try {
+      keyed[canonicalPath(k)] = v;
+    } catch {
+      // not a path: never named by a clause
+    }
   }
-  return true;
-}
-
-/**
- * Keeps the runs satisfying all clauses, computing `value.*` paths with the
- * reducer `by` (default `last`). @internal
- */
-export async function filterRuns(
-  runs: readonly RunInfo[],
-  clauses: readonly (string | WhereClause)[],
-  options: ReadOptions & { by?: Reducer } = {},
-): Promise<RunInfo[]> {
-  const parsed = clauses.map(toClause);
-  const by = checkReducer(options.by ?? "last");
-  const opts = dedupeProblems(options);
-  const norm = (p: string) => p.split(".").filter((x) => x !== "").join(".");
-  const plain = parsed.filter((c) => !norm(c.path).startsWith("value."));
-  // cheap clauses first; value clauses only for the runs left
-  const left = runs.filter((run) => matchesWhere(run, plain));
-  const valuePaths = [
-    ...new Set(
-      parsed.map((c) => norm(c.path)).filter((p) => p.startsWith("value.")),
-    ),
-  ];
-  const values: Record<string, unknown>[] = left.map(() => ({}));
-  for (const p of valuePaths) {
-    const reduced = await reducedValues(left, p, by, opts);
-    reduced.forEach((r, i) => (values[i][p] = r.value));
-  }
-  return left.filter((run, i) => matchesWhere(run, parsed, values[i]));
+  return clauses.every((c) => clauseHolds(run, compileClause(c), keyed));
 }

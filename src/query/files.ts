@@ -4,9 +4,11 @@
  * @module
  */
 
-import { basename, join, resolve, sep } from "node:path";
+import { basename, join, sep } from "node:path";
 import { flagFor, granted } from "../permissions.ts";
-import type { Problem, ReadOptions } from "./types.ts";
+import { ProblemError } from "../errors.ts";
+import { report } from "./problems.ts";
+import type { ReadOptions } from "./types.ts";
 
 /** Characters a run id (or a prefix of one) may contain: UUID-like only. */
 const RUN_ID_RE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,127}$/;
@@ -19,7 +21,7 @@ const RUN_ID_RE = /^[0-9A-Za-z][0-9A-Za-z_-]{0,127}$/;
  * @returns `true` when the id is UUID-like.
  * @example
  * ```ts
- * import { isValidRunId } from "./paths.ts";
+ * import { isValidRunId } from "./files.ts";
  * isValidRunId("3f2a9c1e-0000-4000-8000-000000000000"); // true
  * isValidRunId("../etc/passwd"); // false
  * ```
@@ -36,7 +38,7 @@ export function isValidRunId(id: unknown): id is string {
  * @returns The exprag directory as given (not made absolute).
  * @example
  * ```ts
- * import { resolveDir } from "./paths.ts";
+ * import { resolveDir } from "./files.ts";
  * resolveDir("/tmp/exp"); // "/tmp/exp"
  * ```
  */
@@ -57,7 +59,7 @@ export function resolveDir(dir?: string): string {
  * @returns The runs directory.
  * @example
  * ```ts
- * import { runsDir } from "./paths.ts";
+ * import { runsDir } from "./files.ts";
  * runsDir("/tmp/exp"); // "/tmp/exp/runs"
  * runsDir("/tmp/exp/runs"); // "/tmp/exp/runs"
  * ```
@@ -67,13 +69,6 @@ export function runsDir(dir?: string): string {
   const trimmed = base.length > 1 ? base.replace(/[\\/]+$/, "") : base;
   if (basename(trimmed) === "runs") return trimmed;
   return join(base, "runs");
-}
-
-function report(options: ReadOptions, problem: Problem): void {
-  if (options.strict) {
-    throw new Error(`${problem.file}:${problem.line}: ${problem.reason}`);
-  }
-  options.onProblem?.(problem);
 }
 
 /**
@@ -88,7 +83,7 @@ function report(options: ReadOptions, problem: Problem): void {
  * @returns Paths of the run files (`<runs>/<name>.jsonl`).
  * @example
  * ```ts ignore
- * import { listRunFiles } from "./paths.ts";
+ * import { listRunFiles } from "./files.ts";
  * const files = listRunFiles({ dir: ".exprag" });
  * ```
  */
@@ -145,11 +140,7 @@ export function listRunFiles(options: ReadOptions = {}): string[] {
           continue;
         }
       } catch (e) {
-        if (
-          e instanceof Error && options.strict && e.message.startsWith(file)
-        ) {
-          throw e;
-        }
+        if (e instanceof ProblemError) throw e;
         report(options, { file, line: 0, reason: "broken symlink" });
         continue;
       }
@@ -161,8 +152,3 @@ export function listRunFiles(options: ReadOptions = {}): string[] {
   }
   return out;
 }
-
-/** @internal Reports a problem (throws when strict). */
-export const _report = report;
-/** @internal Absolute path helper. */
-export const _abs = (p: string): string => resolve(p);

@@ -1,11 +1,12 @@
 /**
- * Runs listing: each run from the first line (run_start) and the tail
- * (run_end, last record) of its file, so listing reads O(runs) bytes.
+ * One run from its file: the first line (run_start) and the tail (run_end,
+ * last record), so that listing reads O(runs) bytes.
  *
  * @module
  */
 
-import { _report, isValidRunId, listRunFiles } from "./paths.ts";
+import { isValidRunId } from "./files.ts";
+import { report } from "./problems.ts";
 import { fileError, foreignReason, openRead, parseLine } from "./reader.ts";
 import {
   countNewlines,
@@ -17,15 +18,7 @@ import {
   readHead,
 } from "./scan.ts";
 import { _resetProbes, inferStatus } from "./status.ts";
-import { parseTimeBound, tryParseTimestamp } from "./time.ts";
-import type {
-  ExpragRecord,
-  ListRunsOptions,
-  ReadOptions,
-  RunEnd,
-  RunInfo,
-} from "./types.ts";
-import { filterRuns } from "./where.ts";
+import type { ExpragRecord, ReadOptions, RunEnd, RunInfo } from "./types.ts";
 
 /** Options of {@linkcode readRun}. */
 export interface ReadRunOptions extends ReadOptions {
@@ -53,7 +46,7 @@ function obj(v: unknown): Record<string, unknown> | null {
  * @returns The run, or `undefined` when the file holds no usable run_start.
  * @example
  * ```ts ignore
- * import { readRun } from "./runs.ts";
+ * import { readRun } from "./run_file.ts";
  * const run = readRun(".exprag/runs/3f2a9c1e-0000-4000-8000-000000000000.jsonl");
  * console.log(run?.status);
  * ```
@@ -144,22 +137,23 @@ export function readRun(
   };
 }
 
+/** The records {@linkcode readRun} needs. */
+interface RunRecords {
+  id: string;
+  startRec: ExpragRecord;
+  start: Record<string, unknown>;
+  lastRec: ExpragRecord;
+  endRec: ExpragRecord | null;
+  validTail: boolean;
+  count: { newlines: number } | undefined;
+}
+
 /** The records {@linkcode readRun} needs, read through one open file. */
 function readWithOpen(
   file: string,
   f: Deno.FsFile,
   options: ReadRunOptions,
-):
-  | {
-    id: string;
-    startRec: ExpragRecord;
-    start: Record<string, unknown>;
-    lastRec: ExpragRecord;
-    endRec: ExpragRecord | null;
-    validTail: boolean;
-    count: { newlines: number } | undefined;
-  }
-  | undefined {
+): RunRecords | undefined {
   let head: Head;
   try {
     head = readHead(f);
@@ -167,9 +161,39 @@ function readWithOpen(
     fileError(file, e, options);
     return undefined;
   }
+  const startRec = readStart(file, head, options);
+  if (startRec === undefined) return undefined;
+  const start = startRec.kind === "run_start" ? obj(startRec.value) ?? {} : {};
+  capStrings(start);
+  const { lastRec, endRec, validTail } = readTail(
+    { file, f, head, startRec },
+    options,
+  );
+  const known = endRec !== null &&
+    typeof obj(endRec.value)?.track_count === "number";
+  const count = known || options.countRecords === false ? undefined : (() => {
+    try {
+      return head.whole !== null
+        ? countNewlinesIn(head.whole)
+        : countNewlines(file, f);
+    } catch (e) {
+      fileError(file, e, options);
+      return undefined;
+    }
+  })();
+  const id: string = startRec.run_id as string;
+  return { id, startRec, start, lastRec, endRec, validTail, count };
+}
+
+/** The first record, when it can start a run (problems reported). */
+function readStart(
+  file: string,
+  head: Head,
+  options: ReadRunOptions,
+): ExpragRecord | undefined {
   const first = head.first;
   if (first === null || first.text.trim() === "") {
-    _report(options, {
+    report(options, {
       file,
       line: 0,
       reason: first === null ? "empty file" : "first line is empty",
@@ -182,7 +206,7 @@ function readWithOpen(
     terminated: first.terminated,
   });
   if (typeof startRec === "string") {
-    _report(options, {
+    report(options, {
       file,
       line: 1,
       reason: `${startRec}; no run_start, run skipped`,
@@ -190,7 +214,7 @@ function readWithOpen(
     return undefined;
   }
   if (!isValidRunId(startRec.run_id)) {
-    _report(options, {
+    report(options, {
       file,
       line: 1,
       reason: `invalid run id ${JSON.stringify(startRec.run_id)}; run skipped`,
@@ -198,19 +222,35 @@ function readWithOpen(
     return undefined;
   }
   if (startRec.kind !== "run_start") {
-    _report(options, {
+    report(options, {
       file,
       line: 1,
       reason: `first record is ${JSON.stringify(startRec.kind)}, not run_start`,
     });
   }
-  const start = startRec.kind === "run_start" ? obj(startRec.value) ?? {} : {};
-  capStrings(start);
+  return startRec;
+}
 
+/** The last record of the run and its run_end, reading the file backwards. */
+function readTail(
+  at: { file: string; f: Deno.FsFile; head: Head; startRec: ExpragRecord },
+  options: ReadRunOptions,
+): { lastRec: ExpragRecord; endRec: ExpragRecord | null; validTail: boolean } {
+  const { file, f, head, startRec } = at;
   let lastRec: ExpragRecord = startRec;
   let endRec: ExpragRecord | null = null;
   let validTail = false;
   let bad = 0;
+  const skip = (offset: number, reason: string) => {
+    if (options.countRecords !== false) {
+      report(options, {
+        file,
+        line: countNewlinesBefore(file, offset) + 1,
+        reason,
+      });
+    }
+    return ++bad > 100; // do not read a whole garbage file backwards
+  };
   try {
     const tail = head.whole !== null
       ? iterLinesBackwardIn(head.whole)
@@ -224,26 +264,14 @@ function readWithOpen(
         terminated: line.terminated,
       });
       if (typeof rec === "string") {
-        if (options.countRecords !== false) {
-          _report(options, {
-            file,
-            line: countNewlinesBefore(file, line.offset) + 1,
-            reason: rec,
-          });
-        }
-        if (++bad > 100) break; // do not read a whole garbage file backwards
+        if (skip(line.offset, rec)) break;
         continue;
       }
       if (rec.run_id !== undefined && rec.run_id !== startRec.run_id) {
         // a record of another run appended here: not this run's end
-        if (options.countRecords !== false) {
-          _report(options, {
-            file,
-            line: countNewlinesBefore(file, line.offset) + 1,
-            reason: foreignReason(rec.run_id, startRec.run_id),
-          });
+        if (skip(line.offset, foreignReason(rec.run_id, startRec.run_id))) {
+          break;
         }
-        if (++bad > 100) break;
         continue;
       }
       validTail = !line.terminated;
@@ -254,20 +282,7 @@ function readWithOpen(
   } catch (e) {
     fileError(file, e, options);
   }
-  const known = endRec !== null &&
-    typeof obj(endRec.value)?.track_count === "number";
-  const count = known || options.countRecords === false ? undefined : (() => {
-    try {
-      return head.whole !== null
-        ? countNewlinesIn(head.whole)
-        : countNewlines(file, f);
-    } catch (e) {
-      fileError(file, e, options);
-      return undefined;
-    }
-  })();
-  const id: string = startRec.run_id;
-  return { id, startRec, start, lastRec, endRec, validTail, count };
+  return { lastRec, endRec, validTail };
 }
 
 /** Longest `git.diff` / `git.status` kept in memory per run (Python exprag records whole diffs). */
@@ -283,119 +298,4 @@ function capStrings(start: Record<string, unknown>): void {
       git[`${k}_truncated`] = true;
     }
   }
-}
-
-/** Sorts runs by start instant, oldest first (ties by id). @internal */
-export function sortRuns(runs: RunInfo[]): RunInfo[] {
-  // each start time parsed once, not twice per comparison; the order is
-  // compareTimestamps' (unparsable times first)
-  const keyed = runs.map((run) => ({
-    run,
-    t: tryParseTimestamp(run.started_at),
-  }));
-  keyed.sort((a, b) => {
-    const x = a.t, y = b.t;
-    const c = x === undefined
-      ? (y === undefined ? 0 : -1)
-      : y === undefined
-      ? 1
-      : x < y
-      ? -1
-      : x > y
-      ? 1
-      : 0;
-    return c || (a.run.id < b.run.id ? -1 : a.run.id > b.run.id ? 1 : 0);
-  });
-  for (let i = 0; i < keyed.length; i++) runs[i] = keyed[i].run;
-  return runs;
-}
-
-/** Every run, unfiltered, oldest first. @internal */
-export function loadRuns(options: ReadRunOptions = {}): RunInfo[] {
-  const out: RunInfo[] = [];
-  const seen = new Map<string, string>();
-  _resetProbes();
-  const opts = { ...options, countRecords: options.countRecords ?? true };
-  for (const file of listRunFiles(options)) {
-    const run = readRun(file, opts);
-    if (run === undefined) continue;
-    const other = seen.get(run.id);
-    if (other !== undefined) {
-      _report(options, {
-        file,
-        line: 1,
-        reason: `run id ${run.id} also in ${other}; run skipped`,
-      });
-      continue;
-    }
-    seen.set(run.id, file);
-    out.push(run);
-  }
-  return sortRuns(out);
-}
-
-/**
- * Applies `since`/`until` (on start time) and `where` clauses. @internal
- */
-export async function applyFilter(
-  runs: RunInfo[],
-  options: ListRunsOptions,
-): Promise<RunInfo[]> {
-  let out = runs;
-  if (options.since !== undefined || options.until !== undefined) {
-    const since = options.since === undefined
-      ? undefined
-      : parseTimeBound(options.since);
-    const until = options.until === undefined
-      ? undefined
-      : parseTimeBound(options.until);
-    out = out.filter((r) => {
-      const t = tryParseTimestamp(r.started_at);
-      if (t === undefined) return false;
-      return (since === undefined || t >= since) &&
-        (until === undefined || t <= until);
-    });
-  }
-  if (options.where !== undefined && options.where.length > 0) {
-    out = await filterRuns(out, options.where, options);
-  }
-  return out;
-}
-
-/**
- * Lists runs, oldest first, each from the first and last lines of its file
- * (O(runs) bytes; files without run_end are also scanned for newlines to
- * count their records). Filters: `since`/`until` on start time, `where`
- * clauses (all must hold); `limit` keeps the newest runs.
- *
- * Requires `--allow-read` for the exprag directory.
- *
- * @param options Directory, filters, limit, strictness, problem callback.
- * @returns The runs sorted by start time, oldest first.
- * @throws {RangeError} For an invalid `since`/`until`/`where`.
- * @example
- * ```ts ignore
- * import { listRuns } from "./runs.ts";
- * const runs = await listRuns({ dir: ".exprag", where: ["metadata.hparams.lr < 0.1"], limit: 10 });
- * for (const r of runs) console.log(r.id, r.status, r.started_at);
- * ```
- */
-export async function listRuns(
-  options: ListRunsOptions = {},
-): Promise<RunInfo[]> {
-  // validate bounds before reading anything
-  if (options.since !== undefined) parseTimeBound(options.since);
-  if (options.until !== undefined) parseTimeBound(options.until);
-  let runs = await applyFilter(loadRuns(options), options);
-  if (options.limit !== undefined) {
-    if (!Number.isInteger(options.limit) || options.limit < 0) {
-      throw new RangeError(
-        `Invalid limit ${
-          JSON.stringify(options.limit)
-        }: expected a non-negative integer`,
-      );
-    }
-    runs = options.limit === 0 ? [] : runs.slice(-options.limit);
-  }
-  return runs;
 }

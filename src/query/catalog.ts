@@ -1,0 +1,256 @@
+/**
+ * The run catalogue: the runs of one exprag directory, listed once and
+ * reused by every question of one invocation (a CLI command, or a script's
+ * calls that pass it as `catalog`). References are resolved against the
+ * listing, filters are checked once and their result is kept.
+ *
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+import {
+  type CompiledFilter,
+  compileFilter,
+  passesPlain,
+  passesValues,
+} from "./filter.ts";
+import { loadRuns } from "./listing.ts";
+import { dedupeProblems } from "./problems.ts";
+import { checkRunRef, resolveRunRef } from "./refs.ts";
+import { readRun } from "./run_file.ts";
+import { reducedValues } from "./run_stats.ts";
+import type {
+  ListRunsOptions,
+  ReadOptions,
+  RunFilter,
+  RunInfo,
+} from "./types.ts";
+
+/** Options of a {@linkcode RunCatalog}. */
+export interface CatalogOptions extends ReadOptions {
+  /**
+   * Count the track records of runs without run_end by scanning their
+   * files (default true; `false` lists faster, with `records: null` for
+   * such runs, and counts only the runs that references resolve to).
+   */
+  countRecords?: boolean;
+}
+
+/** Options naming the catalogue a reading function reuses. */
+export interface InCatalog {
+  /**
+   * The catalogue to read from, instead of listing the runs again; its own
+   * `dir`, `strict` and `onProblem` apply.
+   */
+  catalog?: RunCatalog;
+}
+
+/**
+ * The runs of one exprag directory, read once.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @example
+ * ```ts ignore
+ * import { RunCatalog } from "./catalog.ts";
+ * const catalog = new RunCatalog({ dir: ".exprag" });
+ * const a = catalog.resolve("latest~1"), b = catalog.resolve("latest");
+ * ```
+ */
+export class RunCatalog {
+  #options: CatalogOptions;
+  #runs: RunInfo[] | undefined;
+  #counted = new Map<string, RunInfo>();
+  #filtered = new Map<string, Promise<RunInfo[]>>();
+
+  /**
+   * Creates a catalogue; nothing is read until a question needs the runs.
+   *
+   * @param options Directory, strictness, problem callback, counting.
+   */
+  constructor(options: CatalogOptions = {}) {
+    this.#options = dedupeProblems(options);
+  }
+
+  /** The reading options every read of this catalogue uses. */
+  get options(): ReadOptions {
+    return this.#options;
+  }
+
+  /**
+   * Every run, oldest first (by start instant, ties by id), listed on first
+   * use.
+   *
+   * @returns The runs (do not modify).
+   */
+  all(): readonly RunInfo[] {
+    this.#runs ??= loadRuns({
+      ...this.#options,
+      countRecords: this.#options.countRecords ?? true,
+    });
+    return this.#runs;
+  }
+
+  /**
+   * Resolves a run reference: a full id, a unique id prefix, `latest`, or
+   * `latest~N`. The syntax is checked before anything is read.
+   *
+   * @param ref The reference.
+   * @returns The run, with its track records counted.
+   * @throws {RunRefSyntaxError} (a `UsageError`) For an invalid reference.
+   * @throws {RunRefError} (a `NotFoundError`) When no run or several match.
+   */
+  resolve(ref: string): RunInfo {
+    checkRunRef(ref);
+    const run = resolveRunRef(ref, this.all());
+    if (this.#options.countRecords !== false) return run;
+    let counted = this.#counted.get(run.file);
+    if (counted === undefined) {
+      counted = readRun(run.file, {
+        ...this.#options,
+        countRecords: undefined, // count, as a direct read does
+        onProblem: undefined, // reported while listing
+        strict: false,
+      }) ?? run;
+      this.#counted.set(run.file, counted);
+    }
+    return counted;
+  }
+
+  /**
+   * The runs passing a filter, oldest first: `since`/`until` on the start
+   * time, then `where` clauses (those on `value.*` paths with the reducer
+   * `by`, only for the runs the others kept). The result is kept for
+   * equal filters.
+   *
+   * @param filter The filter, checked before anything is read.
+   * @returns The runs.
+   * @throws {UsageError} For an invalid time, clause or reducer.
+   */
+  filter(filter: RunFilter = {}): Promise<RunInfo[]> {
+    const f = compileFilter(filter); // `where` arrays are compiled once
+
+    let out = this.#filtered.get(f.key);
+    if (out === undefined) {
+      out = this.#apply(f);
+      this.#filtered.set(f.key, out);
+    }
+    return out.then((runs) => [...runs]);
+  }
+
+  async #apply(f: CompiledFilter): Promise<RunInfo[]> {
+    const left = this.all().filter((run) => passesPlain(run, f));
+    if (f.values.length === 0) return left;
+    const values: Record<string, unknown>[] = left.map(() => ({}));
+    for (const key of new Set(f.values.map((c) => c.key))) {
+      const reduced = await reducedValues(left, key, f.by, this.#options);
+      reduced.forEach((r, i) => (values[i][key] = r.value));
+    }
+    return left.filter((run, i) => passesValues(run, f, values[i]));
+  }
+
+  /**
+   * The runs a question is about: the run named by `run`, else the runs
+   * passing the filter.
+   *
+   * @param options `run` (a reference) or the filter.
+   * @returns The runs, oldest first.
+   */
+  async select(options: RunFilter & { run?: string }): Promise<RunInfo[]> {
+    if (options.run !== undefined) return [this.resolve(options.run)];
+    return await this.filter(options);
+  }
+}
+
+/**
+ * The catalogue of a reading call: the one given as `catalog`, else a new
+ * one over the call's options.
+ *
+ * @param options The call's options.
+ * @param countRecords Whether a new catalogue counts records.
+ * @returns The catalogue.
+ */
+export function catalogOf(
+  options: ReadOptions & InCatalog,
+  countRecords = true,
+): RunCatalog {
+  return options.catalog ?? new RunCatalog({ ...options, countRecords });
+}
+
+function checkLimit(limit: unknown): void {
+  if (
+    limit !== undefined && !(Number.isInteger(limit) && limit as number >= 0)
+  ) {
+    throw new UsageError(
+      `Invalid limit ${JSON.stringify(limit)}: expected a non-negative integer`,
+    );
+  }
+}
+
+/**
+ * Lists runs, oldest first, each from the first and last lines of its file
+ * (O(runs) bytes; files without run_end are also scanned for newlines to
+ * count their records). Filters: `since`/`until` on start time, `where`
+ * clauses (all must hold); `limit` keeps the newest runs.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param options Directory, filters, limit, strictness, problem callback,
+ *   or a `catalog` to reuse.
+ * @returns The runs sorted by start time, oldest first.
+ * @throws {UsageError} (a `RangeError`) For an invalid `since`/`until`/`where`/`limit`.
+ * @example
+ * ```ts ignore
+ * import { listRuns } from "./catalog.ts";
+ * const runs = await listRuns({ dir: ".exprag", where: ["metadata.hparams.lr < 0.1"], limit: 10 });
+ * for (const r of runs) console.log(r.id, r.status, r.started_at);
+ * ```
+ */
+export async function listRuns(
+  options: ListRunsOptions & InCatalog = {},
+): Promise<RunInfo[]> {
+  compileFilter(options); // checked before anything is read
+  checkLimit(options.limit);
+  const runs = await catalogOf(options).filter(options);
+  if (options.limit === undefined) return runs;
+  return options.limit === 0 ? [] : runs.slice(-options.limit);
+}
+
+/**
+ * Resolves a run reference (full id, unique prefix, `latest`, `latest~N`)
+ * against the runs in the exprag directory.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param ref The reference.
+ * @param options Directory and problem handling, or a `catalog` to reuse.
+ * @returns The run.
+ * @throws {RunRefSyntaxError} (a `UsageError`) For an invalid reference.
+ * @throws {RunRefError} (a `NotFoundError`) When not found or ambiguous.
+ * @example
+ * ```ts ignore
+ * import { resolveRun } from "./catalog.ts";
+ * const run = await resolveRun("latest", { dir: ".exprag" });
+ * ```
+ */
+export function resolveRun(
+  ref: string,
+  options: ReadOptions & InCatalog = {},
+): Promise<RunInfo> {
+  return promised(() => catalogOf(options, false).resolve(ref));
+}
+
+/**
+ * A synchronous read as a promise: what it throws becomes the rejection,
+ * as the reading API's functions report every error.
+ *
+ * @param f The read.
+ * @returns Its result.
+ */
+export function promised<T>(f: () => T): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

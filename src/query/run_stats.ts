@@ -1,0 +1,298 @@
+/**
+ * Per-run statistics and reduced values of numeric paths: from run_end's
+ * summary when present, else by streaming the run file with the same
+ * `SummaryBuilder` the tracker uses, so both always agree.
+ *
+ * @module
+ */
+
+import {
+  type PathStats,
+  type RecordedNumber,
+  SummaryBuilder,
+  toRecorded,
+} from "../summary.ts";
+import { EVERY, parsePath } from "../value_path.ts";
+import { trackPathKey } from "./get_path.ts";
+import { dedupeProblems, report } from "./problems.ts";
+import { foreignReason, iterFileRecords } from "./reader.ts";
+import { reduceStats } from "./reduce.ts";
+import { countNewlinesBefore, iterLinesBackward } from "./scan.ts";
+import { localScanner, scanFiles, type ScanResult } from "./scanner.ts";
+import type { ReadOptions, Reducer, RunInfo, RunStats } from "./types.ts";
+
+/** The end of the path's last key and its closing quote: a cheap line filter. */
+function needleOf(key: string): Uint8Array | undefined {
+  const segments = parsePath(key);
+  const last = segments[segments.length - 1];
+  if (segments.length < 2 || last === EVERY || last === "") return undefined;
+  return new TextEncoder().encode(JSON.stringify(last).slice(1));
+}
+
+function addRecordValues(
+  b: SummaryBuilder,
+  key: string,
+  rec: Record<string, unknown>,
+): boolean {
+  const vals = localScanner().valuesOf(rec, key);
+  const ms = typeof rec.elapsed_ms === "number" ? rec.elapsed_ms : 0;
+  for (const v of vals) b.addNumber(key, v, ms);
+  return vals.length > 0;
+}
+
+/** Slow, exact path: every line parsed and validated (problems reported). */
+function scanSlow(
+  file: string,
+  key: string,
+  options: ReadOptions,
+  firstOnly: boolean,
+): PathStats | null {
+  const b = new SummaryBuilder();
+  for (const { record } of iterFileRecords(file, options)) {
+    if (addRecordValues(b, key, record) && firstOnly) break;
+  }
+  return b.toJSON()[key] ?? null;
+}
+
+/** Last numeric value at the path, reading the file backwards. */
+function scanLast(
+  file: string,
+  key: string,
+  options: ReadOptions,
+  runId: string,
+): RecordedNumber | null {
+  const scanner = localScanner();
+  for (const l of iterLinesBackward(file, needleOf(key))) {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(l.text);
+    } catch {
+      report(options, {
+        file,
+        line: countNewlinesBefore(file, l.offset) + 1,
+        reason: l.terminated
+          ? "invalid JSON"
+          : "torn line at end of file (no newline; crash mid-write?)",
+      });
+      continue;
+    }
+    if (rec === null || typeof rec !== "object" || Array.isArray(rec)) {
+      report(options, {
+        file,
+        line: countNewlinesBefore(file, l.offset) + 1,
+        reason: "not a JSON object",
+      });
+      continue;
+    }
+    const id = (rec as Record<string, unknown>).run_id;
+    if (id !== undefined && id !== runId) {
+      report(options, {
+        file,
+        line: countNewlinesBefore(file, l.offset) + 1,
+        reason: foreignReason(id, runId),
+      });
+      continue;
+    }
+    const vals = scanner.valuesOf(rec as Record<string, unknown>, key);
+    if (vals.length > 0) return toRecorded(vals[vals.length - 1]);
+  }
+  return null;
+}
+
+function feed(r: ScanResult & { status: "ok" }, key: string): PathStats | null {
+  const b = new SummaryBuilder();
+  for (let i = 0; i < r.n; i++) b.addNumber(key, r.values[i], r.elapsed[i]);
+  return b.toJSON()[key] ?? null;
+}
+
+/**
+ * Statistics of one path in one run file, by streaming it (the fast
+ * scanner, or every line parsed when strict or when it gives up).
+ *
+ * @param file The run file.
+ * @param path A track value path.
+ * @param options Problem handling.
+ * @param firstOnly Stop at the first value.
+ * @returns The statistics, or `null` when the file has no number there.
+ */
+export function scanPathStats(
+  file: string,
+  path: string,
+  options: ReadOptions = {},
+  firstOnly = false,
+): PathStats | null {
+  const key = trackPathKey(path);
+  if (!options.strict) {
+    const r = localScanner().scanFile(file, key, firstOnly);
+    if (r.status === "ok") return feed(r, key);
+  }
+  return scanSlow(file, key, options, firstOnly);
+}
+
+/**
+ * Statistics of one path in many run files (in parallel workers when there
+ * is much to read), in the order given.
+ *
+ * @param files The run files.
+ * @param path A track value path.
+ * @param options Problem handling.
+ * @param firstOnly Stop at the first value of each file.
+ * @returns The statistics of each file, or `null` where it has none.
+ */
+export async function scanPathStatsMany(
+  files: readonly string[],
+  path: string,
+  options: ReadOptions = {},
+  firstOnly = false,
+): Promise<(PathStats | null)[]> {
+  const key = trackPathKey(path);
+  if (options.strict) {
+    return files.map((f) => scanSlow(f, key, options, firstOnly));
+  }
+  const sized = files.map((file) => {
+    let bytes = 0;
+    try {
+      bytes = Deno.statSync(file).size;
+    } catch {
+      bytes = 0;
+    }
+    return { file, bytes };
+  });
+  const results = await scanFiles(sized, key, firstOnly);
+  return results.map((r, i) =>
+    r.status === "ok"
+      ? feed(r, key)
+      : scanSlow(files[i], key, options, firstOnly)
+  );
+}
+
+function summaryOf(
+  run: RunInfo,
+): { paths: Record<string, PathStats>; truncated: boolean } | null {
+  const s = run.end?.summary;
+  if (s === undefined || s === null || typeof s !== "object") return null;
+  return { paths: s, truncated: run.end?.summary_truncated === true };
+}
+
+/** A run's reduced value at a path. */
+export interface Reduced {
+  /** The value in recorded form, or `null` when the run has none. */
+  value: RecordedNumber | null;
+  /** How many values the path has in the run, when known. */
+  count: number | null;
+  /** Where it came from: run_end's summary or a scan of the file. */
+  source: "summary" | "scan";
+}
+
+/**
+ * Reduced values of many runs at one path: summaries where possible, `last`
+ * by reading backwards, other reducers by forward scans (in parallel when
+ * large).
+ *
+ * @param runs The runs.
+ * @param path A track value path.
+ * @param by The reducer.
+ * @param options Problem handling.
+ * @returns One reduced value per run, in the order given.
+ */
+export async function reducedValues(
+  runs: readonly RunInfo[],
+  path: string,
+  by: Reducer,
+  options: ReadOptions = {},
+): Promise<Reduced[]> {
+  const key = trackPathKey(path);
+  const out: (Reduced | undefined)[] = new Array(runs.length);
+  const pending: number[] = [];
+  runs.forEach((run, i) => {
+    const sum = summaryOf(run);
+    if (sum !== null) {
+      const st = Object.hasOwn(sum.paths, key) ? sum.paths[key] : undefined;
+      if (st !== undefined) {
+        out[i] = {
+          value: reduceStats(st, by),
+          count: st.count,
+          source: "summary",
+        };
+        return;
+      }
+      if (!sum.truncated) {
+        out[i] = { value: null, count: 0, source: "summary" };
+        return;
+      }
+    }
+    if (by === "last" && !options.strict) {
+      out[i] = {
+        value: scanLast(run.file, key, options, run.id),
+        count: null,
+        source: "scan",
+      };
+      return;
+    }
+    pending.push(i);
+  });
+  if (pending.length > 0) {
+    const stats = await scanPathStatsMany(
+      pending.map((i) => runs[i].file),
+      key,
+      options,
+      by === "first",
+    );
+    pending.forEach((i, k) => {
+      const st = stats[k];
+      out[i] = st === null ? { value: null, count: 0, source: "scan" } : {
+        value: reduceStats(st, by),
+        count: by === "first" ? null : st.count,
+        source: "scan",
+      };
+    });
+  }
+  return out as Reduced[];
+}
+
+/**
+ * Statistics of one numeric path in one run: run_end's summary when it has
+ * the path (or is complete), else a streaming scan.
+ *
+ * @param run The run.
+ * @param path A track value path.
+ * @param options Problem handling.
+ * @returns The statistics, or `null` when the run has no numeric value there.
+ */
+export function runPathStats(
+  run: RunInfo,
+  path: string,
+  options: ReadOptions = {},
+): PathStats | null {
+  const key = trackPathKey(path);
+  const sum = summaryOf(run);
+  if (sum !== null) {
+    if (Object.hasOwn(sum.paths, key)) return sum.paths[key];
+    if (!sum.truncated) return null;
+  }
+  return scanPathStats(run.file, key, options);
+}
+
+/**
+ * Statistics of every numeric path of a run: run_end's summary when
+ * present and complete, else a streaming scan of the track records.
+ *
+ * @param run The run.
+ * @param options Problem handling.
+ * @returns The run, its path statistics and where they came from.
+ */
+export function statsOfRun(run: RunInfo, options: ReadOptions = {}): RunStats {
+  const sum = summaryOf(run);
+  if (sum !== null && !sum.truncated) {
+    return { run, paths: sum.paths, source: "summary", truncated: false };
+  }
+  const b = new SummaryBuilder();
+  for (const { record } of iterFileRecords(run.file, dedupeProblems(options))) {
+    if (record.kind !== "track") continue;
+    b.add(
+      record.value,
+      typeof record.elapsed_ms === "number" ? record.elapsed_ms : 0,
+    );
+  }
+  return { run, paths: b.toJSON(), source: "scan", truncated: b.truncated };
+}
