@@ -17,7 +17,12 @@ import { _report } from "./paths.ts";
 import { foreignReason, iterFileRecords } from "./reader.ts";
 import { resolveRun } from "./refs.ts";
 import { countNewlinesBefore, iterLinesBackward } from "./scan.ts";
-import { localScanner, scanFiles, type ScanResult } from "./scanner.ts";
+import {
+  localScanner,
+  pathNeedle,
+  scanFiles,
+  type ScanResult,
+} from "./scanner.ts";
 import type { ReadOptions, Reducer, RunInfo, RunStats } from "./types.ts";
 
 const REDUCERS: readonly Reducer[] = ["last", "first", "max", "min", "mean"];
@@ -86,9 +91,8 @@ export function reduceStats(stats: PathStats, by: Reducer): RecordedNumber {
 
 /** The end of the path's last key and its closing quote: a cheap line filter. */
 function needleOf(key: string): Uint8Array | undefined {
-  const last = key.slice(key.lastIndexOf(".") + 1);
-  if (last === "" || last === "[]" || last === "value") return undefined;
-  return new TextEncoder().encode(JSON.stringify(last).slice(1));
+  const needle = pathNeedle(key);
+  return needle === undefined ? undefined : new TextEncoder().encode(needle);
 }
 
 /** Returns a copy of the options whose onProblem drops repeated problems. @internal */
