@@ -6,6 +6,8 @@
  * @module
  */
 
+import { childPath, listPath } from "./value_path.ts";
+
 /** A number as recorded: finite numbers as is, NaN and infinities as strings. */
 export type RecordedNumber = number | "NaN" | "Infinity" | "-Infinity";
 
@@ -150,14 +152,14 @@ export class SummaryBuilder {
       const n = toNumber(value);
       if (n !== undefined) this.addNumber(path, n, ms);
     } else if (Array.isArray(value)) {
-      const p = path + ".[]";
+      const p = listPath(path);
       for (let i = 0; i < value.length; i++) this.#visit(value[i], p, ms);
     } else if (value !== null && typeof value === "object") {
       for (const key in value) {
         if (Object.hasOwn(value, key)) {
           this.#visit(
             (value as Record<string, unknown>)[key],
-            path + "." + key,
+            childPath(path, key),
             ms,
           );
         }

@@ -18,6 +18,8 @@
  * @module
  */
 
+import { childPath, listPath } from "../value_path.ts";
+
 /**
  * The deepest nesting of containers (objects, arrays, maps, ...) a track
  * value or the metadata may have: 200 levels.
@@ -191,12 +193,12 @@ export class ValueEncoder {
   #child(node: PathNode, key: string): PathNode {
     let children = node.children;
     if (children === null) {
-      if (this.#nodes >= MAX_NODES) return newNode(node.path + "." + key);
+      if (this.#nodes >= MAX_NODES) return newNode(childPath(node.path, key));
       children = node.children = new Map();
     }
     let child = children.get(key);
     if (child === undefined) {
-      child = newNode(node.path + "." + key);
+      child = newNode(childPath(node.path, key));
       if (this.#nodes < MAX_NODES) {
         children.set(key, child);
         this.#nodes++;
@@ -208,7 +210,7 @@ export class ValueEncoder {
   #item(node: PathNode): PathNode {
     let item = node.item;
     if (item === null) {
-      item = newNode(node.path + ".[]");
+      item = newNode(listPath(node.path));
       if (this.#nodes < MAX_NODES) {
         node.item = item;
         this.#nodes++;
