@@ -13,6 +13,7 @@ import {
   toNumber,
   toRecorded,
 } from "../summary.ts";
+import { canonicalPath } from "../value_path.ts";
 import { _report } from "./paths.ts";
 import { foreignReason, iterFileRecords } from "./reader.ts";
 import { resolveRun } from "./refs.ts";
@@ -55,7 +56,7 @@ export function valuePath(path: string): string {
       }: expected a track value path like value.metrics.acc`,
     );
   }
-  return path;
+  return canonicalPath(path); // as recorded: value."a\tb" for a key "a\tb"
 }
 
 /**

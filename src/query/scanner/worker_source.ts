@@ -20,6 +20,7 @@ import * as leafBuffer from "./leaf_buffer.ts";
 import * as lineScan from "./line_scan.ts";
 import * as target from "./target.ts";
 import * as template from "./template.ts";
+import * as templateDraft from "./template_draft.ts";
 import * as templateSet from "./template_set.ts";
 import * as walker from "./walker.ts";
 
@@ -34,6 +35,7 @@ export const SCANNER_PARTS: readonly Readonly<Record<string, unknown>>[] = [
   leafBuffer,
   walker,
   target,
+  templateDraft,
   template,
   templateSet,
   lineScan,
