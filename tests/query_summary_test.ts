@@ -10,7 +10,9 @@ import {
   reduceStats,
   runStats,
 } from "../mod.ts";
-import { _setScanWorkers, createScanner } from "../src/query/scanner.ts";
+import { createFileScanner as createScanner } from "../src/query/scanner/file_scanner.ts";
+import { createScanPool } from "../src/query/scanner/pool.ts";
+import { childPath, listPath } from "../src/value_path.ts";
 import { scanPathStats } from "../src/query/run_stats.ts";
 import { type PathStats, SummaryBuilder, toNumber } from "../src/summary.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
@@ -136,41 +138,41 @@ Deno.test("summary property: fixture summaries (SummaryBuilder) equal every scan
 Deno.test("summary property: workers give the same statistics as the main thread", async () => {
   const dir = expragDir();
   const r = rng(99);
-  const ids: string[] = [];
   for (let i = 0; i < 6; i++) {
-    ids.push(
-      writePythonRun(dir, {
-        tracks: Array.from({ length: 200 }, () => ({ value: randomTrack(r) })),
-      }).id,
-    );
+    writePythonRun(dir, {
+      tracks: Array.from({ length: 200 }, () => ({ value: randomTrack(r) })),
+    });
   }
+  const files = (await listRuns({ dir })).map((run) => ({
+    file: run.file,
+    bytes: Deno.statSync(run.file).size,
+  }));
   const paths = [
     "value.metrics.acc",
     "value.history.[].loss",
     "value.acc",
     "value.metrics.[].a",
     "value.step",
+    'value.metrics."a.b"',
   ];
-  const local: unknown[] = [];
+  // workers only: the main thread scans nothing itself
+  const pool = createScanPool(createScanner(), {
+    workers: 2,
+    parallelBytes: 0,
+    mainThread: false,
+  });
   for (const p of paths) {
-    local.push(
-      (await bestRuns(p, { dir, by: "mean", top: 99 })).rows.map((
-        x,
-      ) => [x.run.id, x.value, x.count]),
-    );
-  }
-  _setScanWorkers(2, 0);
-  try {
-    for (let i = 0; i < paths.length; i++) {
-      eq(
-        (await bestRuns(paths[i], { dir, by: "mean", top: 99 })).rows.map((
-          x,
-        ) => [x.run.id, x.value, x.count]),
-        local[i],
-      );
-    }
-  } finally {
-    _setScanWorkers(-1);
+    const local = files.map((f) => scanPathStats(f.file, p));
+    const viaWorkers = (await pool.scanFiles(files, p, false)).map((x) => {
+      is(x.status, "ok", p);
+      const b = new SummaryBuilder();
+      if (x.status === "ok") {
+        for (let i = 0; i < x.n; i++) b.addNumber(p, x.values[i], x.elapsed[i]);
+      }
+      return b.toJSON()[p] ?? null;
+    });
+    eq(viaWorkers, local, p);
+    is(pool.workerFiles, files.length, p);
   }
 });
 
@@ -472,11 +474,11 @@ function leavesAt(value: unknown, path: string): number[] {
       const n = toNumber(v);
       if (n !== undefined && p === path) out.push(n);
     } else if (Array.isArray(v)) {
-      for (const x of v) visit(x, p + ".[]");
+      for (const x of v) visit(x, listPath(p));
     } else if (v !== null && typeof v === "object") {
       for (const k in v) {
         if (Object.hasOwn(v, k)) {
-          visit((v as Record<string, unknown>)[k], p + "." + k);
+          visit((v as Record<string, unknown>)[k], childPath(p, k));
         }
       }
     }
@@ -571,7 +573,7 @@ Deno.test("scanner property: line templates give SummaryBuilder's statistics ove
   is(lines > 20000, true);
   // most lines were read by templates (the rest the exact way)
   for (const p of ["value.metrics.acc", "value.acc", "value.a.b"]) {
-    is(shared._templateLines(p) > lines / 8, true, p);
+    is(shared.templateLines(p) > lines / 8, true, p);
   }
   Deno.removeSync(dir, { recursive: true });
 });
@@ -653,7 +655,7 @@ Deno.test("scanner: keys at several depths, in strings, escaped, dotted and dupl
       b.addNumber(path, got.values[i], got.elapsed[i]);
     }
     eq(b.toJSON()[path] ?? null, want, `case ${k} (fresh scanner)`);
-    if (templated.includes(k)) is(s._templateLines(path) > 100, true, `${k}`);
+    if (templated.includes(k)) is(s.templateLines(path) > 100, true, `${k}`);
   }
   Deno.removeSync(dir, { recursive: true });
 });

@@ -7,7 +7,7 @@
  */
 
 import { UsageError } from "../errors.ts";
-import { EVERY, parsePath, type Segment } from "../value_path.ts";
+import { EVERY, formatPath, parsePath, type Segment } from "../value_path.ts";
 
 /**
  * Splits a written path into segments, as an input check.
@@ -31,7 +31,8 @@ export function segmentsOf(path: string): Segment[] {
  * `value` or `value.…`, written as the summaries write it.
  *
  * @param path E.g. `value.metrics.acc`, `value."val.acc"`.
- * @returns The path, as given.
+ * @returns The path in canonical written form, as recorded (`value."a\tb"`
+ *   for a key `a<TAB>b`, `value.a.b` for `value..a.b`).
  * @throws {UsageError} For a path not below `value`, or a malformed one.
  * @throws {TypeError} When `path` is not a string.
  */
@@ -47,7 +48,7 @@ export function trackPathKey(path: string): string {
       }: expected a track value path like value.metrics.acc`,
     );
   }
-  return path;
+  return formatPath(segments);
 }
 
 function collect(

@@ -12,21 +12,23 @@ import {
   SummaryBuilder,
   toRecorded,
 } from "../summary.ts";
-import { EVERY, parsePath } from "../value_path.ts";
 import { trackPathKey } from "./get_path.ts";
 import { dedupeProblems, report } from "./problems.ts";
 import { foreignReason, iterFileRecords } from "./reader.ts";
 import { reduceStats } from "./reduce.ts";
 import { countNewlinesBefore, iterLinesBackward } from "./scan.ts";
-import { localScanner, scanFiles, type ScanResult } from "./scanner.ts";
+import {
+  localScanner,
+  pathNeedle,
+  scanFiles,
+  type ScanResult,
+} from "./scanner.ts";
 import type { ReadOptions, Reducer, RunInfo, RunStats } from "./types.ts";
 
 /** The end of the path's last key and its closing quote: a cheap line filter. */
 function needleOf(key: string): Uint8Array | undefined {
-  const segments = parsePath(key);
-  const last = segments[segments.length - 1];
-  if (segments.length < 2 || last === EVERY || last === "") return undefined;
-  return new TextEncoder().encode(JSON.stringify(last).slice(1));
+  const needle = pathNeedle(key);
+  return needle === undefined ? undefined : new TextEncoder().encode(needle);
 }
 
 function addRecordValues(
