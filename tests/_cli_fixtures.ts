@@ -358,6 +358,17 @@ export const ALLOWED_GIT_OPTIONS: ReadonlySet<string> = new Set([
   "----",
   "-q",
   "--short",
+  // checkout's check for ignored files it would overwrite
+  "--name-only",
+  "--no-renames",
+  "--diff-filter=A",
+  "--others",
+  "--ignored",
+  "--exclude-standard",
+  "--full-name",
+  "--directory",
+  "-r",
+  "--full-tree",
 ]);
 
 /** Id of the clean run of {@linkcode twoRunRepo}. */

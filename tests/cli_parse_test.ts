@@ -123,8 +123,8 @@ Deno.test("permissions: read-only commands need only read on the exprag dir", ()
     if (c.name === "skill") {
       deepStrictEqual(base, []);
       deepStrictEqual(variants, [{
-        option: "--write PATH",
-        flags: ["--allow-write=PATH"],
+        option: "--write .claude/skills/exprag/SKILL.md",
+        flags: ["--allow-read=.claude", "--allow-write=.claude/skills/exprag"],
       }]);
     } else if (c.name === "checkout" || c.name === "diff") {
       deepStrictEqual(base, ["--allow-read=.exprag", "--allow-run=git"]);

@@ -11,7 +11,7 @@ import {
   RECIPES,
   SKILL_DESCRIPTION,
   skillMarkdown,
-} from "../src/cli/skill.ts";
+} from "../src/cli/skill_md.ts";
 import { commitAll, git, tempDir } from "./_helpers.ts";
 import {
   cli,

@@ -18,7 +18,8 @@ import {
 } from "../query/mod.ts";
 import type { ReadOptions, RunFilter, RunInfo } from "../query/mod.ts";
 import type { Context } from "./context.ts";
-import { CliError, isoTime, seconds, stderrLine } from "./format.ts";
+import { isoTime, seconds, stderrLine } from "./format.ts";
+import { NotFoundError } from "../errors.ts";
 import { UsageError, type Where } from "./parse.ts";
 
 /**
@@ -105,7 +106,7 @@ export function refError(e: unknown, ctx?: Context): unknown {
       (e.reason === "not_found"
         ? "runs are named by full id, unique id prefix, latest or latest~N: see exprag runs"
         : undefined);
-    return new CliError(
+    return new NotFoundError(
       note === undefined ? e.message : `${e.message}; ${note}`,
     );
   }

@@ -12,21 +12,9 @@ import {
   GLOBAL_OPTIONS,
   type OptionDef,
 } from "./command.ts";
+import { UsageError } from "../errors.ts";
 
-/** A usage error: exit code 2, one line on stderr. */
-export class UsageError extends Error {
-  /** The command the error concerns, for the `--help` hint. */
-  command?: string;
-  /**
-   * @param message What is wrong, one line.
-   * @param command The command, when known.
-   */
-  constructor(message: string, command?: string) {
-    super(message);
-    this.name = "UsageError";
-    this.command = command;
-  }
-}
+export { UsageError };
 
 /** The `--where` operators. */
 export const WHERE_OPS = ["=", "!=", "<", "<=", ">", ">=", "~"] as const;
@@ -51,7 +39,7 @@ export interface GlobalOptions {
   strict: boolean;
   /** `--help` / `-h`. */
   help: boolean;
-  /** `--version`. */
+  /** `--version` / `-V`. */
   version: boolean;
 }
 
