@@ -150,3 +150,9 @@ Deno.test("format: cells escape what could split rows or drive a terminal", () =
   equal(cell(false), "false");
   equal(cell({ a: "x\ty" }), '{"a":"x\\\\ty"}');
 });
+
+Deno.test("parse: -V is --version, before or after the command", () => {
+  equal(parseArgs(["-V"]).global.version, true);
+  equal(parseArgs(["runs", "-V"]).global.version, true);
+  equal(parseArgs(["runs"]).global.version, false);
+});

@@ -83,7 +83,7 @@ function intoWorktree(ctx: Context, code: RunCode, worktree: string): number {
   return 0;
 }
 
-function checkClean(ctx: Context, code: RunCode, specs: string[]): void {
+function checkClean(code: RunCode, specs: string[]): void {
   const status = git([
     "status",
     "--porcelain",
@@ -135,7 +135,7 @@ export async function run(ctx: Context): Promise<number> {
   const worktree = ctx.options.worktree as string | undefined;
   if (worktree !== undefined) return intoWorktree(ctx, code, worktree);
 
-  checkClean(ctx, code, pathspecsExcluding(ctx.dir, top));
+  checkClean(code, pathspecsExcluding(ctx.dir, top));
   const head = git(["symbolic-ref", "--short", "-q", "HEAD"]);
   const previous = head.code === 0
     ? head.stdout.trim()

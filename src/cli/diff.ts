@@ -41,7 +41,7 @@ export async function run(ctx: Context): Promise<number> {
   );
   const r = git(args);
   if (r.code !== 0) throw gitFailure("git diff", r);
-  for (const c of [ca, cb]) {
+  for (const c of ca.run === cb.run ? [ca] : [ca, cb]) {
     if (c.uncaptured === null) continue;
     stderrLine(
       `exprag: note: run ${c.run} was dirty but its uncommitted edits were not captured (${c.uncaptured}): its side of the diff is only its base commit`,

@@ -45,13 +45,16 @@ export function escapeText(s: string): string {
  * Quotes a word for a POSIX shell, so that a suggested command
  * (`git worktree remove DIR`) can be pasted as is: words made only of
  * `A-Za-z0-9_@%+=:,./-` stay as they are, anything else is single-quoted.
+ * (Control characters are still escaped by the table; such names are not
+ * pasteable from a table, only from `--json`.)
  *
  * @param s The word.
  * @returns The word as the shell must read it.
  */
 export function shellQuote(s: string): string {
   if (/^[\w@%+=:,./-]+$/.test(s)) return s;
-  return `'${s.replaceAll("'", `'\\''`)}'`;
+  // a quote as '"'"' (no backslash, which a table cell would escape)
+  return `'${s.replaceAll("'", `'"'"'`)}'`;
 }
 
 /**

@@ -179,9 +179,7 @@ export function uncapturedReason(run: RunInfo): string | null {
   const why = (run.start?.unavailable as Record<string, unknown> | undefined)
     ?.["git.snapshot"];
   const detail = typeof why === "string" ? `: ${why}` : "";
-  if (g.mode === "state") {
-    return `no snapshot was taken (git.mode "state"${detail})`;
-  }
+  if (g.mode === "state") return `no snapshot was taken${detail}`;
   if (isHexCommit(g.head) && g.commit === g.head) {
     return `its recorded commit is the base commit${detail}`;
   }

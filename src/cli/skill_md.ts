@@ -229,7 +229,7 @@ export function skillMarkdown(): string {
     "`exprag <command>` below means either an installed `exprag`, or",
     "",
     "```sh",
-    "deno run --allow-read=.exprag jsr:@exprag/cli <command>",
+    "deno run --no-prompt --allow-read=.exprag jsr:@exprag/cli <command>",
     "```",
     "",
     "with the minimal permission flags of the command (nothing more; a missing flag gives a one-line error naming it, never a prompt):",

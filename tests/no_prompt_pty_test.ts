@@ -1,0 +1,238 @@
+// Nothing ever prompts, with or without --no-prompt: every CLI command runs
+// under a pseudo-terminal (script -qec, so Deno sees a TTY and WOULD prompt
+// for a permission it lacks) WITHOUT --no-prompt, under exactly its
+// documented minimal flags, against a directory holding a finished run, a
+// dirty run with a snapshot and a real SIGKILLed run. A prompt shows either
+// as Deno's prompt text in the output or as the command hanging past the
+// timeout.
+import { equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { CLI_URL, IMPORT_TRACKER, tempDir } from "./_helpers.ts";
+import { RUN_A as A, RUN_B as B, twoRunRepo } from "./_cli_fixtures.ts";
+import { COMMANDS, flagVariants } from "../src/cli/command.ts";
+import { flagFor } from "../src/permissions.ts";
+
+/** Seconds a command may take before it counts as waiting at a prompt. */
+const TIMEOUT_S = 30;
+
+/** Deno's permission prompt and its answers. */
+const PROMPT = /Allow\?|Deno requests|⚠️|Granted |Denied |\[y\/n/;
+
+/**
+ * KNOWN FAILURE, to be flipped when H-record's fix of `/proc` access in
+ * src/query/status.ts lands (status inference of a SIGKILLed run reads
+ * `/proc/sys/kernel/random/boot_id` without querying the permission first,
+ * so Deno prompts for it). While true, the SIGKILLed-run case tolerates
+ * exactly that prompt (a `/proc/` read) and nothing else; it is strict:
+ * once no command prompts there, the test fails and asks to set it false.
+ */
+const KILLED_RUN_PROMPTS_FOR_PROC = true;
+
+function shellWord(s: string): string {
+  return `'${s.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** A real tracker process killed with SIGKILL after its first record. */
+async function killedRun(repo: string): Promise<void> {
+  const script = join(tempDir("exprag-pty-script-"), "train.ts");
+  Deno.writeTextFileSync(
+    script,
+    IMPORT_TRACKER +
+      `using exp = new Experiment("killed");\n` +
+      `exp.track({ step: 0, metrics: { acc: 0.2, loss: 2 } });\n` +
+      `console.log("tracked");\nawait new Promise((r) => setTimeout(r, 120000));\n`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--no-config",
+      "--allow-write=.exprag",
+      "--allow-read=.",
+      "--allow-run=git",
+      script,
+    ],
+    cwd: repo,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let seen = "";
+  while (!seen.includes("tracked")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the tracker ended before tracking");
+    seen += new TextDecoder().decode(value);
+  }
+  child.kill("SIGKILL");
+  reader.releaseLock();
+  await child.stdout.cancel();
+  equal((await child.status).signal, "SIGKILL");
+}
+
+interface Case {
+  name: string;
+  flags: string[];
+  args: string[];
+  /** The script to run (default cli.ts). */
+  script?: string;
+}
+
+function flagsOf(name: string): string[] {
+  return flagVariants(COMMANDS.find((c) => c.name === name)!).base;
+}
+
+function cases(): Case[] {
+  const read = (name: string, ...args: string[]): Case => ({
+    name: [name, ...args].join(" "),
+    flags: flagsOf(name),
+    args: [name, ...args],
+  });
+  const write = ".claude/skills/exprag/SKILL.md";
+  return [
+    read("runs"),
+    read("show", "latest"),
+    read("show", A),
+    read("paths"),
+    read("values", "value.metrics.acc"),
+    read("best", "value.metrics.acc"),
+    read("compare", A, B),
+    read("compare", B, "latest"),
+    read("git"),
+    read("checkout", A, "--worktree", join(tempDir("exprag-pty-wt-"), "a")),
+    read("checkout", B, "--worktree", join(tempDir("exprag-pty-wt-"), "b")),
+    read("diff", A, B, "--stat"),
+    read("skill"),
+    {
+      name: "skill --write",
+      flags: COMMANDS.find((c) => c.name === "skill")!
+        .permissions({ dir: ".exprag", options: { write } }).map(flagFor),
+      args: ["skill", "--write", write],
+    },
+    { name: "--help", flags: [], args: ["--help"] },
+    { name: "runs --help", flags: [], args: ["runs", "--help"] },
+    { name: "--version", flags: [], args: ["--version"] },
+    { name: "-V", flags: [], args: ["-V"] },
+  ];
+}
+
+/** Runs one command under a pseudo-terminal, killed at the first prompt text. */
+async function underPty(
+  cwd: string,
+  c: Case,
+): Promise<{ code: number | null; text: string; prompted: boolean }> {
+  // deliberately no --no-prompt: only the CLI's own checks keep it quiet
+  const words = [
+    Deno.execPath(),
+    "run",
+    "--no-config",
+    ...c.flags,
+    c.script ?? CLI_URL,
+  ];
+  const cmd = [...words, ...c.args].map(shellWord).join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qec", cmd, "/dev/null"],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, TIMEOUT_S * 1000);
+  let text = "";
+  const decoder = new TextDecoder();
+  const errText = new Response(child.stderr).text();
+  for await (const chunk of child.stdout) {
+    text += decoder.decode(chunk, { stream: true });
+    if (PROMPT.test(text)) {
+      child.kill("SIGKILL"); // it waits for an answer: no need to wait longer
+      break;
+    }
+  }
+  const status = await child.status;
+  clearTimeout(timer);
+  text += await errText;
+  return {
+    code: status.signal === null ? status.code : null,
+    text,
+    prompted: PROMPT.test(text) || hung,
+  };
+}
+
+async function check(cwd: string, procPromptTolerated: boolean) {
+  const failures: string[] = [];
+  let procPrompts = 0;
+  for (const c of cases()) {
+    const o = await underPty(cwd, c);
+    if (o.prompted) {
+      if (procPromptTolerated && /access to "\/proc\//.test(o.text)) {
+        procPrompts++;
+        continue;
+      }
+      failures.push(`${c.name} prompted or hung: ${o.text}`);
+    } else if (o.code !== 0) {
+      failures.push(`${c.name} failed (exit ${o.code}): ${o.text}`);
+    }
+  }
+  equal(failures.length, 0, failures.join("\n"));
+  return procPrompts;
+}
+
+Deno.test("the pseudo-terminal harness sees Deno's prompt (a script reading without permission)", async () => {
+  const script = join(tempDir("exprag-pty-self-"), "reads.ts");
+  Deno.writeTextFileSync(script, `Deno.readTextFileSync("/etc/hostname");\n`);
+  const o = await underPty(tempDir(), {
+    name: "self",
+    flags: [],
+    args: [],
+    script,
+  });
+  ok(o.prompted, o.text);
+});
+
+Deno.test("no command prompts under a pseudo-terminal without --no-prompt (finished and dirty-snapshot runs)", async () => {
+  const { repo } = twoRunRepo();
+  equal(await check(repo, false), 0);
+});
+
+Deno.test("no command prompts under a pseudo-terminal without --no-prompt with a SIGKILLed run present", async () => {
+  const { repo } = twoRunRepo();
+  await killedRun(repo);
+  const procPrompts = await check(repo, KILLED_RUN_PROMPTS_FOR_PROC);
+  if (KILLED_RUN_PROMPTS_FOR_PROC) {
+    ok(
+      procPrompts > 0,
+      "no command prompts for /proc any more: set KILLED_RUN_PROMPTS_FOR_PROC to false",
+    );
+  }
+});
+
+Deno.test("every documented deno run / deno install line passes --no-prompt (README, SKILL.md, cli.ts's shebang)", async () => {
+  const { skillMarkdown } = await import("../src/cli/skill_md.ts");
+  const texts: [string, string][] = [
+    [
+      "README.md",
+      Deno.readTextFileSync(new URL("../README.md", import.meta.url)),
+    ],
+    ["SKILL.md", skillMarkdown()],
+    ["cli.ts", Deno.readTextFileSync(new URL("../cli.ts", import.meta.url))],
+  ];
+  let count = 0;
+  for (const [name, text] of texts) {
+    for (const m of text.matchAll(/deno (run|install)\b[^\n`]*/g)) {
+      // a command line: "deno run" followed by flags or a script
+      if (!/^deno (run|install) (-|<|\S+\.ts|jsr:)/.test(m[0])) continue;
+      if (/deno run (of|empty)/.test(m[0])) continue;
+      count++;
+      ok(m[0].includes("--no-prompt"), `${name}: ${m[0]}`);
+    }
+  }
+  ok(count >= 8, `only ${count} command lines found`);
+  ok(
+    texts[2][1].startsWith("#!/usr/bin/env -S deno run --no-prompt "),
+    "cli.ts shebang",
+  );
+});
