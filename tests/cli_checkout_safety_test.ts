@@ -16,6 +16,7 @@ import {
   cli,
   gitState,
   makeExprag,
+  oneLine,
   RUN_A as A,
   RUN_B as B,
   tableObjects,
@@ -23,13 +24,6 @@ import {
 } from "./_cli_fixtures.ts";
 
 const G = ["--allow-read=.exprag", "--allow-run=git"];
-
-function oneLine(stderr: string): string {
-  const lines = stderr.split("\n").filter((l) => l !== "");
-  equal(lines.length, 1, stderr);
-  match(lines[0], /^exprag: /);
-  return lines[0];
-}
 
 function fields(stdout: string): Record<string, string> {
   return Object.fromEntries(

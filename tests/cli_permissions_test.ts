@@ -114,26 +114,22 @@ Deno.test("permissions: skill --write PATH needs only read on its first director
     // overwriting an existing file works too
     equal((await cli(cwd, flags, ["skill", "--write", path])).code, 0);
   }
-  const denied = await cli(cwd, ["--allow-write=elsewhere"], [
-    "skill",
-    "--write",
-    "x/SKILL.md",
-  ]);
-  equal(denied.code, 1);
-  equal(
-    denied.stderr,
-    "exprag: skill: read permission for x not granted; add --allow-read=x\n",
-  );
-  const noWrite = await cli(cwd, ["--allow-read=x"], [
-    "skill",
-    "--write",
-    "x/SKILL.md",
-  ]);
-  equal(noWrite.code, 1);
-  equal(
-    noWrite.stderr,
-    "exprag: skill: write permission for x not granted; add --allow-write=x\n",
-  );
+  for (
+    const [flag, error] of [
+      [
+        "--allow-write=elsewhere",
+        "read permission for x not granted; add --allow-read=x",
+      ],
+      [
+        "--allow-read=x",
+        "write permission for x not granted; add --allow-write=x",
+      ],
+    ]
+  ) {
+    const denied = await cli(cwd, [flag], ["skill", "--write", "x/SKILL.md"]);
+    equal(denied.code, 1);
+    equal(denied.stderr, `exprag: skill: ${error}\n`);
+  }
 });
 
 Deno.test("permissions: a custom --dir needs read on that directory, named in the error", async () => {

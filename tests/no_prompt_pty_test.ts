@@ -7,7 +7,7 @@
 // timeout.
 import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { CLI_URL, IMPORT_TRACKER, tempDir } from "./_helpers.ts";
+import { CLI_URL, IMPORT_TRACKER, spawnUntil, tempDir } from "./_helpers.ts";
 import { RUN_A as A, RUN_B as B, twoRunRepo } from "./_cli_fixtures.ts";
 import { COMMANDS, flagVariants } from "../src/cli/command.ts";
 import { flagFor } from "../src/permissions.ts";
@@ -42,30 +42,11 @@ async function killedRun(repo: string): Promise<void> {
       `exp.track({ step: 0, metrics: { acc: 0.2, loss: 2 } });\n` +
       `console.log("tracked");\nawait new Promise((r) => setTimeout(r, 120000));\n`,
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--no-config",
-      "--allow-write=.exprag",
-      "--allow-read=.",
-      "--allow-run=git",
-      script,
-    ],
-    cwd: repo,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("tracked")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the tracker ended before tracking");
-    seen += new TextDecoder().decode(value);
-  }
+  const child = await spawnUntil(repo, script, {
+    flags: ["--allow-write=.exprag", "--allow-read=.", "--allow-run=git"],
+    marker: "tracked",
+  });
   child.kill("SIGKILL");
-  reader.releaseLock();
   await child.stdout.cancel();
   equal((await child.status).signal, "SIGKILL");
 }
