@@ -1,27 +1,30 @@
-#!/usr/bin/env -S deno run --allow-read=.exprag
+#!/usr/bin/env -S deno run --no-prompt --allow-read=.exprag
 /**
  * The exprag command line: answers questions about the runs recorded in
  * `.exprag/runs/*.jsonl`, under least privilege.
  *
  * Every read-only command needs only `--allow-read=<exprag dir>`; `skill`
- * needs nothing (`skill --write PATH` needs `--allow-write=PATH`);
+ * needs nothing (`skill --write PATH` needs read on PATH's first directory
+ * and write on its directory, e.g. `--allow-read=.claude
+ * --allow-write=.claude/skills/exprag`);
  * `checkout` and `diff` add `--allow-run=git`. A missing permission is
  * reported as one line naming the flag to add; nothing ever prompts.
  *
  * @example Ask which run has the best final accuracy
  * ```sh
- * deno run --allow-read=.exprag jsr:@exprag/cli/cli best value.metrics.acc --max
+ * deno run --no-prompt --allow-read=.exprag jsr:@exprag/cli/cli best value.metrics.acc --max
  * ```
  *
  * @module
  */
 
-import { type CommandDef, COMMANDS, neededFlag } from "./src/cli/command.ts";
-import { checkPositionals, parseArgs, UsageError } from "./src/cli/parse.ts";
-import { CliError, Out, stderrLine } from "./src/cli/format.ts";
+import { type CommandDef, COMMANDS } from "./src/cli/command.ts";
+import { checkPositionals, parseArgs } from "./src/cli/parse.ts";
+import { Out, stderrLine } from "./src/cli/format.ts";
 import type { CommandModule, Context } from "./src/cli/context.ts";
 import type { Problem } from "./src/query/types.ts";
-import { granted } from "./src/permissions.ts";
+import { flagFor, granted } from "./src/permissions.ts";
+import { exitCodeOf, PermissionError, UsageError } from "./src/errors.ts";
 import { resolveDir } from "./src/query/files.ts";
 import { EXPRAG_VERSION } from "./src/version.ts";
 
@@ -36,9 +39,15 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   git: () => import("./src/cli/git.ts"),
   checkout: () => import("./src/cli/checkout.ts"),
   diff: () => import("./src/cli/diff.ts"),
-  skill: () => import("./src/cli/skill_cmd.ts"),
+  skill: () => import("./src/cli/skill.ts"),
 };
 
+/**
+ * Queries (never requests) every permission the invocation needs, before
+ * any access, so that Deno never raises `NotCapable` (nor prompts).
+ *
+ * @throws {PermissionError} Naming the flag of the first one missing.
+ */
 function checkPermissions(
   cmd: CommandDef,
   dir: string,
@@ -49,8 +58,11 @@ function checkPermissions(
     const what = need.name === "run"
       ? `run permission for ${need.command}`
       : `${need.name} permission for ${need.path}`;
-    throw new CliError(
-      `${cmd.name}: ${what} not granted; add ${neededFlag(need)}`,
+    const flag = flagFor(need);
+    throw new PermissionError(
+      `${cmd.name}: ${what} not granted; add ${flag}`,
+      need,
+      flag,
     );
   }
 }
@@ -62,7 +74,8 @@ function checkPermissions(
  * checked with `Deno.permissions.querySync` before use, never requested.
  *
  * @param args The command-line arguments, e.g. `Deno.args`.
- * @returns The exit code: 0 ok, 1 not found or runtime failure, 2 usage error.
+ * @returns The exit code: 0 ok, 1 not found or runtime failure, 2 usage
+ *   error (chosen by the class of the error, see `src/errors.ts`).
  *
  * @example
  * ```ts ignore
@@ -136,26 +149,11 @@ async function runCommand(args: string[], out: Out): Promise<number> {
       const command = e.command ?? commandName;
       const hint = command ? `exprag ${command} --help` : "exprag --help";
       stderrLine(`exprag: ${e.message} (see ${hint})`);
-      return 2;
-    }
-    if (e instanceof CliError) {
-      stderrLine(`exprag: ${e.message}`);
-      return e.code;
-    }
-    if (e instanceof Deno.errors.NotCapable) {
-      stderrLine(
-        `exprag: ${
-          e.message.replace(
-            /, run again with the (--allow-\w+) flag/,
-            "; add $1",
-          )
-        }`,
-      );
-      return 1;
+      return e.exitCode;
     }
     const msg = e instanceof Error ? e.message : String(e);
     stderrLine(`exprag: ${msg.trim().replace(/\s*\n\s*/g, "; ")}`);
-    return 1;
+    return exitCodeOf(e);
   }
 }
 

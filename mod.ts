@@ -30,7 +30,10 @@ export { encodeValue, MAX_DEPTH } from "./src/tracker/encode.ts";
 export * from "./src/query/mod.ts";
 
 // --- CLI ---
-import { main } from "./cli.ts";
-export { main };
-
-if (import.meta.main) Deno.exit(await main(Deno.args));
+// Not exported: the CLI is `@exprag/cli/cli`. Run as the main module
+// (`deno run jsr:@exprag/cli skill`) this module starts it through a
+// dynamic import, so importing the library never loads the CLI.
+if (import.meta.main) {
+  const { main } = await import("./cli.ts");
+  Deno.exit(await main(Deno.args));
+}

@@ -1,6 +1,6 @@
 // A small training loop recorded with exprag (`deno task demo`).
 //
-//   deno run --allow-write=.exprag --allow-read=. --allow-run=git examples/track_experiment.ts
+//   deno run --no-prompt --allow-write=.exprag --allow-read=. --allow-run=git examples/track_experiment.ts
 //
 // Each run becomes .exprag/runs/<run_id>.jsonl: a run_start record (git code
 // state, host, process, metadata), one track record per step, and a run_end

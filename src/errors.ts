@@ -10,6 +10,8 @@
  * | {@linkcode PermissionError} | 1 | a permission was not granted (names the flag) |
  * | {@linkcode ProblemError} | 1    | bad data at `file:line` (strict reading)     |
  * | {@linkcode GitNotFoundError} | 1 | git is not installed                       |
+ * | {@linkcode GitError}     | 1    | git ran and failed (its `fatal:` line)      |
+ * | {@linkcode RefusedError} | 1    | acting would harm the user's files         |
  *
  * Any other error exits 1.
  *
@@ -141,6 +143,47 @@ export class GitNotFoundError extends Error {
   }
 }
 
+/** git ran and failed: carries what was attempted and git's own error line. */
+export class GitError extends Error {
+  /** The CLI's exit code for this error. */
+  readonly exitCode = 1;
+  /** What was attempted, e.g. `git worktree add ../x`. */
+  readonly attempted: string;
+  /** git's error line (the `fatal:`/`error:` one when there is one), or `exit code N`. */
+  readonly gitMessage: string;
+  /**
+   * @param attempted What was attempted.
+   * @param gitMessage git's error line; the message is `<attempted> failed: <gitMessage>`.
+   */
+  constructor(attempted: string, gitMessage: string) {
+    super(`${attempted} failed: ${gitMessage}`);
+    this.name = "GitError";
+    this.attempted = attempted;
+    this.gitMessage = gitMessage;
+  }
+}
+
+/**
+ * The command refuses to act because acting would overwrite, delete or
+ * write through files that are not its own (uncommitted changes, ignored
+ * files, a symlink); nothing was changed.
+ */
+export class RefusedError extends Error {
+  /** The CLI's exit code for this error. */
+  readonly exitCode = 1;
+  /** The paths that made it refuse (possibly empty). */
+  readonly paths: readonly string[];
+  /**
+   * @param message Why, one line, with what to do instead.
+   * @param paths The paths concerned.
+   */
+  constructor(message: string, paths: readonly string[] = []) {
+    super(message);
+    this.name = "RefusedError";
+    this.paths = paths;
+  }
+}
+
 /**
  * The CLI's exit code for an error: 2 for usage errors, else 1.
  *
@@ -151,7 +194,8 @@ export function exitCodeOf(e: unknown): number {
   if (
     e instanceof UsageError || e instanceof NotFoundError ||
     e instanceof PermissionError || e instanceof ProblemError ||
-    e instanceof GitNotFoundError
+    e instanceof GitNotFoundError || e instanceof GitError ||
+    e instanceof RefusedError
   ) return e.exitCode;
   return 1;
 }

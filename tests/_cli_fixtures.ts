@@ -2,6 +2,7 @@
 // our shape (docs/design.md) and in the Python exprag's exact shape, real git
 // repositories with snapshot-like commits, and running cli.ts as a real
 // subprocess under given permission flags.
+import { equal, match } from "node:assert/strict";
 import { join } from "node:path";
 import { formatRecord } from "../src/record.ts";
 import { SummaryBuilder } from "../src/summary.ts";
@@ -371,6 +372,17 @@ export const ALLOWED_GIT_OPTIONS: ReadonlySet<string> = new Set([
   "----",
   "-q",
   "--short",
+  // checkout's check for ignored files it would overwrite
+  "--name-only",
+  "--no-renames",
+  "--diff-filter=A",
+  "--others",
+  "--ignored",
+  "--exclude-standard",
+  "--full-name",
+  "--directory",
+  "-r",
+  "--full-tree",
 ]);
 
 /** Id of the clean run of {@linkcode twoRunRepo}. */
@@ -429,4 +441,12 @@ export function twoRunRepo(
     metadata: options.metadata?.[1],
   });
   return { repo, dir, head, snap: state.commit as string };
+}
+
+/** Asserts that stderr is one line starting with `exprag: ` and returns it. */
+export function oneLine(stderr: string): string {
+  const lines = stderr.split("\n").filter((l) => l !== "");
+  equal(lines.length, 1, stderr);
+  match(lines[0], /^exprag: /);
+  return lines[0];
 }

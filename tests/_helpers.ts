@@ -174,3 +174,31 @@ export function runFiles(exprag: string): string[] {
     return [];
   }
 }
+
+/**
+ * Spawns `deno run` of a script (under exactly the given flags, always
+ * `--no-prompt --no-config`) from `cwd` and resolves once its stdout
+ * printed `marker`; stdout stays piped (cancel it when done).
+ */
+export async function spawnUntil(
+  cwd: string,
+  script: string,
+  options: { flags: string[]; marker: string },
+): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: denoRunArgs(options.flags, script),
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let seen = "";
+  while (!seen.includes(options.marker)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the script ended before ${options.marker}`);
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return child;
+}

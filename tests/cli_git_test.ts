@@ -14,6 +14,7 @@ import {
   cli,
   gitState,
   makeExprag,
+  oneLine,
   RUN_A as A,
   RUN_B as B,
   tableObjects,
@@ -34,13 +35,6 @@ function twoRuns(): { repo: string; dir: string; head: string; snap: string } {
       Deno.removeSync(join(repo, "src/m.ts"));
     },
   });
-}
-
-function oneLine(stderr: string): string {
-  const lines = stderr.split("\n").filter((l) => l !== "");
-  equal(lines.length, 1, stderr);
-  match(lines[0], /^exprag: /);
-  return lines[0];
 }
 
 function userState(repo: string): string[] {

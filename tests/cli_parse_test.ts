@@ -123,8 +123,8 @@ Deno.test("permissions: read-only commands need only read on the exprag dir", ()
     if (c.name === "skill") {
       deepStrictEqual(base, []);
       deepStrictEqual(variants, [{
-        option: "--write PATH",
-        flags: ["--allow-write=PATH"],
+        option: "--write .claude/skills/exprag/SKILL.md",
+        flags: ["--allow-read=.claude", "--allow-write=.claude/skills/exprag"],
       }]);
     } else if (c.name === "checkout" || c.name === "diff") {
       deepStrictEqual(base, ["--allow-read=.exprag", "--allow-run=git"]);
@@ -149,4 +149,10 @@ Deno.test("format: cells escape what could split rows or drive a terminal", () =
   equal(cell(0.5), "0.5");
   equal(cell(false), "false");
   equal(cell({ a: "x\ty" }), '{"a":"x\\\\ty"}');
+});
+
+Deno.test("parse: -V is --version, before or after the command", () => {
+  equal(parseArgs(["-V"]).global.version, true);
+  equal(parseArgs(["runs", "-V"]).global.version, true);
+  equal(parseArgs(["runs"]).global.version, false);
 });

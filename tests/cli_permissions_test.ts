@@ -6,6 +6,7 @@ import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { COMMANDS, flagVariants } from "../src/cli/command.ts";
 import { tempDir } from "./_helpers.ts";
+import { flagFor } from "../src/permissions.ts";
 import { cli, twoRunRepo } from "./_cli_fixtures.ts";
 
 const A = "aaaaaaaa-1111-4000-8000-00000000000a";
@@ -61,7 +62,10 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     diff: withGit,
     skill: {
       base: [],
-      variants: [{ option: "--write PATH", flags: ["--allow-write=PATH"] }],
+      variants: [{
+        option: "--write .claude/skills/exprag/SKILL.md",
+        flags: ["--allow-read=.claude", "--allow-write=.claude/skills/exprag"],
+      }],
     },
   });
 });
@@ -86,7 +90,7 @@ for (const cmd of COMMANDS) {
   });
 }
 
-Deno.test("permissions: skill --write PATH needs only --allow-write=PATH, and creates parent directories", async () => {
+Deno.test("permissions: skill --write PATH needs only read on its first directory and write on its directory, and creates parent directories", async () => {
   const cwd = tempDir("exprag-perm-skill-");
   for (
     const path of [
@@ -95,9 +99,13 @@ Deno.test("permissions: skill --write PATH needs only --allow-write=PATH, and cr
       ".opencode/skills/exprag/SKILL.md",
     ]
   ) {
-    const flags = flagVariants(COMMANDS.find((c) => c.name === "skill")!)
-      .variants[0].flags.map((f) => f.replace("PATH", path));
-    deepStrictEqual(flags, [`--allow-write=${path}`]);
+    const flags = COMMANDS.find((c) => c.name === "skill")!
+      .permissions({ dir: ".exprag", options: { write: path } }).map(flagFor);
+    const top = path.split("/")[0];
+    deepStrictEqual(flags, [
+      `--allow-read=${top}`,
+      `--allow-write=${top}/skills/exprag`,
+    ]);
     const o = await cli(cwd, flags, ["skill", "--write", path]);
     equal(o.code, 0, o.stderr);
     equal(o.stdout, `wrote ${path}\n`);
@@ -106,16 +114,22 @@ Deno.test("permissions: skill --write PATH needs only --allow-write=PATH, and cr
     // overwriting an existing file works too
     equal((await cli(cwd, flags, ["skill", "--write", path])).code, 0);
   }
-  const denied = await cli(cwd, ["--allow-write=elsewhere"], [
-    "skill",
-    "--write",
-    "x/SKILL.md",
-  ]);
-  equal(denied.code, 1);
-  equal(
-    denied.stderr,
-    "exprag: skill: write permission for x/SKILL.md not granted; add --allow-write=x/SKILL.md\n",
-  );
+  for (
+    const [flag, error] of [
+      [
+        "--allow-write=elsewhere",
+        "read permission for x not granted; add --allow-read=x",
+      ],
+      [
+        "--allow-read=x",
+        "write permission for x not granted; add --allow-write=x",
+      ],
+    ]
+  ) {
+    const denied = await cli(cwd, [flag], ["skill", "--write", "x/SKILL.md"]);
+    equal(denied.code, 1);
+    equal(denied.stderr, `exprag: skill: ${error}\n`);
+  }
 });
 
 Deno.test("permissions: a custom --dir needs read on that directory, named in the error", async () => {

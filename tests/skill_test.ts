@@ -11,7 +11,7 @@ import {
   RECIPES,
   SKILL_DESCRIPTION,
   skillMarkdown,
-} from "../src/cli/skill.ts";
+} from "../src/cli/skill_md.ts";
 import { commitAll, git, tempDir } from "./_helpers.ts";
 import {
   cli,
@@ -66,7 +66,11 @@ Deno.test("skill: frontmatter with name and description", () => {
   const description = JSON.parse(m[1]);
   equal(description, SKILL_DESCRIPTION);
   ok(description.length > 50 && description.length <= 1024);
-  ok(md.includes("deno run --allow-read=.exprag jsr:@exprag/cli <command>"));
+  ok(
+    md.includes(
+      "deno run --no-prompt --allow-read=.exprag jsr:@exprag/cli <command>",
+    ),
+  );
 });
 
 Deno.test("skill: every `exprag <command> ...` in SKILL.md parses with the CLI's definitions", () => {
@@ -89,6 +93,7 @@ Deno.test("skill: every --flag in SKILL.md exists, and every command and flag of
     "--allow-write",
     "--allow-run",
     "--allow-env",
+    "--no-prompt",
   ]);
   for (const m of md.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)) {
     ok(known.has(m[0]), `SKILL.md mentions unknown flag ${m[0]}`);

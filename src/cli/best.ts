@@ -8,7 +8,8 @@ import { bestRuns } from "../query/mod.ts";
 import type { Reducer } from "../query/mod.ts";
 import { catalog, emptyNote, runFilter, runJson } from "./common.ts";
 import type { Context } from "./context.ts";
-import { CliError, isoTime, json, table } from "./format.ts";
+import { isoTime, json, table } from "./format.ts";
+import { NotFoundError } from "../errors.ts";
 
 /**
  * Runs `best`.
@@ -29,7 +30,7 @@ export async function run(ctx: Context): Promise<number> {
   });
   if (result.rows.length === 0) {
     const note = result.considered === 0 ? await emptyNote(ctx) : undefined;
-    throw new CliError(
+    throw new NotFoundError(
       note ??
         `no run has a numeric value at ${result.path} (${result.considered} run${
           result.considered === 1 ? "" : "s"

@@ -9,6 +9,9 @@
  * @module
  */
 
+import { flagFor } from "../permissions.ts";
+import { writeNeeds } from "./safe_write.ts";
+
 /** One `--option` of a command (or a global option). */
 export interface OptionDef {
   /** Long name without dashes: `since` → `--since`. */
@@ -28,6 +31,8 @@ export interface OptionDef {
   readonly integer?: boolean;
   /** The default, as documented (applied by the command). */
   readonly default?: string;
+  /** A typical value, used where the documentation shows the flags this option needs. */
+  readonly example?: string;
   /** Options that cannot be combined with this one. */
   readonly conflicts?: readonly string[];
   /** One-line description (help and SKILL.md). */
@@ -114,6 +119,7 @@ export const GLOBAL_OPTIONS: readonly OptionDef[] = [
   },
   {
     name: "version",
+    short: "V",
     values: [],
     description: "print the version",
   },
@@ -158,6 +164,17 @@ const RUN_OPT: OptionDef = {
 /** Permissions of every read-only command: read access to the exprag directory. */
 function readDir(ctx: PermissionContext): Needed[] {
   return [{ name: "read", path: ctx.dir }];
+}
+
+/**
+ * Permissions of `skill`: none to print; to write PATH, read on its first
+ * component (to check that no component is a symlink) and write on its
+ * directory (a temporary file renamed over PATH).
+ */
+function skillPermissions(ctx: PermissionContext): Needed[] {
+  if (typeof ctx.options.write !== "string") return [];
+  const { read, write } = writeNeeds(ctx.options.write);
+  return [{ name: "read", path: read }, { name: "write", path: write }];
 }
 
 /** Permissions of the git commands: read the records and run git. */
@@ -346,13 +363,18 @@ export const COMMANDS: readonly CommandDef[] = [
     summary:
       "restore a run's exact code (into a new worktree, or in place when clean)",
     description:
-      "With --worktree DIR: `git worktree add` a detached checkout of the run's commit into DIR; your checkout is untouched. Without it: checks out the run's snapshot branch run/<id> (or its commit, detached) in the current repository, only when the worktree is clean (changes outside the exprag directory make it refuse).",
+      "With --worktree DIR: `git worktree add` a detached checkout of the run's commit into DIR; your checkout is untouched. Without it: checks out the run's snapshot branch run/<id> (or its commit, detached) in the current repository, only when the worktree is clean (changes outside the exprag directory make it refuse) and no ignored file would be overwritten. A dirty run without a snapshot is refused (its commit is only its base) unless --base-only is given.",
     args: [{ name: "RUN", description: "the run whose code to restore" }],
     options: [{
       name: "worktree",
       values: ["DIR"],
       description:
         "create a new git worktree at DIR instead of touching the current checkout",
+    }, {
+      name: "base-only",
+      values: [],
+      description:
+        "for a dirty run whose edits were not captured (no snapshot): check out its base commit anyway (refused without this flag)",
     }],
     permissions: readDirAndGit,
     writes: true,
@@ -395,12 +417,11 @@ export const COMMANDS: readonly CommandDef[] = [
     options: [{
       name: "write",
       values: ["PATH"],
-      description: "write SKILL.md to PATH (parent directories are created)",
+      example: ".claude/skills/exprag/SKILL.md",
+      description:
+        "write SKILL.md to PATH (parent directories are created; refused when PATH or a directory on the way is a symbolic link; atomic: a temporary file renamed over PATH)",
     }],
-    permissions: (ctx) =>
-      typeof ctx.options.write === "string"
-        ? [{ name: "write", path: ctx.options.write }]
-        : [],
+    permissions: skillPermissions,
     writes: true,
     examples: [
       {
@@ -419,17 +440,6 @@ export const COMMANDS: readonly CommandDef[] = [
  */
 export function findCommand(name: string): CommandDef | undefined {
   return COMMANDS.find((c) => c.name === name);
-}
-
-/** The `deno run` flag that grants a needed permission. */
-export function neededFlag(n: Needed): string {
-  switch (n.name) {
-    case "read":
-    case "write":
-      return `--allow-${n.name}=${n.path}`;
-    case "run":
-      return `--allow-run=${n.command}`;
-  }
 }
 
 /** The default exprag directory, used in documentation. */
@@ -453,15 +463,16 @@ export interface FlagVariants {
  */
 export function flagVariants(cmd: CommandDef): FlagVariants {
   const flags = (options: Record<string, unknown>) =>
-    cmd.permissions({ dir: DEFAULT_DIR, options }).map(neededFlag);
+    cmd.permissions({ dir: DEFAULT_DIR, options }).map(flagFor);
   const base = flags({});
   const variants: FlagVariants["variants"] = [];
   for (const opt of cmd.options) {
     if (opt.values.length !== 1) continue;
-    const withOpt = flags({ [opt.name]: opt.values[0] });
+    const value = opt.example ?? opt.values[0];
+    const withOpt = flags({ [opt.name]: value });
     if (withOpt.join(" ") !== base.join(" ")) {
       variants.push({
-        option: `--${opt.name} ${opt.values[0]}`,
+        option: `--${opt.name} ${value}`,
         flags: withOpt,
       });
     }
@@ -471,7 +482,7 @@ export function flagVariants(cmd: CommandDef): FlagVariants {
 
 /**
  * The minimal flags as one line of text, e.g. `--allow-read=.exprag`, or
- * `none; with --write PATH: --allow-write=PATH`.
+ * `none; with --write .claude/skills/exprag/SKILL.md: --allow-read=.claude --allow-write=.claude/skills/exprag`.
  *
  * @param cmd The command.
  * @param code Wrap flags and options in Markdown code spans.

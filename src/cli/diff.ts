@@ -7,7 +7,7 @@
 
 import { resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
-import { CliError, json } from "./format.ts";
+import { json, stderrLine } from "./format.ts";
 import {
   git,
   gitFailure,
@@ -40,7 +40,13 @@ export async function run(ctx: Context): Promise<number> {
     ...pathspecsExcluding(ctx.dir, top),
   );
   const r = git(args);
-  if (r.code !== 0) throw new CliError(gitFailure("git diff", r));
+  if (r.code !== 0) throw gitFailure("git diff", r);
+  for (const c of ca.run === cb.run ? [ca] : [ca, cb]) {
+    if (c.uncaptured === null) continue;
+    stderrLine(
+      `exprag: note: run ${c.run} was dirty but its uncommitted edits were not captured (${c.uncaptured}): its side of the diff is only its base commit`,
+    );
+  }
   if (ctx.json) {
     json(ctx.out, {
       a: { id: a.id, commit: ca.sha },

@@ -8,21 +8,6 @@
  * @module
  */
 
-/** A runtime failure: exit code 1, one line on stderr. */
-export class CliError extends Error {
-  /** The exit code (1 unless stated). */
-  code: number;
-  /**
-   * @param message What went wrong, one line.
-   * @param code The exit code.
-   */
-  constructor(message: string, code = 1) {
-    super(message);
-    this.name = "CliError";
-    this.code = code;
-  }
-}
-
 const UNSAFE =
   // deno-lint-ignore no-control-regex
   /[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
@@ -54,6 +39,22 @@ export function escapeText(s: string): string {
       }
     }
   });
+}
+
+/**
+ * Quotes a word for a POSIX shell, so that a suggested command
+ * (`git worktree remove DIR`) can be pasted as is: words made only of
+ * `A-Za-z0-9_@%+=:,./-` stay as they are, anything else is single-quoted.
+ * (Control characters are still escaped by the table; such names are not
+ * pasteable from a table, only from `--json`.)
+ *
+ * @param s The word.
+ * @returns The word as the shell must read it.
+ */
+export function shellQuote(s: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
+  // a quote as '"'"' (no backslash, which a table cell would escape)
+  return `'${s.replaceAll("'", `'"'"'`)}'`;
 }
 
 /**

@@ -13,7 +13,13 @@
 
 import { relative, resolve, sep } from "node:path";
 import type { RunInfo } from "../query/mod.ts";
-import { CliError, escapeText } from "./format.ts";
+import { escapeText } from "./format.ts";
+import {
+  GitError,
+  GitNotFoundError,
+  NotFoundError,
+  RefusedError,
+} from "../errors.ts";
 import { execGit, type GitResult } from "../git_exec.ts";
 
 /** A commit as recorded: 7 to 64 lower-case hex digits (SHA-1 or SHA-256). */
@@ -27,24 +33,33 @@ export type { GitResult };
  *
  * @param args The arguments (never an unvalidated record string).
  * @returns Exit code and output.
- * @throws {CliError} When git cannot be started.
+ * @throws {GitNotFoundError} When git is not installed.
  */
 export function git(args: readonly string[]): GitResult {
   try {
     return execGit(args);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new CliError("git not found on PATH");
+      throw new GitNotFoundError();
     }
     throw e;
   }
 }
 
-/** First line of git's stderr, for error messages. */
+/**
+ * git's error line, for error messages: the first `fatal:` or `error:` line
+ * of its stderr (git prints progress such as `Preparing worktree` before
+ * it), else its first non-empty line, else the exit code.
+ *
+ * @param r The result of a failed git call.
+ * @returns One line, without the `fatal: `/`error: ` prefix.
+ */
 export function gitMessage(r: GitResult): string {
-  const line =
-    r.stderr.split("\n").map((l) => l.trim()).find((l) => l !== "") ??
-      `exit code ${r.code}`;
+  const lines = r.stderr.split("\n").map((l) => l.trim()).filter((l) =>
+    l !== ""
+  );
+  const line = lines.find((l) => /^(fatal|error): /.test(l)) ?? lines[0] ??
+    `exit code ${r.code}`;
   return line.replace(/^(fatal|error): /, "");
 }
 
@@ -118,9 +133,9 @@ export function resolveBranch(branch: string): string | undefined {
 export function toplevel(): string {
   const r = git(["rev-parse", "--show-toplevel"]);
   if (r.code !== 0) {
-    throw new CliError(
+    throw new NotFoundError(
       `not inside a git repository (${
-        gitMessage(r)
+        escapeText(gitMessage(r))
       }); run exprag from the repository the runs came from`,
     );
   }
@@ -141,6 +156,34 @@ export interface RunCode {
   dirty: boolean | null;
   /** The recorded base commit (HEAD at run start), when hex. */
   base: string | null;
+  /**
+   * Why the run's code is NOT `sha`: the worktree was dirty but no snapshot
+   * was taken (`sha` is only the base commit); null when `sha` is the run's
+   * exact code.
+   */
+  uncaptured: string | null;
+}
+
+/**
+ * Why a dirty run's uncommitted edits are missing from its recorded
+ * commit: recorded `mode: "state"` (no snapshot requested, or it failed),
+ * or a commit equal to the recorded base commit. (Files that record
+ * neither, e.g. the Python exprag's, are taken at their word.)
+ *
+ * @param run The run.
+ * @returns The reason, or null when the commit holds the run's code.
+ */
+export function uncapturedReason(run: RunInfo): string | null {
+  const g = run.git;
+  if (g === null || typeof g !== "object" || g.dirty !== true) return null;
+  const why = (run.start?.unavailable as Record<string, unknown> | undefined)
+    ?.["git.snapshot"];
+  const detail = typeof why === "string" ? `: ${why}` : "";
+  if (g.mode === "state") return `no snapshot was taken${detail}`;
+  if (isHexCommit(g.head) && g.commit === g.head) {
+    return `its recorded commit is the base commit${detail}`;
+  }
+  return null;
 }
 
 /**
@@ -149,27 +192,28 @@ export interface RunCode {
  *
  * @param run The run.
  * @returns The validated code state.
- * @throws {CliError} When the run recorded no usable git state, or the
- *   commit is not in this repository.
+ * @throws {NotFoundError} When the run recorded no usable git state, or
+ *   the commit is not in this repository.
+ * @throws {RefusedError} When the recorded commit is not plain hex.
  */
 export function runCode(run: RunInfo): RunCode {
   const g = run.git;
   if (g === null || typeof g !== "object") {
     const why = (run.start?.unavailable as Record<string, unknown> | undefined)
       ?.git;
-    throw new CliError(
+    throw new NotFoundError(
       `run ${run.id} recorded no git state${
         typeof why === "string" ? ` (${why})` : ""
       }`,
     );
   }
   if (g.commit === null || g.commit === undefined) {
-    throw new CliError(
+    throw new NotFoundError(
       `run ${run.id} recorded no commit (an unborn branch with a clean worktree)`,
     );
   }
   if (!isHexCommit(g.commit)) {
-    throw new CliError(
+    throw new RefusedError(
       `run ${run.id} recorded an invalid commit ${
         JSON.stringify(String(g.commit)).slice(0, 80)
       }; refusing to pass it to git`,
@@ -177,7 +221,7 @@ export function runCode(run: RunInfo): RunCode {
   }
   const sha = resolveCommit(g.commit);
   if (sha === undefined) {
-    throw new CliError(
+    throw new NotFoundError(
       `commit ${g.commit} of run ${run.id} is not in this repository (deleted snapshot branch run/${run.id}, or another clone?)`,
     );
   }
@@ -191,6 +235,7 @@ export function runCode(run: RunInfo): RunCode {
     branch,
     dirty: typeof g.dirty === "boolean" ? g.dirty : null,
     base: isHexCommit(g.head) ? g.head : null,
+    uncaptured: uncapturedReason(run),
   };
 }
 
@@ -218,12 +263,13 @@ export function pathspecsExcluding(dir: string, top: string): string[] {
 }
 
 /**
- * A short, escaped description of a git failure.
+ * The error for a failed git call: what was attempted and git's own
+ * error line, escaped.
  *
  * @param what What was attempted.
  * @param r The result.
- * @returns One line.
+ * @returns The error to throw.
  */
-export function gitFailure(what: string, r: GitResult): string {
-  return `${what} failed: ${escapeText(gitMessage(r))}`;
+export function gitFailure(what: string, r: GitResult): GitError {
+  return new GitError(what, escapeText(gitMessage(r)));
 }

@@ -12,8 +12,8 @@ import {
   GLOBAL_OPTIONS,
   type OptionDef,
 } from "./command.ts";
-
 import { UsageError } from "../errors.ts";
+
 import type { WhereClause } from "../query/types.ts";
 import { splitWhere, WHERE_OPS as OPS } from "../query/where.ts";
 
@@ -38,7 +38,7 @@ export interface GlobalOptions {
   strict: boolean;
   /** `--help` / `-h`. */
   help: boolean;
-  /** `--version`. */
+  /** `--version` / `-V`. */
   version: boolean;
 }
 

@@ -1,327 +1,45 @@
 /**
- * SKILL.md for coding agents, generated from the command definitions (the
- * same ones the parser uses), so the skill can never describe a command or
- * flag the CLI lacks.
+ * `exprag skill [--write PATH]`: prints SKILL.md, or writes it (never
+ * through a symbolic link, atomically: see safe_write.ts).
  *
  * @module
  */
 
-import { COMMANDS, documentedFlags, GLOBAL_OPTIONS } from "./command.ts";
-import { optionSynopsis, usageLine } from "./help.ts";
-
-/** One step of a recipe: a CLI call and what to read from its output. */
-export interface RecipeStep {
-  /** The command line, starting with `exprag `; RUN_ID-like words are placeholders. */
-  readonly cmd: string;
-  /** What to take from the output. */
-  readonly read: string;
-}
-
-/** A worked recipe for one of the questions users ask (the seed README's). */
-export interface Recipe {
-  /** The question, as a user asks it. */
-  readonly question: string;
-  /** At most three CLI calls. */
-  readonly steps: readonly RecipeStep[];
-  /** How to answer from what the steps returned. */
-  readonly answer: string;
-}
+import type { Context } from "./context.ts";
+import { skillMarkdown } from "./skill_md.ts";
+import { writeNoFollow } from "./safe_write.ts";
+import { RefusedError } from "../errors.ts";
 
 /**
- * Placeholders used in recipes, replaced by the agent with values from an
- * earlier step's output.
- */
-export const PLACEHOLDERS: readonly string[] = [
-  "BEST_ID",
-  "RUN_ID",
-  "SECOND_ID",
-];
-
-/** The recipes: each question answered in at most three calls. */
-export const RECIPES: readonly Recipe[] = [
-  {
-    question: "Which run had the best validation accuracy?",
-    steps: [
-      {
-        cmd: "exprag paths --numeric --contains acc",
-        read:
-          "the path of the metric, e.g. value.metrics.val_acc (pick the validation one if there are several)",
-      },
-      {
-        cmd: "exprag best value.metrics.val_acc --max --top 3",
-        read:
-          "rank 1 is the best run (BEST_ID) by its last value (the `by` column); the next rows are the runners-up",
-      },
-      {
-        cmd: "exprag show BEST_ID",
-        read:
-          "its metadata (hyperparameters), status and the min/max of every metric",
-      },
-    ],
-    answer:
-      "Name the run id, its final value and hyperparameters. Say that runs are ranked by their last value; rerun with --by max if the user means the peak value.",
-  },
-  {
-    question: "Compare the latest two runs and explain what changed.",
-    steps: [
-      {
-        cmd: "exprag compare latest~1 latest",
-        read:
-          "fields that differ (metadata, status, git), each shared metric's last/min/max in both runs and the change, and the diff command",
-      },
-      {
-        cmd: "exprag diff latest~1 latest --stat",
-        read: "which files changed between the two runs' code",
-      },
-      {
-        cmd: "exprag diff latest~1 latest",
-        read: "the code changes themselves",
-      },
-    ],
-    answer:
-      "Explain the metric changes through the metadata and code differences; say when nothing but the code changed.",
-  },
-  {
-    question:
-      "Find the best run, inspect the code that produced it, and tell me why it won.",
-    steps: [
-      {
-        cmd: "exprag best value.metrics.acc --max --top 2",
-        read: "the best run (BEST_ID) and the runner-up (SECOND_ID)",
-      },
-      {
-        cmd: "exprag compare SECOND_ID BEST_ID",
-        read: "how their metadata, status and metrics differ",
-      },
-      {
-        cmd: "exprag diff SECOND_ID BEST_ID",
-        read:
-          "the code that differs between them (empty when only the metadata changed)",
-      },
-    ],
-    answer:
-      "Attribute the win to the differences found (hyperparameters and code), citing values; if the code is the same, say that the metadata explains it.",
-  },
-  {
-    question:
-      "Restore the repository to the code state from the run with the lowest loss.",
-    steps: [
-      {
-        cmd: "exprag best value.metrics.loss --min --by min",
-        read:
-          "the run (BEST_ID) whose loss reached the lowest value, and its commit",
-      },
-      {
-        cmd: "exprag checkout BEST_ID --worktree ../exprag-best",
-        read:
-          "the directory now holding that run's exact code (the user's checkout is untouched)",
-      },
-    ],
-    answer:
-      "Tell the user where the code is. Only if they want their own checkout changed, run `exprag checkout BEST_ID` (refused when the worktree has uncommitted changes; never force it).",
-  },
-  {
-    question: "Which learning rates result in accuracies above 90%?",
-    steps: [
-      {
-        cmd: "exprag paths --numeric --contains acc",
-        read:
-          "the accuracy path and example values (is 90% recorded as 0.9 or as 90?)",
-      },
-      {
-        cmd: "exprag runs --where 'value.metrics.acc > 0.9'",
-        read:
-          "the runs whose last accuracy is above 0.9; the metadata column holds each run's hyperparameters, e.g. hparams.learning_rate",
-      },
-    ],
-    answer:
-      "List the distinct learning rates with their runs and accuracies (add --json for the full metadata). Compare with the runs at or below 0.9 if the user asks which rates work best.",
-  },
-  {
-    question: "Show the metric history for the run where batch size was 32.",
-    steps: [
-      {
-        cmd: "exprag runs --where metadata.hparams.batch_size = 32",
-        read:
-          "the run id (RUN_ID); if several, ask or take the newest (first row)",
-      },
-      {
-        cmd: "exprag values value --run RUN_ID",
-        read:
-          "every tracked value in order (step and metrics together), with time, elapsed ms and source file:line",
-      },
-    ],
-    answer:
-      "Show the history as a table or describe its trend; cite file:line for notable values.",
-  },
-  {
-    question: "Which run in the last two weeks has the highest accuracy?",
-    steps: [
-      {
-        cmd: "exprag best value.metrics.acc --max --since 2w",
-        read: "the best run among runs started in the last 14 days",
-      },
-    ],
-    answer:
-      "Time windows map to --since/--until: 'last two weeks' is --since 2w, 'yesterday' --since 1d, 'in January 2025' --since 2025-01-01 --until 2025-02-01.",
-  },
-  {
-    question: "Show me the git diff between the two latest runs.",
-    steps: [{
-      cmd: "exprag diff latest~1 latest",
-      read: "the code difference",
-    }],
-    answer: "Summarize the diff file by file.",
-  },
-  {
-    question: "Compare the best run against the latest run.",
-    steps: [
-      {
-        cmd: "exprag best value.metrics.acc --max",
-        read: "the best run (BEST_ID)",
-      },
-      { cmd: "exprag compare BEST_ID latest", read: "their differences" },
-      {
-        cmd: "exprag diff BEST_ID latest --stat",
-        read: "the files whose code differs",
-      },
-    ],
-    answer:
-      "Explain what the latest run does differently and how its metrics compare.",
-  },
-  {
-    question: "Check out the exact code for run X.",
-    steps: [
-      {
-        cmd: "exprag checkout RUN_ID --worktree ../exprag-run",
-        read: "the worktree path and the commit checked out",
-      },
-    ],
-    answer:
-      "Work in the new worktree; `git worktree remove ../exprag-run` removes it later. Without --worktree exprag checks out in place, and only when the worktree is clean.",
-  },
-];
-
-/** The description in SKILL.md's frontmatter. */
-export const SKILL_DESCRIPTION =
-  "Answers questions about past experiment runs recorded by exprag in .exprag/runs/*.jsonl: which run is best by a metric, what changed between runs, metric histories, which hyperparameters gave which results, runs in a time window, and the exact code of any run (diff, checkout into a worktree). Use it whenever the user asks about experiments, runs, metrics or the code a result came from.";
-
-/**
- * Generates SKILL.md.
+ * Runs `skill`.
  *
- * @returns The Markdown text, with frontmatter.
+ * @param ctx The invocation.
+ * @returns The exit code.
  */
-export function skillMarkdown(): string {
-  const L: string[] = [];
-  L.push(
-    "---",
-    "name: exprag",
-    // a double-quoted YAML scalar (JSON string syntax): the text may hold ": "
-    `description: ${JSON.stringify(SKILL_DESCRIPTION)}`,
-    "---",
-    "",
-    "# exprag: experiment memory",
-    "",
-    "Training scripts record each run as one JSONL file, `.exprag/runs/<run_id>.jsonl`, with the exact code state (git commit, or a snapshot commit on branch `run/<run_id>` when the worktree was dirty). Answer questions with the `exprag` CLI below, not by reading the files: it parses every file safely, infers the status of runs that died, and validates git references taken from the records.",
-    "",
-    "## Calling the CLI",
-    "",
-    "`exprag <command>` below means either an installed `exprag`, or",
-    "",
-    "```sh",
-    "deno run --allow-read=.exprag jsr:@exprag/cli <command>",
-    "```",
-    "",
-    "with the minimal permission flags of the command (nothing more; a missing flag gives a one-line error naming it, never a prompt):",
-    "",
-    "| command | minimal `deno run` flags |",
-    "| --- | --- |",
-  );
-  for (const c of COMMANDS) {
-    L.push(`| \`${c.name}\` | ${documentedFlags(c, true)} |`);
+export function run(ctx: Context): number {
+  const text = skillMarkdown();
+  const path = ctx.options.write as string | undefined;
+  if (path === undefined) {
+    if (ctx.json) ctx.out.line(JSON.stringify({ skill: text }, null, 2));
+    else ctx.out.write(text);
+    return 0;
   }
-  L.push(
-    "",
-    "With another exprag directory, pass `--dir DIR` and grant `--allow-read=DIR`; to honour `$EXPRAG_DIR` add `--allow-env=EXPRAG_DIR`.",
-    "",
-    "Conventions:",
-    "",
-    "- Runs are named by full id, a unique id prefix, `latest`, or `latest~N` (N runs before the latest; `latest~1` is the one before). An ambiguous prefix is an error listing the candidates.",
-    "- Output is a tab-separated table with a header line; `--json` gives the same data (and more, e.g. each run's metadata) as JSON. Strings from records are escaped (`\\t`, `\\n`, `\\xNN`).",
-    '- Exit codes: 0 ok, 1 not found or failure, 2 usage error. Errors are one line on stderr starting with `exprag:`; an empty answer with a line `exprag: note: …` on stderr is not "nothing recorded": the note says why (no runs directory here, a --where path no run has).',
-    "- A torn or invalid line is skipped and reported on stderr as `file:line: reason`; `--strict` makes it an error.",
-    "- Statuses: `finished`, `failed`, `interrupted` (from run_end); `running` (process alive), `crashed` (process gone, no run_end), `unknown` (another host; see its last record time).",
-    '- Numbers recorded as "NaN", "Infinity", "-Infinity" count as numbers; NaN never wins `best` but is listed.',
-    "",
-    "## Record format (brief)",
-    "",
-    "One JSON object per line: `schema_version`, `run_id`, `experiment_name`, `kind` (`run_start`, `track`, `run_end`), `created_at` (RFC 3339), `elapsed_ms` (since run start), optional `note`, and `value`.",
-    "",
-    "- `run_start.value`: `metadata` (hyperparameters, given once), `git` (`commit`, `branch`, `dirty`, `head` = base commit, `status`), `host`, `process` (`pid`, `cwd`, `argv`), `runtime`.",
-    '- `track.value`: whatever the script tracked, e.g. `{"step": 3, "metrics": {"loss": 0.25, "acc": 0.75}}`.',
-    "- `run_end.value`: `status`, `exit_code`, `error`, `track_count`, `duration_ms`, and per-path summaries.",
-    "",
-    "Paths name values inside records: `value.metrics.acc` (track values), `metadata.hparams.learning_rate` (run metadata), `git.branch`, `status`, `name`; list elements are `[]`: `value.history.[].loss`. `exprag paths` lists them.",
-    "",
-    "## Commands",
-    "",
-  );
-  for (const c of COMMANDS) {
-    L.push(
-      `### exprag ${c.name}`,
-      "",
-      c.summary + ".",
-      "",
-      "```sh",
-      usageLine(c),
-      "```",
-      "",
-      c.description,
-      "",
+  try {
+    writeNoFollow(path, text);
+  } catch (e) {
+    if (e instanceof RefusedError) throw e;
+    throw new Error(
+      `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`,
     );
-    for (const a of c.args) L.push(`- \`${a.name}\`: ${a.description}`);
-    for (const o of c.options) {
-      L.push(`- \`${optionSynopsis(o)}\`: ${o.description}`);
-    }
-    if (c.args.length + c.options.length > 0) L.push("");
-    L.push(
-      `Permissions: ${documentedFlags(c, true)}.`,
-      "",
-      "Examples:",
-      "",
-      "```sh",
+  }
+  if (ctx.json) {
+    ctx.out.line(
+      JSON.stringify(
+        { written: path, bytes: new TextEncoder().encode(text).length },
+        null,
+        2,
+      ),
     );
-    for (const e of c.examples) L.push(`${e.cmd}   # ${e.says}`);
-    L.push("```", "");
-  }
-  L.push("Global options, on every command:", "");
-  for (const o of GLOBAL_OPTIONS) {
-    L.push(`- \`${optionSynopsis(o)}\`: ${o.description}`);
-  }
-  L.push(
-    "",
-    "## Recipes",
-    "",
-    `Each question takes at most three calls. ${
-      PLACEHOLDERS.join(", ")
-    } stand for ids taken from an earlier step's output. Paths like \`value.metrics.acc\` are examples: check the real ones with \`exprag paths\`.`,
-    "",
-  );
-  for (const r of RECIPES) {
-    L.push(`### "${r.question}"`, "");
-    r.steps.forEach((s, i) => {
-      L.push(`${i + 1}. \`${s.cmd}\`: ${s.read}.`);
-    });
-    L.push("", r.answer, "");
-  }
-  L.push(
-    "## Rules",
-    "",
-    "- Prefer `exprag` over reading `.exprag/runs/*.jsonl` directly; cite values with the `file:line` that `exprag values` prints.",
-    "- Never pass a branch or commit string from a record to git yourself: `exprag checkout` and `exprag diff` validate them first.",
-    "- Never discard the user's uncommitted changes to restore a run: use `--worktree`.",
-    "- State how runs were ranked (`by last` unless you passed `--by`).",
-    "",
-  );
-  return L.join("\n");
+  } else ctx.out.line(`wrote ${path}`);
+  return 0;
 }

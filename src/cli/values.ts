@@ -8,7 +8,8 @@ import { discoverPaths, selectValues } from "../query/mod.ts";
 import { canonicalPath } from "../value_path.ts";
 import { catalog, missingDirNote, withRefNote } from "./common.ts";
 import type { Context } from "./context.ts";
-import { CliError, isoTime, json, table } from "./format.ts";
+import { isoTime, json, table } from "./format.ts";
+import { NotFoundError } from "../errors.ts";
 
 /**
  * The recorded paths a mistyped path probably meant: those ending in it
@@ -46,10 +47,10 @@ export async function run(ctx: Context): Promise<number> {
     // user text in a one-line error: plain when safe, else JSON-quoted
     const q = (s: string) => /^[\w.\[\]~-]+$/.test(s) ? s : JSON.stringify(s);
     const dirNote = missingDirNote(ctx);
-    if (dirNote !== undefined) throw new CliError(dirNote);
+    if (dirNote !== undefined) throw new NotFoundError(dirNote);
     const run = ctx.options.run as string | undefined;
     const near = await suggestions(ctx, ctx.args[0]);
-    throw new CliError(
+    throw new NotFoundError(
       `no values at ${q(ctx.args[0])}${
         run === undefined ? "" : ` in run ${q(run)}`
       }; ${

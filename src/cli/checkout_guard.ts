@@ -1,0 +1,102 @@
+/**
+ * Which files an in-place `git checkout` would silently overwrite: ignored
+ * files present in the worktree where the target commit has a file that
+ * the current commit lacks. git refuses to overwrite untracked files but
+ * overwrites ignored ones, and checking out the previous commit afterwards
+ * deletes them: exprag checks first and refuses.
+ *
+ * Requires `--allow-run=git` (checked by cli.ts).
+ *
+ * @module
+ */
+
+import { git, gitFailure } from "./gitsafe.ts";
+
+/** How many literal pathspecs one `git ls-files` call receives. */
+const PATHSPEC_BATCH = 200;
+
+function nul(text: string): string[] {
+  return text.split("\0").filter((p) => p !== "");
+}
+
+/**
+ * The paths (from the top level) that the commit has and the current HEAD
+ * lacks: the files a checkout of the commit creates.
+ *
+ * @param sha The target commit, a full hash.
+ * @param specs Pathspecs limiting the comparison.
+ * @returns The paths.
+ */
+export function addedPaths(sha: string, specs: readonly string[]): string[] {
+  const head = git(["rev-parse", "--verify", "-q", "HEAD^{commit}"]);
+  const r = head.code === 0
+    ? git([
+      "diff",
+      "--name-only",
+      "-z",
+      "--no-renames",
+      "--diff-filter=A",
+      "--end-of-options",
+      head.stdout.trim(),
+      sha,
+      "--",
+      ...specs,
+    ])
+    : git(["ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--"]);
+  if (r.code !== 0) throw gitFailure("git diff", r);
+  return nul(r.stdout);
+}
+
+function ignoredPresent(specs: readonly string[], collapse: boolean): string[] {
+  const args = [
+    "ls-files",
+    "-z",
+    "--others",
+    "--ignored",
+    "--exclude-standard",
+    "--full-name",
+  ];
+  if (collapse) args.push("--directory");
+  const r = git([...args, "--", ...specs]);
+  if (r.code !== 0) throw gitFailure("git ls-files", r);
+  return nul(r.stdout);
+}
+
+/**
+ * The ignored files in the worktree that checking out `sha` in place would
+ * overwrite (or replace by a file, for an ignored directory).
+ *
+ * @param sha The target commit, a full hash.
+ * @param specs Pathspecs covering the repository minus the exprag directory.
+ * @returns The paths from the top level, sorted; empty when none.
+ */
+export function ignoredCollisions(
+  sha: string,
+  specs: readonly string[],
+): string[] {
+  const added = addedPaths(sha, specs);
+  if (added.length === 0) return [];
+  // ignored directories come collapsed (`build/`): bounded output
+  const entries = ignoredPresent(specs, true);
+  if (entries.length === 0) return [];
+  const found = new Set<string>();
+  const maybe: string[] = [];
+  const exact = new Set(entries.filter((e) => !e.endsWith("/")));
+  const dirs = entries.filter((e) => e.endsWith("/"));
+  for (const p of added) {
+    if (exact.has(p)) found.add(p);
+    else if (dirs.some((d) => d === `${p}/`)) found.add(`${p}/`);
+    else if (dirs.some((d) => p.startsWith(d))) maybe.push(p);
+    // an ignored file where the commit has a directory: git would delete it
+    for (let at = p.indexOf("/"); at > 0; at = p.indexOf("/", at + 1)) {
+      if (exact.has(p.slice(0, at))) found.add(p.slice(0, at));
+    }
+  }
+  // a file under a collapsed ignored directory: ask git about exactly it
+  for (let i = 0; i < maybe.length; i += PATHSPEC_BATCH) {
+    const batch = maybe.slice(i, i + PATHSPEC_BATCH)
+      .map((p) => `:(top,literal)${p}`);
+    for (const p of ignoredPresent(batch, false)) found.add(p);
+  }
+  return [...found].sort();
+}
