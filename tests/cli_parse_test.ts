@@ -1,11 +1,7 @@
 // The argument parser and help, in process: driven by the command definitions.
 import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
-import {
-  COMMANDS,
-  documentedFlags,
-  findCommand,
-  flagVariants,
-} from "../src/cli/command.ts";
+import { COMMANDS, findCommand } from "../src/cli/command.ts";
+import { documentedFlags, flagVariants } from "../src/cli/flags.ts";
 import { checkPositionals, parseArgs, UsageError } from "../src/cli/parse.ts";
 import { helpText, usageLine } from "../src/cli/help.ts";
 import { cell, escapeText } from "../src/cli/format.ts";

@@ -4,7 +4,8 @@
 // with a one-line error naming that flag: never a prompt, never a stack trace.
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { COMMANDS, flagVariants } from "../src/cli/command.ts";
+import { COMMANDS } from "../src/cli/command.ts";
+import { flagVariants } from "../src/cli/flags.ts";
 import { tempDir } from "./_helpers.ts";
 import { flagFor } from "../src/permissions.ts";
 import { cli, twoRunRepo } from "./_cli_fixtures.ts";

@@ -9,7 +9,8 @@ import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { CLI_URL, IMPORT_TRACKER, spawnUntil, tempDir } from "./_helpers.ts";
 import { RUN_A as A, RUN_B as B, twoRunRepo } from "./_cli_fixtures.ts";
-import { COMMANDS, flagVariants } from "../src/cli/command.ts";
+import { COMMANDS } from "../src/cli/command.ts";
+import { flagVariants } from "../src/cli/flags.ts";
 import { flagFor } from "../src/permissions.ts";
 
 /** Seconds a command may take before it counts as waiting at a prompt. */

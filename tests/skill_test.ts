@@ -4,7 +4,8 @@
 // most three calls that really work on a fixture repository.
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { COMMANDS, flagVariants, GLOBAL_OPTIONS } from "../src/cli/command.ts";
+import { COMMANDS, GLOBAL_OPTIONS } from "../src/cli/command.ts";
+import { flagVariants } from "../src/cli/flags.ts";
 import { checkPositionals, parseArgs } from "../src/cli/parse.ts";
 import {
   PLACEHOLDERS,

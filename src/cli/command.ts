@@ -9,87 +9,22 @@
  * @module
  */
 
-import { flagFor } from "../permissions.ts";
 import { writeNeeds } from "./safe_write.ts";
+import type {
+  CommandDef,
+  Needed,
+  OptionDef,
+  PermissionContext,
+} from "./command_types.ts";
 
-/** One `--option` of a command (or a global option). */
-export interface OptionDef {
-  /** Long name without dashes: `since` → `--since`. */
-  readonly name: string;
-  /** One-letter alias without dash (`h` → `-h`). */
-  readonly short?: string;
-  /**
-   * Names of the values the option takes, e.g. `["WHEN"]`, or
-   * `["PATH", "OP", "VALUE"]` for `--where`. Empty: a boolean flag.
-   */
-  readonly values: readonly string[];
-  /** May be given more than once (values are collected in order). */
-  readonly multiple?: boolean;
-  /** The accepted values (for one-value options). */
-  readonly choices?: readonly string[];
-  /** The value is a positive integer. */
-  readonly integer?: boolean;
-  /** The default, as documented (applied by the command). */
-  readonly default?: string;
-  /** A typical value, used where the documentation shows the flags this option needs. */
-  readonly example?: string;
-  /** Options that cannot be combined with this one. */
-  readonly conflicts?: readonly string[];
-  /** One-line description (help and SKILL.md). */
-  readonly description: string;
-}
-
-/** One positional argument of a command. */
-export interface ArgDef {
-  /** Upper-case name, e.g. `RUN`. */
-  readonly name: string;
-  /** May be left out. */
-  readonly optional?: boolean;
-  /** One-line description. */
-  readonly description: string;
-}
-
-/** A Deno permission a command needs, in the form the CLI checks and documents. */
-export type Needed =
-  | { readonly name: "read"; readonly path: string }
-  | { readonly name: "write"; readonly path: string }
-  | { readonly name: "run"; readonly command: "git" };
-
-/** What a command's permissions depend on. */
-export interface PermissionContext {
-  /** The exprag directory (`--dir`, `EXPRAG_DIR` or `.exprag`). */
-  readonly dir: string;
-  /** The parsed options of the command. */
-  readonly options: Readonly<Record<string, unknown>>;
-}
-
-/** An example invocation for help, SKILL.md and the README. */
-export interface Example {
-  /** The command line, starting with `exprag `. */
-  readonly cmd: string;
-  /** What it answers. */
-  readonly says: string;
-}
-
-/** One sub-command. */
-export interface CommandDef {
-  /** The command word, e.g. `runs`. */
-  readonly name: string;
-  /** One-line summary. */
-  readonly summary: string;
-  /** A few sentences on what the output holds. */
-  readonly description: string;
-  /** Positional arguments, in order. */
-  readonly args: readonly ArgDef[];
-  /** Command-specific options (the global ones apply too). */
-  readonly options: readonly OptionDef[];
-  /** The minimal permissions for a given invocation. */
-  readonly permissions: (ctx: PermissionContext) => Needed[];
-  /** Does the command change anything on disk? */
-  readonly writes: boolean;
-  /** Examples. */
-  readonly examples: readonly Example[];
-}
+export type {
+  ArgDef,
+  CommandDef,
+  Example,
+  Needed,
+  OptionDef,
+  PermissionContext,
+} from "./command_types.ts";
 
 /** Global options, accepted before or after the command word. */
 export const GLOBAL_OPTIONS: readonly OptionDef[] = [
@@ -440,60 +375,4 @@ export const COMMANDS: readonly CommandDef[] = [
  */
 export function findCommand(name: string): CommandDef | undefined {
   return COMMANDS.find((c) => c.name === name);
-}
-
-/** The default exprag directory, used in documentation. */
-export const DEFAULT_DIR = ".exprag";
-
-/** The minimal flags of a command: always, and when an option is given. */
-export interface FlagVariants {
-  /** Flags every invocation needs (empty: none). */
-  base: string[];
-  /** Flags an invocation with the option needs instead. */
-  variants: { option: string; flags: string[] }[];
-}
-
-/**
- * The minimal `deno run` flags of a command, computed from
- * {@linkcode CommandDef.permissions}, so that the documentation (help,
- * README table, SKILL.md) and the check cli.ts enforces never disagree.
- *
- * @param cmd The command.
- * @returns The flags, for the default exprag directory `.exprag`.
- */
-export function flagVariants(cmd: CommandDef): FlagVariants {
-  const flags = (options: Record<string, unknown>) =>
-    cmd.permissions({ dir: DEFAULT_DIR, options }).map(flagFor);
-  const base = flags({});
-  const variants: FlagVariants["variants"] = [];
-  for (const opt of cmd.options) {
-    if (opt.values.length !== 1) continue;
-    const value = opt.example ?? opt.values[0];
-    const withOpt = flags({ [opt.name]: value });
-    if (withOpt.join(" ") !== base.join(" ")) {
-      variants.push({
-        option: `--${opt.name} ${value}`,
-        flags: withOpt,
-      });
-    }
-  }
-  return { base, variants };
-}
-
-/**
- * The minimal flags as one line of text, e.g. `--allow-read=.exprag`, or
- * `none; with --write .claude/skills/exprag/SKILL.md: --allow-read=.claude --allow-write=.claude/skills/exprag`.
- *
- * @param cmd The command.
- * @param code Wrap flags and options in Markdown code spans.
- * @returns The text.
- */
-export function documentedFlags(cmd: CommandDef, code = false): string {
-  const q = (s: string) => (code ? `\`${s}\`` : s);
-  const { base, variants } = flagVariants(cmd);
-  const parts = [base.length === 0 ? "none" : q(base.join(" "))];
-  for (const v of variants) {
-    parts.push(`with ${q(v.option)}: ${q(v.flags.join(" "))}`);
-  }
-  return parts.join("; ");
 }

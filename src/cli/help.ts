@@ -7,10 +7,10 @@
 import {
   type CommandDef,
   COMMANDS,
-  documentedFlags,
   GLOBAL_OPTIONS,
   type OptionDef,
 } from "./command.ts";
+import { documentedFlags } from "./flags.ts";
 import { EXPRAG_VERSION } from "../version.ts";
 
 /**

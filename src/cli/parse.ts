@@ -74,6 +74,128 @@ function isOp(s: string): boolean {
   return (OPS as readonly string[]).includes(s);
 }
 
+/** An option token resolved against the definitions. */
+interface Lookup {
+  def: OptionDef;
+  isGlobal: boolean;
+  inline?: string;
+}
+
+/** Finds the definition of an option token (`--name[=value]` or `-x`). */
+function lookupOption(token: string, command?: CommandDef): Lookup {
+  let name: string;
+  let inline: string | undefined;
+  if (token.startsWith("--")) {
+    const eq = token.indexOf("=");
+    name = eq === -1 ? token.slice(2) : token.slice(2, eq);
+    inline = eq === -1 ? undefined : token.slice(eq + 1);
+  } else {
+    name = token.slice(1);
+  }
+  const byName = (o: OptionDef) =>
+    token.startsWith("--") ? o.name === name : o.short === name;
+  const local = command?.options.find(byName);
+  if (local) return { def: local, isGlobal: false, inline };
+  const g = GLOBAL_OPTIONS.find(byName);
+  if (g) return { def: g, isGlobal: true, inline };
+  const where = command
+    ? ` for ${command.name}`
+    : " (command options go after the command)";
+  throw new UsageError(
+    `unknown option ${token.split("=")[0]}${where}`,
+    command?.name,
+  );
+}
+
+/**
+ * Reads a `--where PATH OP VALUE` clause at `args[i]` (three words, or one
+ * word holding all three).
+ *
+ * @returns The clause and how many arguments it took.
+ */
+function readWhere(
+  args: readonly string[],
+  i: number,
+  found: Lookup,
+  command?: CommandDef,
+): [Where, number] {
+  let clause: Where | undefined;
+  let used = 0;
+  if (found.inline !== undefined) {
+    clause = parseWhereWord(found.inline);
+  } else if (i < args.length) {
+    const three = args.slice(i, i + 3);
+    if (
+      three.length === 3 && isOp(three[1]) &&
+      parseWhereWord(args[i]) === undefined
+    ) {
+      // three words: already split by the shell, taken as given
+      const op = (three[1] === "==" ? "=" : three[1]) as Where["op"];
+      clause = { path: three[0], op, value: three[2] };
+      used = 3;
+    } else {
+      clause = parseWhereWord(args[i]);
+      if (clause) used = 1;
+    }
+  }
+  if (!clause || clause.path === "") {
+    throw new UsageError(
+      `--${found.def.name} needs ${found.def.values.join(" ")} with OP one of ${
+        WHERE_OPS.join(" ")
+      } (quote < and > in the shell)`,
+      command?.name,
+    );
+  }
+  return [clause, used];
+}
+
+/**
+ * Reads the value of an option found at `args[i - 1]`.
+ *
+ * @returns The value and how many further arguments it took.
+ */
+function readValue(
+  args: readonly string[],
+  i: number,
+  found: Lookup,
+  command?: CommandDef,
+): [unknown, number] {
+  const { def, inline } = found;
+  const flag = `--${def.name}`;
+  if (def.values.length === 0) {
+    if (inline !== undefined) {
+      throw new UsageError(`${flag} takes no value`, command?.name);
+    }
+    return [true, 0];
+  }
+  if (def.values.length > 1) return readWhere(args, i, found, command);
+  if (inline !== undefined) return [checkValue(def, inline, command?.name), 0];
+  if (i >= args.length) {
+    throw new UsageError(
+      `${flag} needs a value ${def.values[0]}`,
+      command?.name,
+    );
+  }
+  return [checkValue(def, args[i], command?.name), 1];
+}
+
+/** Refuses options that exclude each other. */
+function checkConflicts(
+  command: CommandDef,
+  options: Record<string, unknown>,
+): void {
+  for (const opt of command.options) {
+    for (const other of opt.conflicts ?? []) {
+      if (options[opt.name] !== undefined && options[other] !== undefined) {
+        throw new UsageError(
+          `--${opt.name} and --${other} exclude each other`,
+          command.name,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Parses a command line against the definitions.
  *
@@ -95,33 +217,6 @@ export function parseArgs(args: readonly string[]): Parsed {
   let rest = false;
   const seen = new Set<string>();
 
-  const lookup = (
-    token: string,
-  ): { def: OptionDef; isGlobal: boolean; inline?: string } => {
-    let name: string;
-    let inline: string | undefined;
-    if (token.startsWith("--")) {
-      const eq = token.indexOf("=");
-      name = eq === -1 ? token.slice(2) : token.slice(2, eq);
-      inline = eq === -1 ? undefined : token.slice(eq + 1);
-    } else {
-      name = token.slice(1);
-    }
-    const byName = (o: OptionDef) =>
-      token.startsWith("--") ? o.name === name : o.short === name;
-    const local = command?.options.find(byName);
-    if (local) return { def: local, isGlobal: false, inline };
-    const g = GLOBAL_OPTIONS.find(byName);
-    if (g) return { def: g, isGlobal: true, inline };
-    const where = command
-      ? ` for ${command.name}`
-      : " (command options go after the command)";
-    throw new UsageError(
-      `unknown option ${token.split("=")[0]}${where}`,
-      command?.name,
-    );
-  };
-
   for (let i = 0; i < args.length; i++) {
     const token = args[i];
     if (!rest && token === "--") {
@@ -129,61 +224,18 @@ export function parseArgs(args: readonly string[]): Parsed {
       continue;
     }
     if (!rest && token.startsWith("-") && token !== "-") {
-      const { def, isGlobal, inline } = lookup(token);
-      const flag = `--${def.name}`;
+      const found = lookupOption(token, command);
+      const def = found.def;
       if (seen.has(def.name) && !def.multiple) {
-        throw new UsageError(`${flag} given more than once`, command?.name);
+        throw new UsageError(
+          `--${def.name} given more than once`,
+          command?.name,
+        );
       }
       seen.add(def.name);
-      let value: unknown = true;
-      if (def.values.length === 0) {
-        if (inline !== undefined) {
-          throw new UsageError(`${flag} takes no value`, command?.name);
-        }
-      } else if (def.values.length === 1) {
-        let v = inline;
-        if (v === undefined) {
-          if (i + 1 >= args.length) {
-            throw new UsageError(
-              `${flag} needs a value ${def.values[0]}`,
-              command?.name,
-            );
-          }
-          v = args[++i];
-        }
-        value = checkValue(def, v, command?.name);
-      } else {
-        // --where PATH OP VALUE, or one word holding all three.
-        let clause: Where | undefined;
-        if (inline !== undefined) {
-          clause = parseWhereWord(inline);
-        } else if (i + 1 < args.length) {
-          const next = args[i + 1];
-          const three = args.slice(i + 1, i + 4);
-          if (
-            three.length === 3 && isOp(three[1]) &&
-            parseWhereWord(next) === undefined
-          ) {
-            // three words: already split by the shell, taken as given
-            const op = (three[1] === "==" ? "=" : three[1]) as Where["op"];
-            clause = { path: three[0], op, value: three[2] };
-            i += 3;
-          } else {
-            clause = parseWhereWord(next);
-            if (clause) i += 1;
-          }
-        }
-        if (!clause || clause.path === "") {
-          throw new UsageError(
-            `${flag} needs ${def.values.join(" ")} with OP one of ${
-              WHERE_OPS.join(" ")
-            } (quote < and > in the shell)`,
-            command?.name,
-          );
-        }
-        value = clause;
-      }
-      if (isGlobal) {
+      const [value, used] = readValue(args, i + 1, found, command);
+      i += used;
+      if (found.isGlobal) {
         (global as unknown as Record<string, unknown>)[def.name] = value;
       } else if (def.multiple) {
         ((options[def.name] ??= []) as unknown[]).push(value);
@@ -205,19 +257,7 @@ export function parseArgs(args: readonly string[]): Parsed {
     }
     positionals.push(token);
   }
-
-  if (command) {
-    for (const opt of command.options) {
-      for (const other of opt.conflicts ?? []) {
-        if (options[opt.name] !== undefined && options[other] !== undefined) {
-          throw new UsageError(
-            `--${opt.name} and --${other} exclude each other`,
-            command.name,
-          );
-        }
-      }
-    }
-  }
+  if (command) checkConflicts(command, options);
   return { command, positionals, options, global };
 }
 

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { COMMANDS, documentedFlags, GLOBAL_OPTIONS } from "./command.ts";
+import { COMMANDS, GLOBAL_OPTIONS } from "./command.ts";
+import { documentedFlags } from "./flags.ts";
 import { optionSynopsis, usageLine } from "./help.ts";
 
 /** One step of a recipe: a CLI call and what to read from its output. */
@@ -206,13 +207,8 @@ export const RECIPES: readonly Recipe[] = [
 export const SKILL_DESCRIPTION =
   "Answers questions about past experiment runs recorded by exprag in .exprag/runs/*.jsonl: which run is best by a metric, what changed between runs, metric histories, which hyperparameters gave which results, runs in a time window, and the exact code of any run (diff, checkout into a worktree). Use it whenever the user asks about experiments, runs, metrics or the code a result came from.";
 
-/**
- * Generates SKILL.md.
- *
- * @returns The Markdown text, with frontmatter.
- */
-export function skillMarkdown(): string {
-  const L: string[] = [];
+/** The front matter, how to call the CLI, and the flags of each command. */
+function introSection(L: string[]): void {
   L.push(
     "---",
     "name: exprag",
@@ -240,6 +236,10 @@ export function skillMarkdown(): string {
   for (const c of COMMANDS) {
     L.push(`| \`${c.name}\` | ${documentedFlags(c, true)} |`);
   }
+}
+
+/** Conventions of the output, the record format in brief, value paths. */
+function conventionsSection(L: string[]): void {
   L.push(
     "",
     "With another exprag directory, pass `--dir DIR` and grant `--allow-read=DIR`; to honour `$EXPRAG_DIR` add `--allow-env=EXPRAG_DIR`.",
@@ -266,6 +266,10 @@ export function skillMarkdown(): string {
     "## Commands",
     "",
   );
+}
+
+/** One section per command: usage, arguments, options, flags, examples. */
+function commandsSection(L: string[]): void {
   for (const c of COMMANDS) {
     L.push(
       `### exprag ${c.name}`,
@@ -294,6 +298,10 @@ export function skillMarkdown(): string {
     for (const e of c.examples) L.push(`${e.cmd}   # ${e.says}`);
     L.push("```", "");
   }
+}
+
+/** The global options and the recipes. */
+function recipesSection(L: string[]): void {
   L.push("Global options, on every command:", "");
   for (const o of GLOBAL_OPTIONS) {
     L.push(`- \`${optionSynopsis(o)}\`: ${o.description}`);
@@ -314,6 +322,10 @@ export function skillMarkdown(): string {
     });
     L.push("", r.answer, "");
   }
+}
+
+/** The rules an agent keeps. */
+function rulesSection(L: string[]): void {
   L.push(
     "## Rules",
     "",
@@ -323,5 +335,19 @@ export function skillMarkdown(): string {
     "- State how runs were ranked (`by last` unless you passed `--by`).",
     "",
   );
+}
+
+/**
+ * Generates SKILL.md.
+ *
+ * @returns The Markdown text, with frontmatter.
+ */
+export function skillMarkdown(): string {
+  const L: string[] = [];
+  introSection(L);
+  conventionsSection(L);
+  commandsSection(L);
+  recipesSection(L);
+  rulesSection(L);
   return L.join("\n");
 }
