@@ -14,7 +14,8 @@
 import { relative, resolve, sep } from "node:path";
 import type { RunInfo } from "../query/mod.ts";
 import { CliError, escapeText } from "./format.ts";
-import { execGit, type GitResult } from "../git_exec.ts";
+import { execGit, type GitResult } from "../git/exec.ts";
+import { GitNotFoundError } from "../errors.ts";
 
 /** A commit as recorded: 7 to 64 lower-case hex digits (SHA-1 or SHA-256). */
 export const COMMIT_RE: RegExp = /^[0-9a-f]{7,64}$/;
@@ -33,7 +34,7 @@ export function git(args: readonly string[]): GitResult {
   try {
     return execGit(args);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
+    if (e instanceof GitNotFoundError) {
       throw new CliError("git not found on PATH");
     }
     throw e;
