@@ -26,7 +26,8 @@ import {
 } from "./run.ts";
 import { snapshot } from "./snapshot.ts";
 import { excludeSpec } from "./stage.ts";
-import { capStatus, parseStatus } from "./status.ts";
+import { capStatus, type ParsedStatus, parseStatus } from "./status.ts";
+import { flaggedChanges, type Unflag } from "./flagged.ts";
 import { stopTimedRunner } from "./timed.ts";
 import {
   DEFAULT_SNAPSHOT_TIMEOUT_MS,
@@ -126,7 +127,15 @@ export function captureGit(options: GitCaptureOptions): GitCaptureResult {
 /** Where the worktree is: top level, real index, exprag directory, pathspecs. */
 interface Place {
   top: string;
+  /**
+   * git's leading arguments for every later call: the top level and the
+   * repository named absolutely, so that a relative `GIT_DIR` or
+   * `GIT_WORK_TREE` in the environment (relative to the process's working
+   * directory, as git resolves them) does not change meaning under `-C`.
+   */
+  repo: string[];
   indexPath: string;
+  hashBytes: number;
   rel: string | null;
   specs: string[];
 }
@@ -139,6 +148,8 @@ function locate(options: GitCaptureOptions): Place | string {
     "--show-prefix",
     "--git-path",
     "index",
+    "--show-object-format",
+    "--absolute-git-dir",
   ]);
   if (info.code !== 0) {
     if (/not a git repository/i.test(info.stderr)) {
@@ -149,7 +160,9 @@ function locate(options: GitCaptureOptions): Place | string {
     }
     return `git rev-parse failed: ${firstError(info)}`;
   }
-  const [top, prefix = "", indexOut = ""] = info.stdout.split("\n");
+  const [top, prefix = "", indexOut = "", format = "", gitDir = ""] = info
+    .stdout.split("\n");
+  const repo = ["-C", top, `--git-dir=${gitDir}`, `--work-tree=${top}`];
   const indexPath = isAbsolute(indexOut)
     ? indexOut
     : join(top, prefix, indexOut);
@@ -160,21 +173,21 @@ function locate(options: GitCaptureOptions): Place | string {
   if (rel === "") {
     specs.push(excludeSpec("runs") as string, ":(top,exclude,glob).git-*.tmp*");
   }
-  return { top, indexPath, rel, specs };
+  const hashBytes = format === "sha256" ? 32 : 20;
+  return { top, repo, indexPath, hashBytes, rel, specs };
 }
 
-function capture(options: GitCaptureOptions): GitCaptureResult {
-  const place = locate(options);
-  if (typeof place === "string") return { git: null, reason: place };
-  const { top, rel, specs } = place;
-  const deadline = new Deadline(
-    options.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS,
-  );
-  let st;
+/** What status (plus the flagged files) reported, or why it could not be read. */
+type Scanned =
+  | { parsed: ParsedStatus; unflag: Unflag; note?: string }
+  | { timedOut: string }
+  | { failed: string };
+
+/** Runs status, and finds the edits of flagged files that status hides. */
+function scan(place: Place, deadline: Deadline): Scanned {
   try {
-    st = runGitTimed([
-      "-C",
-      top,
+    const st = runGitTimed([
+      ...place.repo,
       "status",
       "--porcelain=v2",
       "-z",
@@ -183,41 +196,111 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
       "--untracked-files=all",
       "--ignored=no",
       "--",
-      ...specs,
+      ...place.specs,
     ], { deadline });
+    if (st.code !== 0) {
+      return { failed: `git status failed: ${firstError(st)}` };
+    }
+    const flagged = flaggedChanges({ ...place, deadline });
+    if (flagged.entries.length === 0) {
+      return {
+        parsed: parseStatus(st.stdout),
+        unflag: flagged.unflag,
+        note: flagged.note,
+      };
+    }
+    const all = new Uint8Array(st.stdout.length + flagged.entries.length);
+    all.set(st.stdout);
+    all.set(flagged.entries, st.stdout.length);
+    return {
+      parsed: parseStatus(all),
+      unflag: flagged.unflag,
+      note: flagged.note,
+    };
   } catch (e) {
-    if (e instanceof GitTimeoutError) return { git: null, reason: e.message };
+    if (e instanceof GitTimeoutError) return { timedOut: e.message };
     throw e;
   }
-  if (st.code !== 0) {
-    return { git: null, reason: `git status failed: ${firstError(st)}` };
-  }
-  const parsed = parseStatus(st.stdout);
-  const { status, truncated } = capStatus(parsed.lines);
-  const dirty = parsed.lines.length > 0;
-  const state: GitState = {
-    commit: parsed.head,
-    branch: parsed.head === null ? null : parsed.branch,
-    dirty,
-    head: parsed.head,
-    head_branch: parsed.branch,
-    status,
-    status_truncated: truncated,
+}
+
+/** The state when status could not finish in time: HEAD only, recorded as dirty (unknown). */
+function unscanned(
+  place: Place,
+  options: GitCaptureOptions,
+  why: string,
+): GitCaptureResult {
+  const rev = runGit([...place.repo, "rev-parse", "--verify", "-q", "HEAD"]);
+  const sym = runGit([...place.repo, "symbolic-ref", "--short", "-q", "HEAD"]);
+  const head = rev.code === 0 ? rev.stdout.trim() : null;
+  const branch = sym.code === 0 ? sym.stdout.trim() : null;
+  const git: GitState = {
+    ...baseState(place, options, head, branch),
+    dirty: true,
+    mode: "state",
+  };
+  return {
+    git,
+    unavailable: {
+      "git.snapshot":
+        `status not read: ${why}; dirty unknown (recorded as dirty)`,
+    },
+  };
+}
+
+function baseState(
+  place: Place,
+  options: GitCaptureOptions,
+  head: string | null,
+  branch: string | null,
+): GitState {
+  const { rel } = place;
+  return {
+    commit: head,
+    branch: head === null ? null : branch,
+    dirty: false,
+    head,
+    head_branch: branch,
+    status: "",
+    status_truncated: false,
     mode: options.mode,
-    toplevel: top,
+    toplevel: place.top,
     exprag_dir: rel === null ? null : (rel === "" ? "." : rel),
     skipped: [],
   };
-  if (!dirty || options.mode === "state") {
-    if (dirty) state.mode = "state";
-    return { git: state };
-  }
+}
+
+function capture(options: GitCaptureOptions): GitCaptureResult {
+  const place = locate(options);
+  if (typeof place === "string") return { git: null, reason: place };
+  const deadline = new Deadline(
+    options.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS,
+  );
+  const scanned = scan(place, deadline);
+  if ("failed" in scanned) return { git: null, reason: scanned.failed };
+  if ("timedOut" in scanned) return unscanned(place, options, scanned.timedOut);
+  const { parsed, unflag } = scanned;
+  const { status, truncated } = capStatus(parsed.lines);
+  const state: GitState = {
+    ...baseState(place, options, parsed.head, parsed.branch),
+    dirty: parsed.lines.length > 0,
+    status,
+    status_truncated: truncated,
+  };
   const unavailable: Record<string, string> = {};
+  if (scanned.note !== undefined) unavailable["git.flagged"] = scanned.note;
+  const done = () =>
+    Object.keys(unavailable).length > 0
+      ? { git: state, unavailable }
+      : { git: state };
+  if (!state.dirty || options.mode === "state") {
+    if (state.dirty) state.mode = "state";
+    return done();
+  }
   let snap: { commit: string } | string;
   try {
     snap = snapshot(
       options,
-      { ...place, deadline },
+      { ...place, unflag, deadline },
       parsed,
       state,
       unavailable,
@@ -235,7 +318,5 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
     state.commit = snap.commit;
     state.branch = `run/${options.runId}`;
   }
-  return Object.keys(unavailable).length > 0
-    ? { git: state, unavailable }
-    : { git: state };
+  return done();
 }

@@ -66,6 +66,20 @@ export function runGit(
 }
 
 /**
+ * Runs git with the capture's config; standard output as bytes.
+ *
+ * @param args The arguments.
+ * @param env Extra environment.
+ * @returns The raw output.
+ */
+export function runGitRaw(
+  args: string[],
+  env: Record<string, string> = {},
+): GitRawResult {
+  return execGitRaw([...BASE_CONFIG, ...args], { env });
+}
+
+/**
  * Runs a git command that may run clean filters, within the deadline.
  *
  * @param args The arguments.

@@ -10,6 +10,7 @@
 import { join, resolve } from "node:path";
 import { deniedReason, granted } from "../permissions.ts";
 import type { ParsedStatus } from "./status.ts";
+import type { Unflag } from "./flagged.ts";
 import type { GitCaptureOptions, GitState } from "./types.ts";
 import { type Deadline, firstError, runGit, runGitRetry } from "./run.ts";
 import { sizeUntracked, SKIP_UNREADABLE, stage } from "./stage.ts";
@@ -21,6 +22,10 @@ const FALLBACK_IDENTITY = { name: "exprag", email: "exprag@localhost" };
 export interface SnapshotPlace {
   /** The top level. */
   top: string;
+  /** git's leading arguments naming the repository (`-C top --git-dir=... --work-tree=...`). */
+  repo: string[];
+  /** Flagged (skip-worktree, assume-unchanged) paths to unflag in the temporary index before staging. */
+  unflag: Unflag;
   /** The real index (copied as the seed). */
   indexPath: string;
   /** The pathspecs of the whole tree minus the exprag directory. */
@@ -58,12 +63,12 @@ function seedIndex(
 
 /** Tree, commit (never signed, fallback identity only when none is configured). */
 function commitTree(
-  top: string,
+  repo: string[],
   env: Record<string, string>,
   options: GitCaptureOptions,
   state: GitState,
 ): string | { error: string } {
-  const wt = runGit(["-C", top, "write-tree"], env);
+  const wt = runGit([...repo, "write-tree"], env);
   if (wt.code !== 0) {
     return { error: `git write-tree failed: ${firstError(wt)}` };
   }
@@ -71,7 +76,7 @@ function commitTree(
   const message = `exprag snapshot of run ${options.runId}\n\nbase: ${
     state.head ?? "(unborn)"
   }\nbranch: ${state.head_branch ?? "(detached)"}\n`;
-  const ctArgs = ["-C", top, "commit-tree", "--no-gpg-sign", "-m", message];
+  const ctArgs = [...repo, "commit-tree", "--no-gpg-sign", "-m", message];
   if (state.head !== null) ctArgs.push("-p", state.head);
   ctArgs.push(tree);
   let ct = runGit(["-c", "user.useConfigOnly=true", ...ctArgs]);
@@ -109,7 +114,7 @@ export function snapshot(
   state: GitState,
   unavailable: Record<string, string>,
 ): { commit: string } | string {
-  const { top } = place;
+  const { top, repo } = place;
   if (!/^[0-9A-Za-z][0-9A-Za-z_-]*$/.test(options.runId)) {
     return `run id ${JSON.stringify(options.runId)} cannot name a branch`;
   }
@@ -130,8 +135,23 @@ export function snapshot(
     // 1. Start from a copy of the real index (keeps the stat data: nothing unchanged is rehashed).
     const seeded = seedIndex(place.indexPath, tmpIndex, unavailable);
     if (!seeded && state.head !== null) {
-      const rt = runGit(["-C", top, "read-tree", state.head], env);
+      const rt = runGit([...repo, "read-tree", state.head], env);
       if (rt.code !== 0) return `git read-tree failed: ${firstError(rt)}`;
+    }
+    // Flagged files: update-index would skip (or, with --remove, drop) a
+    // skip-worktree entry; clear the flags in the temporary index first.
+    const { skipWorktree, assumeUnchanged } = place.unflag;
+    if (seeded && skipWorktree.length + assumeUnchanged.length > 0) {
+      // one mark per path and call: a path flagged both ways is named twice
+      const uf = runGit([
+        ...repo,
+        "update-index",
+        "--no-skip-worktree",
+        ...skipWorktree.map((p) => `./${p}`),
+        "--no-assume-unchanged",
+        ...assumeUnchanged.map((p) => `./${p}`),
+      ], env);
+      if (uf.code !== 0) return `git update-index failed: ${firstError(uf)}`;
     }
     // 2. Untracked files: leave out the oversize ones (and those we cannot size).
     //    Then stage exactly what status reported into the temporary index.
@@ -141,6 +161,7 @@ export function snapshot(
     });
     const err = stage(parsed, {
       top,
+      repo,
       env,
       fresh: !seeded,
       specs: place.specs,
@@ -159,11 +180,10 @@ export function snapshot(
         "some untracked files could not be sized and were left out: see git.skipped";
     }
     // 3. Tree, commit, ref (create-only).
-    const commit = commitTree(top, env, options, state);
+    const commit = commitTree(repo, env, options, state);
     if (typeof commit !== "string") return commit.error;
     const ur = runGitRetry([
-      "-C",
-      top,
+      ...repo,
       "update-ref",
       "-m",
       `exprag: snapshot of run ${options.runId}`,

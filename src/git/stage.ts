@@ -129,6 +129,8 @@ export function sizeUntracked(
 export interface StageOptions {
   /** The top level. */
   top: string;
+  /** git's leading arguments naming the repository (`-C top --git-dir=... --work-tree=...`). */
+  repo: string[];
   /** The environment naming the temporary index. */
   env: Record<string, string>;
   /** Whether the temporary index was read from HEAD (not a copy of the real index). */
@@ -178,7 +180,7 @@ function updateIndex(
 ): boolean {
   // One call; options apply to the paths after them. "./" keeps a path
   // that starts with "-" from being read as an option.
-  const args = ["-C", o.top, "-c", "core.splitIndex=false", "update-index"];
+  const args = [...o.repo, "-c", "core.splitIndex=false", "update-index"];
   if (removed.length > 0) {
     args.push(
       "--force-remove",
@@ -200,8 +202,7 @@ function updateIndex(
 /** `git add --all --ignore-errors` over pathspecs (a NUL-separated file when long or not UTF-8). */
 function addAll(specs: (string | Uint8Array)[], o: StageOptions) {
   const addArgs = [
-    "-C",
-    o.top,
+    ...o.repo,
     "-c",
     "core.splitIndex=false",
     "-c",

@@ -8,7 +8,7 @@ import { deniedReason, granted } from "../permissions.ts";
 import { SummaryBuilder } from "../summary.ts";
 import { EXPRAG_VERSION, SCHEMA_VERSION } from "../version.ts";
 import { captureGit } from "../git/capture.ts";
-import type { GitState } from "../git/types.ts";
+import { DEFAULT_SNAPSHOT_TIMEOUT_MS, type GitState } from "../git/types.ts";
 import { captureHost, type Unavailable } from "./capture/host.ts";
 import { captureProcess } from "./capture/process.ts";
 import { captureRuntime } from "./capture/runtime.ts";
@@ -86,6 +86,13 @@ export interface ExperimentOptions {
    * snapshot and listed as skipped. Default 10 MiB.
    */
   snapshotMaxFileBytes?: number;
+  /**
+   * Time limit in milliseconds for the git commands of the code-state
+   * capture that may run clean filters (a filter that hangs): past it git is
+   * killed, the run records `git.mode: "state"` with the reason, and
+   * training goes on. Default 60000; `Infinity` for none.
+   */
+  snapshotTimeoutMs?: number;
 }
 
 /**
@@ -284,6 +291,12 @@ export class Experiment {
         "options.snapshotMaxFileBytes must be a non-negative number",
       );
     }
+    const timeoutMs = options.snapshotTimeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS;
+    if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) {
+      throw new TypeError(
+        "options.snapshotTimeoutMs must be a positive number",
+      );
+    }
     const dir = options.dir ?? defaultDir();
     if (typeof dir !== "string" || dir === "") {
       throw new TypeError("options.dir must be a non-empty string");
@@ -324,6 +337,7 @@ export class Experiment {
           runId,
           expragDir: absDir,
           maxFileBytes,
+          timeoutMs,
         });
         git = r.git;
         if (r.reason !== undefined) unavailable.git = r.reason;
