@@ -276,13 +276,19 @@ Deno.test("relative GIT_DIR and GIT_WORK_TREE, run from a subdirectory: captured
   assert.equal(show(`${g.head}:sub/model.ts`), "v1");
 });
 
-Deno.test("a clean filter that hangs: past snapshotTimeoutMs the run records mode state with the reason and trains on", async () => {
+/** A repository whose `*.bin` clean filter hangs (20 s), with `data.bin` edited to `text`. */
+function hangingFilterRepo(text: string): string {
   const repo = makeRepo({
     "data.bin": "raw\n",
     ".gitattributes": "*.bin filter=hang\n",
   });
   git(repo, "config", "filter.hang.clean", "sleep 20; cat");
-  Deno.writeTextFileSync(join(repo, "data.bin"), "raw, edited\n");
+  Deno.writeTextFileSync(join(repo, "data.bin"), text);
+  return repo;
+}
+
+Deno.test("a clean filter that hangs: past snapshotTimeoutMs the run records mode state with the reason and trains on", async () => {
+  const repo = hangingFilterRepo("raw, edited\n");
   const t0 = performance.now();
   const { start, records } = await train(repo, {
     options: "{ snapshotTimeoutMs: 1500 }",
@@ -314,6 +320,18 @@ Deno.test("a clean filter that hangs: past snapshotTimeoutMs the run records mod
     [],
     "temporary files removed",
   );
+  // an edit of the same size: status itself must run the filter to compare
+  const same = hangingFilterRepo("RAW\n");
+  const t1 = performance.now();
+  const r = await train(same, { options: "{ snapshotTimeoutMs: 1500 }" });
+  assert.ok(performance.now() - t1 < 15_000);
+  assert.equal(r.start.value.git!.mode, "state");
+  assert.equal(r.start.value.git!.dirty, true, "unknown is recorded as dirty");
+  assert.equal(r.start.value.git!.head, git(same, "rev-parse", "HEAD"));
+  assert.match(
+    r.start.value.unavailable["git.snapshot"],
+    /^status not read: git status timed out after 1500 ms/,
+  );
   await assert.rejects(
     runScript(repo, script("{ snapshotTimeoutMs: -1 }"), DOCUMENTED).then(
       (o) => {
@@ -336,6 +354,38 @@ Deno.test("git not on PATH is told apart from --allow-run=git not granted, under
   });
   assert.equal(
     r.start.value.unavailable.git,
+    "run permission for git not granted (--allow-run=git)",
+  );
+});
+
+Deno.test("exec: git missing is a GitNotFoundError; not granted is its own reason; both never prompt", async () => {
+  const code = `import { execGit, gitUnavailableReason } from ${
+    JSON.stringify(new URL("../src/git/exec.ts", import.meta.url).href)
+  };
+import { GitNotFoundError } from ${
+    JSON.stringify(new URL("../src/errors.ts", import.meta.url).href)
+  };
+let thrown = "none";
+try { execGit(["--version"]); } catch (e) { thrown = e instanceof GitNotFoundError ? "GitNotFoundError" : String(e); }
+console.log(JSON.stringify({ reason: gitUnavailableReason(), thrown }));
+`;
+  const dir = tempDir("exprag-exec-");
+  const noGit = tempDir("exprag-nogit-");
+  const out = async (flags: string[], env?: Record<string, string>) => {
+    const o = await runScript(dir, code, flags, { env });
+    assert.equal(o.code, 0, o.stderr);
+    return JSON.parse(o.stdout);
+  };
+  assert.deepEqual(await out(["--allow-run"], { PATH: noGit }), {
+    reason: null,
+    thrown: "GitNotFoundError",
+  });
+  assert.equal(
+    (await out(["--allow-run=git"], { PATH: noGit })).reason,
+    "git not found on PATH",
+  );
+  assert.equal(
+    (await out([])).reason,
     "run permission for git not granted (--allow-run=git)",
   );
 });

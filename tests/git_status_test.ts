@@ -2,7 +2,7 @@
 // (src/git/quote.ts), on byte strings: no git needed.
 import assert from "node:assert/strict";
 import { capStatus, parseStatus, STATUS_MAX_BYTES } from "../src/git/status.ts";
-import { cQuote, pathText } from "../src/git/quote.ts";
+import { concatBytes, cQuote, pathText } from "../src/git/quote.ts";
 
 const enc = new TextEncoder();
 
@@ -12,13 +12,7 @@ function z(...entries: (string | Uint8Array)[]): Uint8Array {
     typeof e === "string" ? enc.encode(e) : e,
     new Uint8Array([0]),
   ]);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function bytes(...parts: (string | number[])[]): Uint8Array {

@@ -28,6 +28,7 @@ import { snapshot } from "./snapshot.ts";
 import { excludeSpec } from "./stage.ts";
 import { capStatus, type ParsedStatus, parseStatus } from "./status.ts";
 import { flaggedChanges, type Unflag } from "./flagged.ts";
+import { concatBytes } from "./quote.ts";
 import { stopTimedRunner } from "./timed.ts";
 import {
   DEFAULT_SNAPSHOT_TIMEOUT_MS,
@@ -209,9 +210,7 @@ function scan(place: Place, deadline: Deadline): Scanned {
         note: flagged.note,
       };
     }
-    const all = new Uint8Array(st.stdout.length + flagged.entries.length);
-    all.set(st.stdout);
-    all.set(flagged.entries, st.stdout.length);
+    const all = concatBytes([st.stdout, flagged.entries]);
     return {
       parsed: parseStatus(all),
       unflag: flagged.unflag,

@@ -126,7 +126,7 @@ export function execGitRaw(
   const { env = {}, timeoutMs } = options;
   if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
     const out = spawnLearning((e) => runTimed(args, e, timeoutMs), env);
-    return { ...out, stderr: decoder.decode(out.stderr) };
+    if (out !== null) return { ...out, stderr: decoder.decode(out.stderr) };
   }
   const out = spawnLearning(
     (e) =>

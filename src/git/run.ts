@@ -24,6 +24,8 @@ const BASE_CONFIG = [
 /** git was killed at the capture's time limit (a clean/smudge filter that hangs?). */
 export class GitTimeoutError extends Error {
   /**
+   * Makes the error.
+   *
    * @param what The git command.
    * @param timeoutMs The limit.
    */
@@ -40,12 +42,20 @@ export class Deadline {
   readonly #end: number;
   /** The limit the deadline was made from. */
   readonly timeoutMs: number;
-  /** @param timeoutMs Milliseconds from now (`Infinity`: none). */
+  /**
+   * Starts the clock.
+   *
+   * @param timeoutMs Milliseconds from now (`Infinity`: none).
+   */
   constructor(timeoutMs: number) {
     this.timeoutMs = timeoutMs;
     this.#end = performance.now() + timeoutMs;
   }
-  /** @returns Milliseconds left (`Infinity` when unbounded). */
+  /**
+   * The time left.
+   *
+   * @returns Milliseconds left (`Infinity` when unbounded).
+   */
   left(): number {
     return Math.max(0, this.#end - performance.now());
   }

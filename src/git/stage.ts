@@ -9,7 +9,7 @@
 
 import { join } from "node:path";
 import { deniedReason, granted } from "../permissions.ts";
-import { pathText, utf8OrNull } from "./quote.ts";
+import { concatBytes, pathText, utf8OrNull } from "./quote.ts";
 import type { ParsedStatus } from "./status.ts";
 import type { SkippedFile } from "./types.ts";
 import { type Deadline, runGit, runGitTimed } from "./run.ts";
@@ -44,17 +44,7 @@ export function excludeSpec(path: string | Uint8Array): string | Uint8Array {
   if (typeof path === "string") return magic + path;
   const text = utf8OrNull(path);
   if (text !== null) return magic + text;
-  return concat([encoder.encode(magic), path]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes([encoder.encode(magic), path]);
 }
 
 /** What {@linkcode sizeUntracked} found. */
@@ -219,7 +209,7 @@ function addAll(specs: (string | Uint8Array)[], o: StageOptions) {
     const parts = specs.flatMap((
       s,
     ) => [typeof s === "string" ? encoder.encode(s) : s, nul]);
-    Deno.writeFileSync(o.pathspecFile, concat(parts));
+    Deno.writeFileSync(o.pathspecFile, concatBytes(parts));
     return runGitTimed([
       ...addArgs,
       `--pathspec-from-file=${o.pathspecFile}`,
@@ -260,7 +250,7 @@ export function stage(
     let ok = up.length + rm.length === 0 || updateIndex(up, rm, o);
     if (ok && raw.length > 0) {
       const literal = encoder.encode(":(top,literal)");
-      ok = addAll(raw.map((p) => concat([literal, p])), o).code === 0;
+      ok = addAll(raw.map((p) => concatBytes([literal, p])), o).code === 0;
     }
     if (ok) return null;
     // e.g. an unreadable file: fall back to add --all --ignore-errors

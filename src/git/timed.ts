@@ -81,12 +81,17 @@ const MAX_OUTPUT_BYTES = 1 << 30;
 let worker: Worker | null = null;
 let workerUrl: string | null = null;
 
-function theWorker(): Worker {
+/** The worker, started on first use; null where workers cannot be started. */
+function theWorker(): Worker | null {
   if (worker === null) {
-    workerUrl ??= URL.createObjectURL(
-      new Blob([WORKER_SOURCE], { type: "application/javascript" }),
-    );
-    worker = new Worker(workerUrl, { type: "module" });
+    try {
+      workerUrl ??= URL.createObjectURL(
+        new Blob([WORKER_SOURCE], { type: "application/javascript" }),
+      );
+      worker = new Worker(workerUrl, { type: "module" });
+    } catch {
+      return null;
+    }
   }
   return worker;
 }
@@ -116,17 +121,19 @@ function rebuildError(bytes: Uint8Array): Error {
  * @param args The arguments.
  * @param env The child's extra environment.
  * @param timeoutMs The time limit.
- * @returns Exit code and raw output, or `timedOut`.
+ * @returns Exit code and raw output, or `timedOut`; null when no worker
+ *   can be started here (the caller runs git without a limit).
  * @throws {Error} The spawn error (e.g. `Deno.errors.NotFound`), as Deno raised it.
  */
 export function runTimed(
   args: readonly string[],
   env: Record<string, string>,
   timeoutMs: number,
-): TimedOutput {
+): TimedOutput | null {
+  const w = theWorker();
+  if (w === null) return null;
   const ctl = new SharedArrayBuffer(5 * 4);
   const data = new SharedArrayBuffer(0, { maxByteLength: MAX_OUTPUT_BYTES });
-  const w = theWorker();
   w.postMessage({ args: [...args], env, timeoutMs, ctl, data });
   const c = new Int32Array(ctl);
   const waited = Atomics.wait(c, 0, 0, timeoutMs + ANSWER_GRACE_MS);
