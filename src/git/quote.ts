@@ -9,7 +9,6 @@
  */
 
 const strict = new TextDecoder("utf-8", { fatal: true });
-const encoder = new TextEncoder();
 
 /** Escapes git writes as a letter (`\t`) rather than octal. */
 const LETTER: Record<number, string> = {
@@ -75,16 +74,6 @@ export function cQuote(path: Uint8Array, quoteSpace = false): string {
  */
 export function pathText(path: Uint8Array): string {
   return utf8OrNull(path) ?? cQuote(path);
-}
-
-/**
- * The bytes of a path given as text.
- *
- * @param path The path.
- * @returns Its UTF-8 bytes.
- */
-export function pathBytes(path: string): Uint8Array {
-  return encoder.encode(path);
 }
 
 /**
