@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { genRepo, REPO_OPTIONS, repoArgs } from "./gen_repo.ts";
 import { sh } from "./lib.ts";
-import { captureGit } from "../src/tracker/capture/git.ts";
+import { captureGit } from "../src/git/capture.ts";
 
 function git(
   cwd: string,

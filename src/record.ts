@@ -15,8 +15,7 @@
 
 import type { PathStats } from "./summary.ts";
 import { EXPRAG_VERSION, SCHEMA_VERSION } from "./version.ts";
-// The lead moves GitState to H-git's module at merge.
-import type { GitState } from "./tracker/capture/git.ts";
+import type { GitState } from "./git/types.ts";
 
 export type { GitState };
 

@@ -1,4 +1,4 @@
-// Code-state capture (src/tracker/capture/git.ts): real git repositories in
+// Code-state capture (src/git/): real git repositories in
 // temp dirs, captureGit run in real Deno subprocesses with limited flags.
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
@@ -13,9 +13,9 @@ import {
   runScript,
   tempDir,
 } from "./_helpers.ts";
-import type { GitCaptureResult, GitState } from "../src/tracker/capture/git.ts";
+import type { GitCaptureResult, GitState } from "../src/git/types.ts";
 
-const GIT_TS = new URL("../src/tracker/capture/git.ts", import.meta.url).href;
+const GIT_TS = new URL("../src/git/capture.ts", import.meta.url).href;
 const dec = new TextDecoder();
 const MiB = 1024 * 1024;
 

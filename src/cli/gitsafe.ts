@@ -14,13 +14,8 @@
 import { relative, resolve, sep } from "node:path";
 import type { RunInfo } from "../query/mod.ts";
 import { escapeText } from "./format.ts";
-import {
-  GitError,
-  GitNotFoundError,
-  NotFoundError,
-  RefusedError,
-} from "../errors.ts";
-import { execGit, type GitResult } from "../git_exec.ts";
+import { GitError, NotFoundError, RefusedError } from "../errors.ts";
+import { execGit, type GitResult } from "../git/exec.ts";
 
 /** A commit as recorded: 7 to 64 lower-case hex digits (SHA-1 or SHA-256). */
 export const COMMIT_RE: RegExp = /^[0-9a-f]{7,64}$/;
@@ -33,17 +28,10 @@ export type { GitResult };
  *
  * @param args The arguments (never an unvalidated record string).
  * @returns Exit code and output.
- * @throws {GitNotFoundError} When git is not installed.
+ * @throws {GitNotFoundError} When git is not installed (from `execGit`).
  */
 export function git(args: readonly string[]): GitResult {
-  try {
-    return execGit(args);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new GitNotFoundError();
-    }
-    throw e;
-  }
+  return execGit(args);
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULT_SNAPSHOT_TIMEOUT_MS } from "../git/types.ts";
 import { expragDir } from "../dir.ts";
 import { END_STATUSES, type EndStatus } from "../record.ts";
 
@@ -74,6 +75,13 @@ export interface ExperimentOptions {
    * snapshot and listed as skipped. Default 10 MiB.
    */
   snapshotMaxFileBytes?: number;
+  /**
+   * Time limit in milliseconds for the git commands of the code-state
+   * capture that may run clean filters (a filter that hangs): past it git is
+   * killed, the run records `git.mode: "state"` with the reason, and
+   * training goes on. Default 60000; `Infinity` for none.
+   */
+  snapshotTimeoutMs?: number;
 }
 
 /**
@@ -121,6 +129,8 @@ export interface StartSettings {
   gitMode: "snapshot" | "state" | false;
   /** The snapshot's size limit for untracked files. */
   maxFileBytes: number;
+  /** The time limit of the capture's git commands that may run filters. */
+  timeoutMs: number;
   /** The exprag directory, as given. */
   dir: string;
   /** Whether SIGINT/SIGTERM are handled. */
@@ -162,6 +172,12 @@ export function startSettings(
       "options.snapshotMaxFileBytes must be a non-negative number",
     );
   }
+  const timeoutMs = options.snapshotTimeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS;
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) {
+    throw new TypeError(
+      "options.snapshotTimeoutMs must be a positive number",
+    );
+  }
   const dir = options.dir ?? expragDir();
   if (typeof dir !== "string" || dir === "") {
     throw new TypeError("options.dir must be a non-empty string");
@@ -169,6 +185,7 @@ export function startSettings(
   return {
     gitMode,
     maxFileBytes,
+    timeoutMs,
     dir,
     handleSignals: options.handleSignals === true,
   };

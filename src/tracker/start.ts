@@ -11,7 +11,8 @@ import {
   type RunStartValue,
   type Unavailable,
 } from "../record.ts";
-import { captureGit, type GitState } from "./capture/git.ts";
+import { captureGit } from "../git/capture.ts";
+import type { GitState } from "../git/types.ts";
 import { captureHost } from "./capture/host.ts";
 import { captureProcess } from "./capture/process.ts";
 import { captureRuntime } from "./capture/runtime.ts";
@@ -28,6 +29,8 @@ export interface StartCapture {
   gitMode: "snapshot" | "state" | false;
   /** The snapshot's size limit for untracked files. */
   maxFileBytes: number;
+  /** The time limit of the capture's git commands that may run filters. */
+  timeoutMs: number;
   /** Whether metadata was given (`metadata` is then recorded, even `null`). */
   hasMetadata: boolean;
   /** The encoded metadata. */
@@ -48,6 +51,7 @@ function gitState(
       runId: o.runId,
       expragDir: o.expragDir,
       maxFileBytes: o.maxFileBytes,
+      timeoutMs: o.timeoutMs,
     });
     if (r.reason !== undefined) unavailable.git = r.reason;
     // "git.snapshot", "git.index", "git.skipped" (docs/design.md)
@@ -139,6 +143,7 @@ export function startRun(
     expragDir: absDir,
     gitMode: o.settings.gitMode,
     maxFileBytes: o.settings.maxFileBytes,
+    timeoutMs: o.settings.timeoutMs,
     hasMetadata: o.hasMetadata,
     metadata: o.metadata,
   });

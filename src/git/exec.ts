@@ -1,0 +1,223 @@
+/**
+ * Spawning git synchronously, never prompting: the one place both the
+ * tracker (code-state capture) and the CLI (checkout, diff) start git.
+ *
+ * - git not installed → {@linkcode GitNotFoundError}; `--allow-run=git` not
+ *   granted → a distinct reason ({@linkcode gitUnavailableReason}).
+ * - `LD_*` / `DYLD_*` variables (CUDA, conda): Deno refuses to spawn a child
+ *   that would inherit such a variable unless `--allow-run` is unrestricted.
+ *   Reading the environment needs `--allow-env`, so the names are learnt
+ *   from Deno's refusal instead (it lists them: "... spawn subprocess with
+ *   LD_LIBRARY_PATH, LD_PRELOAD environment variables"), and the spawn is
+ *   retried with each of them set empty in the child, which Deno accepts
+ *   (an empty value is "unset" for Deno's check and for the dynamic loader;
+ *   git needs none of them). The names are remembered for the process.
+ *
+ * Requires `--allow-run=git` (callers query it first).
+ *
+ * @module
+ */
+
+import { GitNotFoundError } from "../errors.ts";
+import { deniedReason, granted } from "../permissions.ts";
+import { runTimed } from "./timed.ts";
+
+/** The output of one git invocation. */
+export interface GitResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** The output of one git invocation, standard output as bytes. */
+export interface GitRawResult {
+  /** Exit code (-1 when timed out). */
+  code: number;
+  /** Standard output, as git wrote it. */
+  stdout: Uint8Array;
+  /** Standard error, decoded. */
+  stderr: string;
+  /** Whether git was killed at `timeoutMs`. */
+  timedOut: boolean;
+}
+
+/** Options of {@linkcode execGitRaw}. */
+export interface GitExecOptions {
+  /** Extra environment variables (added to the inherited ones). */
+  env?: Record<string, string>;
+  /** Kill git after this many milliseconds (see `timed.ts`); default: no limit. */
+  timeoutMs?: number;
+}
+
+/** Environment every git call gets: never prompt, never take optional locks. */
+const BASE_ENV: Record<string, string> = {
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_OPTIONAL_LOCKS: "0",
+};
+
+const RUN_DESC: Deno.RunPermissionDescriptor = { name: "run", command: "git" };
+
+/** The reason recorded when git is not installed. */
+export const GIT_NOT_FOUND = "git not found on PATH";
+
+/** `LD_*`/`DYLD_*` variables Deno refused to pass on: cleared in every child. */
+const cleared = new Set<string>();
+
+/** Deno's refusal: "...spawn subprocess with A, B environment variables. ..." */
+const REFUSAL = /spawn subprocess with (.+?) environment variables?\b/;
+
+const decoder = new TextDecoder();
+
+/**
+ * Learns the variable names of Deno's refusal to pass `LD_*`/`DYLD_*`
+ * variables on.
+ *
+ * @returns Whether new names were learnt (the spawn is worth retrying).
+ */
+function learnRefusal(e: unknown): boolean {
+  if (!(e instanceof Deno.errors.NotCapable)) return false;
+  const m = REFUSAL.exec(e.message);
+  if (m === null) return false;
+  const before = cleared.size;
+  for (const name of m[1].split(",")) {
+    const n = name.trim();
+    if (/^(LD_|DYLD_)/i.test(n)) cleared.add(n);
+  }
+  return cleared.size > before;
+}
+
+function childEnv(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of cleared) out[n] = "";
+  return { ...out, ...BASE_ENV, ...env };
+}
+
+/** Spawns with the known variables cleared, learning new ones from refusals. */
+function spawnLearning<T>(
+  spawn: (env: Record<string, string>) => T,
+  env: Record<string, string>,
+): T {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return spawn(childEnv(env));
+    } catch (e) {
+      if (attempt < 8 && learnRefusal(e)) continue;
+      if (e instanceof Deno.errors.NotFound) throw new GitNotFoundError();
+      throw e;
+    }
+  }
+}
+
+/**
+ * Runs git to completion with no standard input; output as bytes.
+ *
+ * @param args The arguments.
+ * @param options Extra environment, time limit.
+ * @returns Exit code, raw standard output, decoded standard error.
+ * @throws {GitNotFoundError} When git is not on PATH.
+ */
+export function execGitRaw(
+  args: readonly string[],
+  options: GitExecOptions = {},
+): GitRawResult {
+  const { env = {}, timeoutMs } = options;
+  if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+    const out = spawnLearning((e) => runTimed(args, e, timeoutMs), env);
+    if (out !== null) return { ...out, stderr: decoder.decode(out.stderr) };
+  }
+  const out = spawnLearning(
+    (e) =>
+      new Deno.Command("git", {
+        args: [...args],
+        env: e,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).outputSync(),
+    env,
+  );
+  return {
+    code: out.code,
+    stdout: out.stdout,
+    stderr: decoder.decode(out.stderr),
+    timedOut: false,
+  };
+}
+
+/**
+ * Runs git to completion with no standard input.
+ *
+ * @param args The arguments.
+ * @param env Extra environment variables (added to the inherited ones).
+ * @returns Exit code and decoded output.
+ * @throws {GitNotFoundError} When git is not on PATH.
+ */
+export function execGit(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): GitResult {
+  const out = execGitRaw(args, { env });
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: out.stderr,
+  };
+}
+
+/** Whether Deno could prompt (stdin and stderr a terminal): then never probe. */
+function couldPrompt(): boolean {
+  try {
+    return Deno.stdin.isTerminal() && Deno.stderr.isTerminal();
+  } catch {
+    return true;
+  }
+}
+
+/** With PATH readable: whether no directory on it holds a git. */
+function missingOnPath(): boolean | undefined {
+  if (!granted({ name: "env", variable: "PATH" })) return undefined;
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((d) => d !== "");
+  for (const d of dirs) {
+    // Deno puts its own node shims first on PATH: never a git there.
+    if (/[\\/]deno[\\/]node_compat_bin$/.test(d)) continue;
+    if (!granted({ name: "read", path: d })) return undefined;
+    try {
+      Deno.statSync(`${d}/git`);
+      return false;
+    } catch {
+      // not there
+    }
+  }
+  return true;
+}
+
+/**
+ * Why git cannot be run, or null when it can be (as far as permissions
+ * tell; a git missing under unrestricted `--allow-run` shows up as
+ * {@linkcode GitNotFoundError} at the first call). Never prompts.
+ *
+ * Deno reports `--allow-run=git` with no git on PATH as "prompt", like no
+ * flag at all. The two are told apart by reading PATH when allowed, else by
+ * trying the spawn when Deno cannot prompt (no terminal): a git that is not
+ * there fails as "not found" before any permission check.
+ *
+ * @returns `git not found on PATH`, `run permission for git not granted
+ *   (--allow-run=git)`, or null.
+ */
+export function gitUnavailableReason(): string | null {
+  if (granted(RUN_DESC)) return null;
+  const missing = missingOnPath();
+  if (missing === true) return GIT_NOT_FOUND;
+  if (missing === undefined && !couldPrompt()) {
+    try {
+      execGit(["--version"]);
+      return null; // cannot happen: the permission is not granted
+    } catch (e) {
+      if (e instanceof GitNotFoundError) return GIT_NOT_FOUND;
+    }
+  }
+  return deniedReason(RUN_DESC);
+}

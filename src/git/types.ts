@@ -1,0 +1,122 @@
+/**
+ * The recorded git type (`run_start.value.git`) and the options and result
+ * of its capture: the one definition the tracker writes and readers use.
+ *
+ * @module
+ */
+
+/** An untracked file left out of a snapshot. */
+export interface SkippedFile {
+  /**
+   * Path relative to the top level (nested repositories end in `/`); a name
+   * that is not valid UTF-8 is written C-quoted as git does (`"\377.txt"`).
+   */
+  path: string;
+  /** Its size, or null when it could not be read. */
+  bytes: number | null;
+  /** Why it was left out. */
+  reason: string;
+}
+
+/**
+ * The `git` object of run_start.value (see docs/design.md): the code state a
+ * run started from.
+ *
+ * Produced by `captureGit`, which requires `--allow-run=git`; reads
+ * the git index (`--allow-read`) for the fast path; writes a temporary index
+ * inside the exprag directory.
+ *
+ * @example
+ * ```ts ignore
+ * // check out the exact code of a run (dirty or clean):
+ * //   git checkout <git.branch>      (or: git checkout <git.commit>)
+ * // what changed against the base commit:
+ * //   git diff <git.head> <git.commit>
+ * const g: GitState = start.value.git;
+ * console.log(g.dirty ? `snapshot ${g.commit} on ${g.branch}` : g.commit);
+ * ```
+ */
+export interface GitState {
+  /** Snapshot commit when dirty (mode `"snapshot"`), else HEAD; null on an unborn clean repository. */
+  commit: string | null;
+  /** `run/<run_id>` for a snapshot, else the current branch; null when detached or unborn (and no snapshot). */
+  branch: string | null;
+  /** Whether the worktree (minus the exprag directory) had uncommitted changes or untracked files. */
+  dirty: boolean;
+  /** The base commit (HEAD at start); null when the branch is unborn. */
+  head: string | null;
+  /** The user's branch at start (short name); null when detached. */
+  head_branch: string | null;
+  /** `git status --porcelain` lines (untracked files listed one by one, exprag directory left out), capped at 64 KiB. */
+  status: string;
+  /** Whether `status` was cut (at a line boundary) at 64 KiB. */
+  status_truncated: boolean;
+  /** The mode that applied: the requested one, except `"state"` when a snapshot was requested but not taken (see `unavailable["git.snapshot"]`). */
+  mode: "snapshot" | "state";
+  /** Absolute path of the worktree's top level. */
+  toplevel: string;
+  /** The exprag directory relative to `toplevel`; null when it is outside the worktree. */
+  exprag_dir: string | null;
+  /** Untracked files left out of the snapshot (`bytes` null when the size could not be read). */
+  skipped: SkippedFile[];
+}
+
+/**
+ * Options of `captureGit`.
+ *
+ * @example
+ * ```ts ignore
+ * const options: GitCaptureOptions = {
+ *   mode: "snapshot",
+ *   runId: crypto.randomUUID(),
+ *   expragDir: "/abs/path/.exprag",
+ *   maxFileBytes: 10 * 1024 * 1024,
+ * };
+ * ```
+ */
+export interface GitCaptureOptions {
+  /** `"snapshot"`: commit dirty worktrees to `run/<runId>`; `"state"`: record HEAD only. */
+  mode: "snapshot" | "state";
+  /** The run id (names the snapshot branch; letters, digits, `-`, `_`). */
+  runId: string;
+  /** Absolute path of the exprag directory (excluded from status and snapshot; holds the temporary index). */
+  expragDir: string;
+  /** Untracked files larger than this are left out of the snapshot. */
+  maxFileBytes: number;
+  /** Where to look for the repository (default: the process's working directory). */
+  cwd?: string;
+  /**
+   * Time limit for the git commands that may run clean filters (status and
+   * staging); past it git is killed and the run records `mode: "state"` with
+   * the reason. Default {@linkcode DEFAULT_SNAPSHOT_TIMEOUT_MS}.
+   */
+  timeoutMs?: number;
+}
+
+/** The default of {@linkcode GitCaptureOptions.timeoutMs}: one minute. */
+export const DEFAULT_SNAPSHOT_TIMEOUT_MS = 60_000;
+
+/**
+ * What `captureGit` found.
+ *
+ * @example
+ * ```ts ignore
+ * const r: GitCaptureResult = captureGit(options);
+ * if (r.git === null) unavailable.git = r.reason!;
+ * Object.assign(unavailable, r.unavailable ?? {});
+ * ```
+ */
+export interface GitCaptureResult {
+  /** The git state, or `null` when not captured. */
+  git: GitState | null;
+  /** Why `git` is null, naming the missing flag when it is a permission. */
+  reason?: string;
+  /**
+   * What was captured only partly, and why (keys for run_start's
+   * `unavailable`): `"git.snapshot"` (dirty but no snapshot taken: `commit`
+   * is HEAD), `"git.index"` (the real index could not be copied: the snapshot
+   * started from HEAD's tree, slower), `"git.skipped"` (some untracked files
+   * could not be sized or read, see `skipped`).
+   */
+  unavailable?: Record<string, string>;
+}
