@@ -22,7 +22,7 @@ import {
   iterLinesBackwardIn,
   readFirstLine,
   readHead,
-} from "../src/query/scan.ts";
+} from "../src/query/lines.ts";
 
 async function collect(dir: string, strict = false) {
   const problems: Problem[] = [];

@@ -16,7 +16,7 @@ import {
   iterLinesBackward,
   iterLinesBackwardIn,
   readHead,
-} from "./scan.ts";
+} from "./lines.ts";
 import { _resetProbes, inferStatus } from "./status.ts";
 import type { ExpragRecord, ReadOptions, RunEnd, RunInfo } from "./types.ts";
 

@@ -16,7 +16,7 @@ import { trackPathKey } from "./get_path.ts";
 import { dedupeProblems, report } from "./problems.ts";
 import { foreignReason, iterFileRecords } from "./reader.ts";
 import { reduceStats } from "./reduce.ts";
-import { countNewlinesBefore, iterLinesBackward } from "./scan.ts";
+import { countNewlinesBefore, iterLinesBackward } from "./lines.ts";
 import {
   localScanner,
   pathNeedle,
