@@ -18,6 +18,7 @@ import {
   readHead,
 } from "./lines.ts";
 import { _resetProbes, inferStatus } from "./status.ts";
+import type { GitState } from "../record.ts";
 import type { ExpragRecord, ReadOptions, RunEnd, RunInfo } from "./types.ts";
 
 /** Options of {@linkcode readRun}. */
@@ -125,7 +126,8 @@ export function readRun(
     records,
     writer: deno ? "deno" : "python",
     exprag_version: deno ? startRec.exprag_version as string : null,
-    git: obj(start.git),
+    // as recorded: the tracker's GitState, or another writer's fields
+    git: obj(start.git) as GitState | null,
     metadata: start.metadata === undefined ? null : start.metadata,
     host: obj(start.host),
     process: obj(start.process),
