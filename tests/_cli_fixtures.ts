@@ -63,10 +63,6 @@ export function pyTime(d: Date, extraNanos = 0): string {
   return `${iso.slice(0, 19)}.${nanos}+00:00`;
 }
 
-function sortedKeys(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
-}
-
 /** Makes one record line of a fixture run from its kind, value, time and note. */
 export type Recorder = (
   kind: string,
@@ -75,42 +71,41 @@ export type Recorder = (
   note?: string,
 ) => string;
 
-/**
- * The key order of the Python exprag's records when serde_json keeps the
- * insertion order (`preserve_order`); without it, the keys are sorted.
- */
-const PYTHON_KEY_ORDER = [
-  "schema_version",
-  "run_id",
-  "experiment_name",
-  "kind",
-  "value",
-  "created_at",
-  "elapsed_ms",
-  "note",
-] as const;
+/** The `exprag_version` the Python exprag's fixture records carry (it writes its own). */
+export const PYTHON_EXPRAG_VERSION = "0.4.1";
+
+/** A JSON value with the keys of every object sorted, as serde_json writes them. */
+function sortedDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedDeep);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o).sort().map((k) => [k, sortedDeep(o[k])]),
+  );
+}
 
 /**
- * Record lines of a run in the Python exprag's shape (`+00:00` nanosecond
- * timestamps, no `exprag_version`), with the keys sorted when `sortKeys`.
+ * Record lines of a run in the Python exprag's shape, as serde_json writes
+ * them: keys sorted at every level, `exprag_version` present (the Python
+ * package's), `+00:00` nanosecond timestamps.
  */
 export function pythonRecorder(
   id: string,
   name: string,
   t0: Date,
-  sortKeys: boolean,
 ): Recorder {
   return (kind, value, ms, note) =>
     formatRecord({
       schema_version: 1,
+      exprag_version: PYTHON_EXPRAG_VERSION,
       run_id: id,
       experiment_name: name,
       kind,
-      value,
+      value: sortedDeep(value),
       created_at: pyTime(new Date(t0.getTime() + ms), ms),
       elapsed_ms: ms,
       note,
-    }, { keyOrder: sortKeys ? "sorted" : PYTHON_KEY_ORDER });
+    }, { keyOrder: "sorted" });
 }
 
 /** Record lines of a run in our shape (docs/design.md). */
@@ -150,23 +145,17 @@ export function writeRunFile(path: string, lines: string[], tail = ""): void {
 
 /**
  * Writes a run in the Python exprag's exact shape: serde_json's sorted keys,
- * `+00:00` nanosecond timestamps, no `exprag_version`, no `run_end`.
+ * `+00:00` nanosecond timestamps, its own `exprag_version`, no `run_end`.
  */
 export function writePythonRun(dir: string, r: Run): string {
   const id = r.id ?? crypto.randomUUID();
-  const rec = pythonRecorder(
-    id,
-    r.name ?? "python experiment",
-    startOf(r),
-    true,
-  );
+  const rec = pythonRecorder(id, r.name ?? "python experiment", startOf(r));
   const start: Record<string, unknown> = {
     git: r.git === undefined
       ? {
         branch: "main",
         commit: "0123456789abcdef0123456789abcdef01234567",
         dirty: false,
-        status: "",
       }
       : r.git,
     host: {
@@ -179,7 +168,7 @@ export function writePythonRun(dir: string, r: Run): string {
     process: { argv: ["python", "train.py"], cwd: "/work", pid: 4242, ppid: 1 },
   };
   if (r.metadata !== undefined) start.metadata = r.metadata;
-  const lines = [rec("run_start", sortedKeys(start), 0)];
+  const lines = [rec("run_start", start, 0)];
   (r.tracks ?? []).forEach((t, i) =>
     lines.push(rec("track", t.value, 10 * (i + 1), t.note))
   );

@@ -58,28 +58,29 @@ export function expragDir(): string {
   return makeExprag(tempDir("exprag-query-"));
 }
 
-/** Writes a run in the Python exprag's exact shape; returns its id and file. */
+/**
+ * Writes a run in the Python exprag's exact shape (serde_json: keys sorted,
+ * its own `exprag_version`, `+00:00` nanosecond times, `git` as
+ * `{branch, commit, dirty}` or null, no run_end, never locked); returns its
+ * id and file.
+ */
 export function writePythonRun(
   dir: string,
   run: FixtureRun,
 ): { id: string; file: string } {
   const id = run.id ?? uuid();
-  // serde_json (preserve_order) key order of the Python exprag
   const rec = pythonRecorder(
     id,
     run.name ?? "python experiment",
     startDate(run),
-    false,
   );
   const lines: string[] = [];
   const startValue: Record<string, unknown> = {
     git: run.git === undefined
       ? {
-        commit: "0123456789abcdef0123456789abcdef01234567",
         branch: "main",
+        commit: "0123456789abcdef0123456789abcdef01234567",
         dirty: false,
-        status: "",
-        diff: "",
       }
       : run.git,
     host: run.host ?? {
@@ -171,4 +172,33 @@ export function writeDenoRun(
   const file = join(dir, "runs", `${id}.jsonl`);
   writeRunFile(file, lines, run.tail);
   return { id, file };
+}
+
+/** Spawns a deno process running `code`; resolves once it printed "ready". */
+export async function spawnReady(code: string, flags: string[] = ["-A"]) {
+  const file = join(tempDir("exprag-child-"), "child.ts");
+  Deno.writeTextFileSync(file, code);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--no-config", ...flags, file],
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let out = "";
+  while (!out.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`child ended before ready: ${out}`);
+    out += new TextDecoder().decode(value);
+  }
+  return {
+    child,
+    out: () => out,
+    async kill(signal: Deno.Signal = "SIGKILL") {
+      child.kill(signal);
+      reader.releaseLock();
+      await child.stdout.cancel();
+      return await child.status;
+    },
+  };
 }

@@ -22,7 +22,7 @@ import {
   iterLinesBackwardIn,
   readFirstLine,
   readHead,
-} from "../src/query/scan.ts";
+} from "../src/query/lines.ts";
 
 async function collect(dir: string, strict = false) {
   const problems: Problem[] = [];
@@ -250,29 +250,39 @@ Deno.test("reader: only --allow-read for the exprag dir is needed; missing read 
   ok(!denied.stderr.includes("prompt"), denied.stderr);
 });
 
-Deno.test("fixtures: Python shape has exprag's key order and timestamps", () => {
+Deno.test("fixtures: Python shape is serde_json's — sorted keys, its own exprag_version, nanosecond +00:00 times", () => {
   const dir = expragDir();
   const { file } = writePythonRun(dir, {
-    tracks: [{ value: { a: 1 }, note: "n" }],
+    tracks: [{ value: { b: { y: 1, x: 2 }, a: 1 }, note: "n" }],
   });
   const lines = Deno.readTextFileSync(file).trim().split("\n").map((l) =>
     JSON.parse(l)
   );
   eq(Object.keys(lines[1]), [
-    "schema_version",
-    "run_id",
-    "experiment_name",
-    "kind",
-    "value",
     "created_at",
     "elapsed_ms",
+    "experiment_name",
+    "exprag_version",
+    "kind",
     "note",
+    "run_id",
+    "schema_version",
+    "value",
   ]);
+  eq(Object.keys(lines[1].value), ["a", "b"]);
+  eq(Object.keys(lines[1].value.b), ["x", "y"]);
+  eq(Object.keys(lines[0].value), ["git", "host", "process"]);
+  eq(lines[0].value.git, {
+    branch: "main",
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    dirty: false,
+  });
   eq(
     /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}\+00:00$/.test(lines[1].created_at),
     true,
   );
-  eq("exprag_version" in lines[0], false);
+  is(typeof lines[0].exprag_version, "string");
+  eq(lines.some((l) => l.kind === "run_end"), false);
 });
 
 Deno.test("reader: streams — a file larger than the V8 heap limit is read and scanned", async () => {

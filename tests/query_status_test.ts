@@ -5,6 +5,7 @@ import { isLocked, listRuns, readRun } from "../mod.ts";
 import {
   expragDir,
   pyTime,
+  spawnReady,
   writeDenoRun,
   writePythonRun,
 } from "./_query_fixtures.ts";
@@ -16,35 +17,6 @@ const HOST = Deno.hostname();
 async function statusOf(dir: string, id: string) {
   const run = (await listRuns({ dir })).find((r) => r.id === id)!;
   return [run.status, run.status_reason] as const;
-}
-
-/** Spawns a deno process running `code`; resolves once it printed "ready". */
-async function spawnReady(code: string, flags: string[] = ["-A"]) {
-  const file = join(Deno.makeTempDirSync(), "child.ts");
-  Deno.writeTextFileSync(file, code);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--no-config", ...flags, file],
-    stdout: "piped",
-    stderr: "inherit",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let out = "";
-  while (!out.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`child ended before ready: ${out}`);
-    out += new TextDecoder().decode(value);
-  }
-  return {
-    child,
-    out: () => out,
-    async kill(signal: Deno.Signal = "SIGKILL") {
-      child.kill(signal);
-      reader.releaseLock();
-      await child.stdout.cancel();
-      return await child.status;
-    },
-  };
 }
 
 Deno.test("status: finished, failed, interrupted from run_end", async () => {

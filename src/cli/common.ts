@@ -71,11 +71,10 @@ export function runFilter(ctx: Context): RunFilter {
     const v = ctx.options[key];
     if (typeof v !== "string") continue;
     try {
-      parseTimeBound(v);
+      f[key] = parseTimeBound(v); // parsed once: the queries take it as is
     } catch (e) {
       throw new UsageError(`--${key}: ${(e as Error).message}`);
     }
-    f[key] = v;
   }
   const where = ctx.options.where as Where[] | undefined;
   if (where && where.length > 0) {

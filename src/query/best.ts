@@ -8,7 +8,6 @@
 import { UsageError } from "../errors.ts";
 import { toNumber } from "../summary.ts";
 import { catalogOf, type InCatalog } from "./catalog.ts";
-import { compileFilter } from "./filter.ts";
 import { trackPathKey } from "./get_path.ts";
 import { checkReducer } from "./reduce.ts";
 import { reducedValues } from "./run_stats.ts";
@@ -57,9 +56,8 @@ export async function bestRuns(
       `Invalid top ${JSON.stringify(top)}: expected a non-negative integer`,
     );
   }
-  compileFilter(options); // checked before anything is read
   const catalog = catalogOf(options, false);
-  const runs = await catalog.filter(options);
+  const runs = await catalog.filter(options); // checked before anything is read
   const scored: Omit<BestRow, "rank">[] = [];
   let missing = 0;
   const reduced = await reducedValues(runs, key, by, catalog.options);

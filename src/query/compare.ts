@@ -6,7 +6,7 @@
  */
 
 import { toNumber } from "../summary.ts";
-import { childPath } from "../value_path.ts";
+import { flattenObject } from "../flatten.ts";
 import { catalogOf, type InCatalog, promised } from "./catalog.ts";
 import { checkRunRef } from "./refs.ts";
 import { statsOfRun } from "./run_stats.ts";
@@ -18,26 +18,14 @@ import type {
   RunInfo,
 } from "./types.ts";
 
-function flatten(v: unknown, path: string, out: Map<string, unknown>): void {
-  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-    const keys = Object.keys(v);
-    if (keys.length === 0) out.set(path, {});
-    for (const k of keys) {
-      flatten((v as Record<string, unknown>)[k], childPath(path, k), out);
-    }
-    return;
-  }
-  out.set(path, v);
-}
-
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function diff(a: unknown, b: unknown, root: string): MetadataDiff[] {
-  const fa = new Map<string, unknown>(), fb = new Map<string, unknown>();
-  if (a !== null && a !== undefined) flatten(a, root, fa);
-  if (b !== null && b !== undefined) flatten(b, root, fb);
+  const flat = (v: unknown) =>
+    new Map(v === null || v === undefined ? [] : flattenObject(v, root));
+  const fa = flat(a), fb = flat(b);
   const keys = [...new Set([...fa.keys(), ...fb.keys()])].sort();
   const out: MetadataDiff[] = [];
   for (const k of keys) {
@@ -49,7 +37,21 @@ function diff(a: unknown, b: unknown, root: string): MetadataDiff[] {
   return out;
 }
 
-const GIT_KEYS = ["commit", "branch", "dirty", "head", "head_branch"];
+const GIT_KEYS = [
+  "commit",
+  "branch",
+  "dirty",
+  "head",
+  "head_branch",
+] as const;
+
+/** The compared git fields a run recorded (`null` when no git state). */
+function gitOf(run: RunInfo): Record<string, unknown> | null {
+  if (run.git === null) return null;
+  const out: Record<string, unknown> = {};
+  for (const k of GIT_KEYS) if (k in run.git) out[k] = run.git[k];
+  return out;
+}
 
 /**
  * Compares two runs: metadata leaves that differ (flat paths such as
@@ -95,11 +97,6 @@ function compare(
   const rb = typeof b === "string" ? catalog.resolve(b) : b;
   const sa = statsOfRun(ra, catalog.options);
   const sb = statsOfRun(rb, catalog.options);
-  const ga: Record<string, unknown> = {}, gb: Record<string, unknown> = {};
-  for (const k of GIT_KEYS) {
-    if (ra.git !== null && k in ra.git) ga[k] = ra.git[k];
-    if (rb.git !== null && k in rb.git) gb[k] = rb.git[k];
-  }
   const paths: PathComparison[] = [];
   const onlyA: string[] = [], onlyB: string[] = [];
   const keys = [
@@ -124,7 +121,7 @@ function compare(
     a: ra,
     b: rb,
     metadata: diff(ra.metadata, rb.metadata, "metadata"),
-    git: diff(ra.git === null ? null : ga, rb.git === null ? null : gb, "git"),
+    git: diff(gitOf(ra), gitOf(rb), "git"),
     paths,
     only_a: onlyA,
     only_b: onlyB,

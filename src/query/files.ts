@@ -5,7 +5,8 @@
  */
 
 import { basename, join, sep } from "node:path";
-import { flagFor, granted } from "../permissions.ts";
+import { expragDir } from "../dir.ts";
+import { flagFor } from "../permissions.ts";
 import { ProblemError } from "../errors.ts";
 import { report } from "./problems.ts";
 import type { ReadOptions } from "./types.ts";
@@ -32,7 +33,8 @@ export function isValidRunId(id: unknown): id is string {
 
 /**
  * Resolves the exprag directory: `dir` when given, else `EXPRAG_DIR` when
- * `--allow-env=EXPRAG_DIR` is granted (never prompts), else `.exprag`.
+ * `--allow-env=EXPRAG_DIR` is granted (never prompts), else `.exprag`
+ * (`src/dir.ts`'s `expragDir`, shared with the tracker).
  *
  * @param dir An explicit directory (e.g. from `--dir`).
  * @returns The exprag directory as given (not made absolute).
@@ -43,12 +45,7 @@ export function isValidRunId(id: unknown): id is string {
  * ```
  */
 export function resolveDir(dir?: string): string {
-  if (dir !== undefined && dir !== "") return dir;
-  if (granted({ name: "env", variable: "EXPRAG_DIR" })) {
-    const env = Deno.env.get("EXPRAG_DIR");
-    if (env !== undefined && env !== "") return env;
-  }
-  return ".exprag";
+  return expragDir(dir);
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { basename } from "node:path";
 import { listRunFiles } from "./files.ts";
 import { report } from "./problems.ts";
 import { readRun, type ReadRunOptions } from "./run_file.ts";
@@ -43,31 +44,40 @@ export function sortRuns(runs: RunInfo[]): RunInfo[] {
 }
 
 /**
- * Every run, unfiltered, oldest first. A second file holding a run id
- * already seen is reported and skipped.
+ * Every run, unfiltered, oldest first. When two files hold the same run id,
+ * the one named after the id (`<id>.jsonl`) is the run's, whatever their
+ * names' order (a `0000-x.jsonl` carrying another run's id never shadows
+ * it); otherwise the first by name. The other file is reported and skipped.
  *
  * @param options Directory, problem handling, whether to count records.
  * @returns The runs.
  */
 export function loadRuns(options: ReadRunOptions = {}): RunInfo[] {
-  const out: RunInfo[] = [];
-  const seen = new Map<string, string>();
+  const byId = new Map<string, RunInfo>();
   _resetProbes();
   const opts = { ...options, countRecords: options.countRecords ?? true };
   for (const file of listRunFiles(options)) {
     const run = readRun(file, opts);
     if (run === undefined) continue;
-    const other = seen.get(run.id);
-    if (other !== undefined) {
-      report(options, {
-        file,
-        line: 1,
-        reason: `run id ${run.id} also in ${other}; run skipped`,
-      });
+    const other = byId.get(run.id);
+    if (other === undefined) {
+      byId.set(run.id, run);
       continue;
     }
-    seen.set(run.id, file);
-    out.push(run);
+    const [kept, skipped] = namedAfterId(run) && !namedAfterId(other)
+      ? [run, other]
+      : [other, run];
+    byId.set(run.id, kept);
+    report(options, {
+      file: skipped.file,
+      line: 1,
+      reason: `run id ${run.id} also in ${kept.file}; run skipped`,
+    });
   }
-  return sortRuns(out);
+  return sortRuns([...byId.values()]);
+}
+
+/** Whether a run's file is named after its id (`<id>.jsonl`). */
+function namedAfterId(run: RunInfo): boolean {
+  return basename(run.file) === `${run.id}.jsonl`;
 }

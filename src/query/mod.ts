@@ -27,13 +27,14 @@ export type {
   RunInfo,
   RunState,
   RunStats,
-  RunStatus,
   SourcedRecord,
   ValueRow,
   ValuesOptions,
   WhereClause,
 } from "./types.ts";
 export type { PathStats, RecordedNumber } from "../summary.ts";
+// the record types the reading API's types are built on (`RunInfo.git`, `RunEnd`)
+export type { ErrorInfo, GitState, RunEndValue } from "../record.ts";
 export { NotFoundError, ProblemError, UsageError } from "../errors.ts";
 export { isValidRunId, listRunFiles, resolveDir, runsDir } from "./files.ts";
 export {

@@ -5,9 +5,11 @@
  * @module
  */
 
+import { ProblemError } from "../errors.ts";
 import { flagFor } from "../permissions.ts";
 import { listRunFiles } from "./files.ts";
 import { report } from "./problems.ts";
+import { isLocked } from "./status.ts";
 import type { ExpragRecord, ReadOptions, SourcedRecord } from "./types.ts";
 
 /** Bytes read per `read` call. */
@@ -29,6 +31,8 @@ export interface RawLine {
   line: number;
   /** False for a last line without `\n`. */
   terminated: boolean;
+  /** For a last line without `\n`: the bytes of the file read up to its end. */
+  bytes?: number;
 }
 
 /**
@@ -80,9 +84,11 @@ export function* iterLines(file: string): Generator<RawLine> {
     let rest = "";
     let line = 0;
     let first = true;
+    let bytes = 0;
     while (true) {
       const n = f.readSync(buf);
       if (n === null || n === 0) break;
+      bytes += n;
       let text = decoder.decode(buf.subarray(0, n), { stream: true });
       if (first) {
         first = false;
@@ -113,7 +119,7 @@ export function* iterLines(file: string): Generator<RawLine> {
     rest += decoder.decode();
     if (rest !== "") {
       line++;
-      yield { text: stripCR(rest), line, terminated: false };
+      yield { text: stripCR(rest), line, terminated: false, bytes };
     }
   } finally {
     f.close();
@@ -158,6 +164,30 @@ export function tooDeep(text: string): boolean {
   return false;
 }
 
+/** Why an unterminated last line that does not parse is skipped. */
+export const TORN_LINE =
+  "torn line at end of file (no newline; crash mid-write?)";
+
+/**
+ * Whether an unterminated last line of a file is a record still being
+ * written, not torn: the tracker holds the file's lock (it is live), or the
+ * file grew past what was read (someone is appending to it). Such a line is
+ * skipped silently, even when strict.
+ *
+ * @param file The run file.
+ * @param sizeRead The bytes of the file read, up to the line's end.
+ * @returns `true` when a writer is at work on the file.
+ * @internal
+ */
+export function lineInProgress(file: string, sizeRead: number): boolean {
+  if (isLocked(file) === true) return true;
+  try {
+    return Deno.statSync(file).size > sizeRead;
+  } catch {
+    return false;
+  }
+}
+
 /** A reason naming a record of another run found in a run's file. @internal */
 export function foreignReason(id: unknown, fileRun: unknown): string {
   const q = (v: unknown) => (JSON.stringify(v) ?? String(v)).slice(0, 100);
@@ -177,9 +207,7 @@ export function parseLine(raw: RawLine): ExpragRecord | string {
   try {
     value = JSON.parse(raw.text);
   } catch {
-    return raw.terminated
-      ? "invalid JSON"
-      : "torn line at end of file (no newline; crash mid-write?)";
+    return raw.terminated ? "invalid JSON" : TORN_LINE;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return "not a JSON object";
@@ -222,6 +250,7 @@ export function* iterFileRecords(
     any = true;
     const rec = parseLine(raw);
     if (typeof rec === "string") {
+      if (rec === TORN_LINE && lineInProgress(file, raw.bytes ?? 0)) break;
       report(options, { file, line: raw.line, reason: rec });
       continue;
     }
@@ -252,12 +281,18 @@ export function* iterFileRecords(
   if (!any) report(options, { file, line: 0, reason: "empty file" });
 }
 
-/** Reports a file that cannot be read (permission errors propagate). @internal */
+/**
+ * Reports a file that cannot be read (permission errors propagate, and so
+ * does a strict read's `ProblemError`, which already names its line).
+ *
+ * @internal
+ */
 export function fileError(
   file: string,
   e: unknown,
   options: ReadOptions,
 ): void {
+  if (e instanceof ProblemError) throw e;
   const err = permissionError(e, file);
   if (err instanceof Deno.errors.NotCapable) throw err;
   const reason = err instanceof Error
@@ -269,6 +304,8 @@ export function fileError(
 /**
  * Streams every record of every run file (`<dir>/runs/*.jsonl`, sorted by
  * name), file by file, line by line, never holding all records in memory.
+ * A last line still being written by a live run (see
+ * {@linkcode lineInProgress}) is skipped silently.
  * Tolerant by default: torn or invalid lines, non-object lines, records
  * nested deeper than {@linkcode MAX_READ_DEPTH} levels, records of another
  * run (or a second run_start) inside a run's file, empty files,

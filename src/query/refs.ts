@@ -61,7 +61,9 @@ const PREFIX = /^[0-9A-Za-z_-]{1,128}$/;
 /**
  * Resolves a run reference against runs sorted oldest first (as returned by
  * `listRuns`): a full id, a unique id prefix, `latest` (newest by start
- * time), or `latest~N` (N runs before the newest).
+ * time), or `latest~N` (N runs before the newest). Ids and prefixes match
+ * exactly, case-sensitively: a reference in another case names another
+ * run (ids are strings; two runs may differ in case only).
  *
  * @param ref The reference.
  * @param runs The runs, oldest first.
@@ -98,10 +100,10 @@ export function resolveRunRef(ref: string, runs: readonly RunInfo[]): RunInfo {
     return runs[runs.length - 1 - back];
   }
   if (!PREFIX.test(ref)) throw new RunRefSyntaxError(ref);
-  const lower = ref.toLowerCase();
-  const exact = runs.find((r) => r.id.toLowerCase() === lower);
+  // case-sensitive: ids are strings, `ABC` and `abc` may be two runs
+  const exact = runs.find((r) => r.id === ref);
   if (exact !== undefined) return exact;
-  const matches = runs.filter((r) => r.id.toLowerCase().startsWith(lower));
+  const matches = runs.filter((r) => r.id.startsWith(ref));
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) {
     throw new RunRefError(`No run matches ${JSON.stringify(ref)}`, "not_found");

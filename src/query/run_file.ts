@@ -7,7 +7,14 @@
 
 import { isValidRunId } from "./files.ts";
 import { report } from "./problems.ts";
-import { fileError, foreignReason, openRead, parseLine } from "./reader.ts";
+import {
+  fileError,
+  foreignReason,
+  lineInProgress,
+  openRead,
+  parseLine,
+  TORN_LINE,
+} from "./reader.ts";
 import {
   countNewlines,
   countNewlinesBefore,
@@ -16,8 +23,9 @@ import {
   iterLinesBackward,
   iterLinesBackwardIn,
   readHead,
-} from "./scan.ts";
-import { _resetProbes, inferStatus } from "./status.ts";
+} from "./lines.ts";
+import { _resetProbes, inferStatus, isDenoRunStart } from "./status.ts";
+import type { GitState } from "../record.ts";
 import type { ExpragRecord, ReadOptions, RunEnd, RunInfo } from "./types.ts";
 
 /** Options of {@linkcode readRun}. */
@@ -77,7 +85,7 @@ export function readRun(
   const end = endRec === null
     ? null
     : (obj(endRec.value) as RunEnd | null) ?? {} as RunEnd;
-  const deno = typeof startRec.exprag_version === "string";
+  const deno = isDenoRunStart(start);
   const started_at = typeof startRec.created_at === "string"
     ? startRec.created_at
     : null;
@@ -124,8 +132,11 @@ export function readRun(
     duration_ms: durationFromEnd ?? lastElapsed,
     records,
     writer: deno ? "deno" : "python",
-    exprag_version: deno ? startRec.exprag_version as string : null,
-    git: obj(start.git),
+    exprag_version: deno && typeof startRec.exprag_version === "string"
+      ? startRec.exprag_version
+      : null,
+    // as recorded: the tracker's GitState, or another writer's fields
+    git: obj(start.git) as GitState | null,
     metadata: start.metadata === undefined ? null : start.metadata,
     host: obj(start.host),
     process: obj(start.process),
@@ -206,6 +217,9 @@ function readStart(
     terminated: first.terminated,
   });
   if (typeof startRec === "string") {
+    // a run file being created: its run_start is still being written
+    const read = head.whole?.length ?? Number.MAX_SAFE_INTEGER;
+    if (startRec === TORN_LINE && lineInProgress(file, read)) return undefined;
     report(options, {
       file,
       line: 1,
@@ -252,6 +266,7 @@ function readTail(
     return ++bad > 100; // do not read a whole garbage file backwards
   };
   try {
+    const sizeRead = head.whole?.length ?? f.statSync().size;
     const tail = head.whole !== null
       ? iterLinesBackwardIn(head.whole)
       : iterLinesBackward(file, undefined, f);
@@ -264,6 +279,8 @@ function readTail(
         terminated: line.terminated,
       });
       if (typeof rec === "string") {
+        // a live run's last line, in progress: the run's end is before it
+        if (rec === TORN_LINE && lineInProgress(file, sizeRead)) continue;
         if (skip(line.offset, rec)) break;
         continue;
       }

@@ -14,9 +14,14 @@ import {
 } from "../summary.ts";
 import { trackPathKey } from "./get_path.ts";
 import { dedupeProblems, report } from "./problems.ts";
-import { foreignReason, iterFileRecords } from "./reader.ts";
+import {
+  foreignReason,
+  iterFileRecords,
+  lineInProgress,
+  TORN_LINE,
+} from "./reader.ts";
 import { reduceStats } from "./reduce.ts";
-import { countNewlinesBefore, iterLinesBackward } from "./scan.ts";
+import { countNewlinesBefore, iterLinesBackward } from "./lines.ts";
 import {
   localScanner,
   pathNeedle,
@@ -64,17 +69,23 @@ function scanLast(
   runId: string,
 ): RecordedNumber | null {
   const scanner = localScanner();
+  let sizeRead: number;
+  try {
+    sizeRead = Deno.statSync(file).size;
+  } catch {
+    sizeRead = Number.MAX_SAFE_INTEGER;
+  }
   for (const l of iterLinesBackward(file, needleOf(key))) {
     let rec: unknown;
     try {
       rec = JSON.parse(l.text);
     } catch {
+      // a live run's last line, in progress: not torn
+      if (!l.terminated && lineInProgress(file, sizeRead)) continue;
       report(options, {
         file,
         line: countNewlinesBefore(file, l.offset) + 1,
-        reason: l.terminated
-          ? "invalid JSON"
-          : "torn line at end of file (no newline; crash mid-write?)",
+        reason: l.terminated ? "invalid JSON" : TORN_LINE,
       });
       continue;
     }

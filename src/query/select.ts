@@ -11,7 +11,6 @@ import { catalogOf, type InCatalog } from "./catalog.ts";
 import { segmentsOf, valuesAtSegments } from "./get_path.ts";
 import { readRecords } from "./reader.ts";
 import { checkRunRef } from "./refs.ts";
-import { compileFilter } from "./filter.ts";
 import { UsageError } from "../errors.ts";
 import type {
   DiscoverOptions,
@@ -26,9 +25,8 @@ async function selectRuns(
   options: RunFilter & InCatalog & { run?: string },
 ) {
   if (options.run !== undefined) checkRunRef(options.run);
-  else compileFilter(options); // before anything is read
   const catalog = catalogOf(options, false);
-  const runs = await catalog.select(options);
+  const runs = await catalog.select(options); // the filter checked before any read
   const names = new Map<string, string | null>();
   for (const r of runs) names.set(r.file, r.name);
   return { files: runs.map((r) => r.file), names, read: catalog.options };

@@ -1,6 +1,7 @@
 /**
  * Run status: from `run_end` when present, else inferred from the run
- * file's lock (exprag for Deno) or from `/proc` (Python exprag files).
+ * file's lock (exprag for Deno, told by `run_start.value.runtime.deno`) or
+ * from the recorded host and process (Python exprag files, never locked).
  * Never prompts: a missing permission only weakens the inference, and the
  * reason says which flag would help.
  *
@@ -26,7 +27,11 @@ export interface StatusInput {
   file: string;
   /** The run_start value (host, process). */
   start: Record<string, unknown>;
-  /** Whether run_start carries `exprag_version` (written by exprag for Deno). */
+  /**
+   * Whether exprag for Deno wrote the file (run_start records
+   * `runtime.deno`; see {@linkcode isDenoRunStart}): only its files are
+   * locked while live.
+   */
   deno: boolean;
   /** `created_at` of run_start. */
   started_at: string | null;
@@ -34,6 +39,26 @@ export interface StatusInput {
   last_at: string | null;
   /** The run_end value, or null. */
   end: RunEnd | null;
+}
+
+/**
+ * Tells whether a run_start value was written by exprag for Deno: it
+ * records `runtime.deno`, which the Python exprag never writes (both write
+ * `exprag_version`, so that key tells nothing).
+ *
+ * @param start The run_start value.
+ * @returns `true` when `start.runtime.deno` is a string.
+ * @example
+ * ```ts
+ * import { isDenoRunStart } from "./status.ts";
+ * isDenoRunStart({ runtime: { deno: "2.9.6" } }); // true
+ * isDenoRunStart({ host: { hostname: "gpu-7" } }); // false
+ * ```
+ */
+export function isDenoRunStart(start: Record<string, unknown>): boolean {
+  const runtime = start.runtime;
+  return runtime !== null && typeof runtime === "object" &&
+    typeof (runtime as Record<string, unknown>).deno === "string";
 }
 
 /**
@@ -181,13 +206,15 @@ function lastSeen(input: StatusInput): string {
 }
 
 /**
- * Infers a run's status. With a `run_end`: its status. Without one: a
- * tracker that is alive holds an exclusive lock on the file → `running`.
- * Not locked and written by exprag for Deno → `crashed` (or `unknown` when
- * its recorded hostname differs from this host, whose locks we cannot
- * see). Python exprag files (never locked): this host and `/proc/<pid>`
- * alive and started before the run → `running`; this host and gone →
- * `crashed`; another host or undeterminable → `unknown`.
+ * Infers a run's status. With a `run_end`: its status. Without one, for a
+ * file of exprag for Deno (`run_start.value.runtime.deno` recorded): a
+ * tracker that is alive holds an exclusive lock on the file → `running`;
+ * not locked → `crashed` (or `unknown` when its recorded hostname differs
+ * from this host, whose locks we cannot see). Other files (the Python
+ * exprag's, which never lock; its records carry `exprag_version` too) are
+ * never judged by locks: this host and `/proc/<pid>` alive and started
+ * before the run → `running`; this host and gone → `crashed`; another host
+ * or undeterminable → `unknown`, with the reason.
  *
  * Requires `--allow-read` for the exprag directory. For Python files the
  * inference also needs `--allow-sys=hostname` and a way to see processes:
@@ -204,17 +231,35 @@ function lastSeen(input: StatusInput): string {
  * ```
  */
 export function inferStatus(input: StatusInput): StatusInference {
-  const end = input.end;
-  if (end !== null) {
-    const s = end.status;
-    if (s === "finished" || s === "failed" || s === "interrupted") {
-      return { status: s, reason: null };
-    }
-    return {
-      status: "unknown",
-      reason: `run_end has an unknown status ${JSON.stringify(s)}`,
-    };
+  if (input.end !== null) return endStatus(input.end);
+  return input.deno ? lockStatus(input) : processStatus(input);
+}
+
+/** The status a run_end records. */
+function endStatus(end: RunEnd): StatusInference {
+  const s = end.status;
+  if (s === "finished" || s === "failed" || s === "interrupted") {
+    return { status: s, reason: null };
   }
+  return {
+    status: "unknown",
+    reason: `run_end has an unknown status ${JSON.stringify(s)}`,
+  };
+}
+
+/** The `host` object of run_start, when there is one. */
+function hostOf(input: StatusInput): Record<string, unknown> | null {
+  return (input.start.host ?? null) as Record<string, unknown> | null;
+}
+
+/** The hostname run_start records, or null. */
+function recordedHost(input: StatusInput): string | null {
+  const host = hostOf(input);
+  return typeof host?.hostname === "string" ? host.hostname : null;
+}
+
+/** A file of exprag for Deno without run_end: judged by the tracker's lock. */
+function lockStatus(input: StatusInput): StatusInference {
   const locked = isLocked(input.file);
   if (locked === true) {
     return {
@@ -222,74 +267,64 @@ export function inferStatus(input: StatusInput): StatusInference {
       reason: "a live process holds the run file's lock",
     };
   }
-  const host = (input.start.host ?? null) as Record<string, unknown> | null;
-  const recordedHost = typeof host?.hostname === "string"
-    ? host.hostname
-    : null;
-  const here = thisHost();
   const seen = lastSeen(input);
-  if (input.deno) {
-    if (locked === undefined) {
-      return {
-        status: "unknown",
-        reason: `cannot open the run file to test its lock${seen}`,
-      };
-    }
-    if (here !== null && recordedHost !== null && recordedHost !== here) {
-      return {
-        status: "unknown",
-        reason:
-          `no run_end; written on host ${recordedHost} whose locks are not visible here${seen}`,
-      };
-    }
-    const boot = typeof host?.boot_id === "string" ? host.boot_id : null;
-    const myBoot = thisBootId();
-    if (boot !== null && myBoot !== null && boot !== myBoot) {
-      return {
-        status: "crashed",
-        reason: `no run_end; the host rebooted since the run${seen}`,
-      };
-    }
+  if (locked === undefined) {
+    return {
+      status: "unknown",
+      reason: `cannot open the run file to test its lock${seen}`,
+    };
+  }
+  const recorded = recordedHost(input), here = thisHost();
+  if (here !== null && recorded !== null && recorded !== here) {
+    return {
+      status: "unknown",
+      reason:
+        `no run_end; written on host ${recorded} whose locks are not visible here${seen}`,
+    };
+  }
+  const boot = hostOf(input)?.boot_id;
+  const myBoot = thisBootId();
+  if (typeof boot === "string" && myBoot !== null && boot !== myBoot) {
     return {
       status: "crashed",
-      reason: `no run_end and no process holds the run file's lock${seen}`,
+      reason: `no run_end; the host rebooted since the run${seen}`,
     };
   }
-  // Python exprag: no lock ever; use hostname and /proc/<pid>.
-  if (recordedHost === null) {
-    return {
-      status: "unknown",
-      reason: `no run_end; no hostname recorded${seen}`,
-    };
-  }
+  return {
+    status: "crashed",
+    reason: `no run_end and no process holds the run file's lock${seen}`,
+  };
+}
+
+/**
+ * A file of another writer (the Python exprag: never locked) without
+ * run_end: judged by its recorded host and process.
+ */
+function processStatus(input: StatusInput): StatusInference {
+  const seen = lastSeen(input);
+  const unknown = (why: string): StatusInference => ({
+    status: "unknown",
+    reason: `no run_end; ${why}${seen}`,
+  });
+  const recorded = recordedHost(input);
+  if (recorded === null) return unknown("no hostname recorded");
+  const here = thisHost();
   if (here === null) {
-    return {
-      status: "unknown",
-      reason: `no run_end; cannot compare hosts: ${
+    return unknown(
+      `cannot compare hosts: ${
         deniedReason({ name: "sys", kind: "hostname" })
-      }${seen}`,
-    };
+      }`,
+    );
   }
-  if (recordedHost !== here) {
-    return {
-      status: "unknown",
-      reason: `no run_end; written on host ${recordedHost}${seen}`,
-    };
-  }
+  if (recorded !== here) return unknown(`written on host ${recorded}`);
   const proc = (input.start.process ?? null) as Record<string, unknown> | null;
   const pid = proc?.pid;
   if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) {
-    return {
-      status: "unknown",
-      reason: `no run_end; no process id recorded${seen}`,
-    };
+    return unknown("no process id recorded");
   }
   const probe = probeProcess(pid);
   if ("error" in probe) {
-    return {
-      status: "unknown",
-      reason: `no run_end; cannot check process ${pid}: ${probe.error}${seen}`,
-    };
+    return unknown(`cannot check process ${pid}: ${probe.error}`);
   }
   if (!probe.alive) {
     return {
@@ -297,17 +332,12 @@ export function inferStatus(input: StatusInput): StatusInference {
       reason: `no run_end and process ${pid} is gone${seen}`,
     };
   }
-  const started = probe.startNs;
   const runStart = tryParseTimestamp(input.started_at);
-  if (started === undefined || runStart === undefined) {
-    return {
-      status: "unknown",
-      reason:
-        `no run_end; process ${pid} exists but its start time is unknown${seen}`,
-    };
+  if (probe.startNs === undefined || runStart === undefined) {
+    return unknown(`process ${pid} exists but its start time is unknown`);
   }
   // 2 s slack: btime has whole seconds, ticks 10 ms.
-  if (started <= runStart + 2_000_000_000n) {
+  if (probe.startNs <= runStart + 2_000_000_000n) {
     return {
       status: "running",
       reason: `process ${pid} on this host is alive`,

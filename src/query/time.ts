@@ -137,8 +137,9 @@ export function tryParseTimestamp(value: unknown): bigint | undefined {
 
 /**
  * Parses a time bound for `since`/`until`: an RFC 3339 timestamp, a date
- * (`2026-11-20`, UTC midnight), a `Date`, or a duration ago such as `30m`,
- * `12h`, `7d`, `2w`.
+ * (`2026-11-20`, UTC midnight), a `Date`, a duration ago such as `30m`,
+ * `12h`, `7d`, `2w`, or a bound already parsed (nanoseconds since the
+ * epoch, returned as is).
  *
  * @param value The bound.
  * @param now The reference time for durations (default: now).
@@ -151,9 +152,10 @@ export function tryParseTimestamp(value: unknown): bigint | undefined {
  * ```
  */
 export function parseTimeBound(
-  value: string | Date,
+  value: string | Date | bigint,
   now: Date = new Date(),
 ): bigint {
+  if (typeof value === "bigint") return value;
   if (value instanceof Date) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) {

@@ -1,10 +1,13 @@
 /**
- * Types of the reading API (see docs/design.md for the record format).
+ * Types of the reading API, built on the record format of `src/record.ts`
+ * (the one home of the record types): what a reader gets from a run file,
+ * where every field may be missing or of another writer.
  *
  * @module
  */
 
 import type { Problem } from "../errors.ts";
+import type { EndStatus, ErrorInfo, GitState, RunEndValue } from "../record.ts";
 import type { PathStats, RecordedNumber } from "../summary.ts";
 
 export type { Problem };
@@ -26,7 +29,7 @@ export interface ReadOptions {
 export interface ExpragRecord {
   /** Record schema version (1). */
   schema_version?: unknown;
-  /** Version of exprag for Deno that wrote it; absent in Python exprag files. */
+  /** Version of the exprag that wrote it (the Python exprag writes its own). */
   exprag_version?: unknown;
   /** The run id (UUID). */
   run_id?: unknown;
@@ -57,36 +60,26 @@ export interface SourcedRecord {
 }
 
 /**
- * A run's state: the final status from `run_end`, or the inferred state of a
- * run without one (`running`, `crashed`, `unknown`). Exported from the
- * package root as `RunState` (the root's `RunStatus` is the tracker's).
+ * A run's state as the reader tells it: the tracker's {@linkcode EndStatus}
+ * from `run_end`, or the inferred state of a run without one (`running`,
+ * `crashed`, `unknown`). Named apart from the tracker's `RunStatus` (an
+ * `EndStatus`), which the package root exports.
  */
-export type RunState =
-  | "finished"
-  | "failed"
-  | "interrupted"
-  | "running"
-  | "crashed"
-  | "unknown";
+export type RunState = EndStatus | "running" | "crashed" | "unknown";
 
-/** The `value` of a `run_end` record. */
-export interface RunEnd {
-  /** How the run ended. */
-  status: "finished" | "failed" | "interrupted" | string;
-  /** The process exit code, when known. */
-  exit_code?: number | null;
+/**
+ * The `value` of a `run_end` record as read: the tracker's `RunEndValue`
+ * (`src/record.ts`) with every field but `status` optional (files of other
+ * writers or versions may lack any) and any other key kept.
+ */
+export interface RunEnd
+  extends Partial<Omit<RunEndValue, "status" | "error" | "signal">> {
+  /** How the run ended: an {@linkcode EndStatus}, or whatever the file says. */
+  status: EndStatus | string;
   /** The error of a failed run. */
-  error?: { name?: string; message?: string; stack?: string };
+  error?: Partial<ErrorInfo>;
   /** The signal of an interrupted run. */
   signal?: string;
-  /** Number of track records. */
-  track_count?: number;
-  /** `elapsed_ms` at the end. */
-  duration_ms?: number;
-  /** Per-path statistics of numeric leaves. */
-  summary?: Record<string, PathStats>;
-  /** True when some paths were left out of `summary`. */
-  summary_truncated?: boolean;
   /** Any other key. */
   [key: string]: unknown;
 }
@@ -111,12 +104,18 @@ export interface RunInfo {
   duration_ms: number | null;
   /** Track records: run_end's `track_count`, else counted lines (null when not counted). */
   records: number | null;
-  /** `"deno"` when written by exprag for Deno, `"python"` otherwise. */
+  /**
+   * `"deno"` when written by exprag for Deno (run_start records
+   * `runtime.deno`), `"python"` otherwise.
+   */
   writer: "deno" | "python";
-  /** `exprag_version` of run_start, or null for Python exprag files. */
+  /** `exprag_version` of run_start for exprag for Deno files, else null. */
   exprag_version: string | null;
-  /** The git state of run_start (`null` when not captured). */
-  git: Record<string, unknown> | null;
+  /**
+   * The git state of run_start (`null` when not captured), as the tracker
+   * records it; Python exprag files have `branch`, `commit`, `dirty` only.
+   */
+  git: GitState | null;
   /** The user metadata, or null when not given. */
   metadata: unknown;
   /** run_start's `host` object. */
@@ -136,10 +135,14 @@ export type Reducer = "last" | "first" | "max" | "min" | "mean";
 
 /** Which runs a query considers. */
 export interface RunFilter {
-  /** Runs started at or after this time (RFC 3339, date, or `7d`/`12h`/`30m`/`2w` ago). */
-  since?: string | Date;
+  /**
+   * Runs started at or after this time: RFC 3339, a date, `7d`/`12h`/`30m`/`2w`
+   * ago, or nanoseconds since the epoch (a bound parsed once with
+   * `parseTimeBound`, e.g. to check it before asking several questions).
+   */
+  since?: string | Date | bigint;
   /** Runs started at or before this time (same forms as `since`). */
-  until?: string | Date;
+  until?: string | Date | bigint;
   /** `PATH OP VALUE` clauses, all of which must hold (see {@linkcode WhereClause}). */
   where?: readonly (string | WhereClause)[];
   /** Reducer for `value.<path>` in `where` clauses (default `last`). */
@@ -315,6 +318,3 @@ export interface Comparison {
   /** Numeric paths only in B. */
   only_b: string[];
 }
-
-/** Alias of {@linkcode RunState} (within the reading API). */
-export type RunStatus = RunState;
