@@ -246,7 +246,7 @@ function conventionsSection(L: string[]): void {
     "",
     "Conventions:",
     "",
-    "- Runs are named by full id, a unique id prefix, `latest`, or `latest~N` (N runs before the latest; `latest~1` is the one before). An ambiguous prefix is an error listing the candidates.",
+    "- Runs are named by full id, a unique id prefix, `latest`, or `latest~N` (N runs before the latest; `latest~1` is the one before). Ids and prefixes are case-sensitive; an ambiguous prefix is an error listing the candidates.",
     "- Output is a tab-separated table with a header line; `--json` gives the same data (and more, e.g. each run's metadata) as JSON. Strings from records are escaped (`\\t`, `\\n`, `\\xNN`).",
     '- Exit codes: 0 ok, 1 not found or failure, 2 usage error. Errors are one line on stderr starting with `exprag:`; an empty answer with a line `exprag: note: …` on stderr is not "nothing recorded": the note says why (no runs directory here, a --where path no run has).',
     "- A torn or invalid line is skipped and reported on stderr as `file:line: reason`; `--strict` makes it an error.",
