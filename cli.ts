@@ -77,10 +77,15 @@ function checkPermissions(
  * @returns The exit code: 0 ok, 1 not found or runtime failure, 2 usage
  *   error (chosen by the class of the error, see `src/errors.ts`).
  *
- * @example
- * ```ts ignore
+ * @example Run a command from a script; the exit code is returned
+ * ```ts
  * import { main } from "@exprag/cli/cli";
- * Deno.exit(await main(["runs", "--limit", "5"]));
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * equal(await main(["runs", "--dir", dir, "--json"]), 0); // prints []
+ * equal(await main(["best", "--dir", dir]), 2); // usage error: no path given
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function main(args: string[]): Promise<number> {

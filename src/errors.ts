@@ -18,7 +18,24 @@
  * @module
  */
 
-/** A line or file the reader skipped, for `file:line: reason` messages. */
+/**
+ * A line or file the reader skipped, for `file:line: reason` messages.
+ *
+ * @example Strict reading throws on the first problem
+ * ```ts
+ * import { listRuns, type Problem } from "@exprag/cli";
+ * import { equal, rejects } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * Deno.mkdirSync(`${dir}/runs`);
+ * Deno.writeTextFileSync(`${dir}/runs/bad.jsonl`, "not json\n");
+ * const seen: Problem[] = [];
+ * await listRuns({ dir, onProblem: (p) => seen.push(p) });
+ * equal(seen[0].line, 1);
+ * await rejects(listRuns({ dir, strict: true }), /bad\.jsonl:1: /);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface Problem {
   /** The file, as listed under the runs directory. */
   file: string;

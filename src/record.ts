@@ -49,6 +49,18 @@ export type RecordKey = typeof RECORD_KEYS[number];
  * `finished` (ended normally), `failed` (an error, a non-zero exit code),
  * `interrupted` (SIGINT/SIGTERM with `handleSignals`, or set by the caller).
  * The reader's `RunState` adds the inferred `running`, `crashed`, `unknown`.
+ *
+ * @example End a run as interrupted
+ * ```ts
+ * import { type EndStatus, Experiment, resolveRun } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const status: EndStatus = "interrupted";
+ * new Experiment("train", { dir, git: false }).end({ status });
+ * equal((await resolveRun("latest", { dir })).status, "interrupted");
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
  */
 export type EndStatus = "finished" | "failed" | "interrupted";
 
@@ -211,10 +223,15 @@ export const LINE_END = "}\n";
  * (schema and package version, run id, name) is serialised once; a line is
  * then `head(kind, …) + JSON.stringify(value) + LINE_END`.
  *
- * @example
- * ```ts ignore
- * const frame = new RecordFramer(crypto.randomUUID(), "train");
- * const line = frame.line("track", new Date().toISOString(), 12, { loss: 1 });
+ * @example A track line
+ * ```ts
+ * import { RecordFramer } from "./record.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const frame = new RecordFramer("3f2a9c1e-0000-4000-8000-000000000000", "train");
+ * const line = frame.line("track", "2026-11-26T07:08:34.719Z", 12, { loss: 1 });
+ * equal(JSON.parse(line).value.loss, 1);
+ * equal(line.endsWith("}\n"), true);
  * ```
  */
 export class RecordFramer {
@@ -298,10 +315,15 @@ export interface FormatRecordOptions {
  * @param options The key order.
  * @returns The JSON text of the record.
  *
- * @example
- * ```ts ignore
- * formatRecord({ kind: "track", run_id: "x", value: 1, schema_version: 1 });
- * // '{"schema_version":1,"run_id":"x","kind":"track","value":1}'
+ * @example Keys in record order
+ * ```ts
+ * import { formatRecord } from "./record.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(
+ *   formatRecord({ value: 1, kind: "track", run_id: "x", schema_version: 1 }),
+ *   '{"schema_version":1,"run_id":"x","kind":"track","value":1}',
+ * );
  * ```
  */
 export function formatRecord(

@@ -11,10 +11,47 @@
  */
 import { childPath, listPath } from "./value_path.ts";
 
-/** A number as recorded: finite numbers as is, NaN and infinities as strings. */
+/**
+ * A number as recorded: finite numbers as is, NaN and infinities as strings.
+ *
+ * @example NaN is recorded as a string and never wins a ranking
+ * ```ts
+ * import { bestRuns, Experiment, type RecordedNumber } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("diverged", { dir, git: false });
+ *   exp.track({ loss: NaN });
+ * }
+ * const value: RecordedNumber = (await bestRuns("value.loss", { dir })).rows[0].value;
+ * equal(value, "NaN");
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export type RecordedNumber = number | "NaN" | "Infinity" | "-Infinity";
 
-/** Statistics of one numeric path within one run. */
+/**
+ * Statistics of one numeric path within one run.
+ *
+ * @example A finished run's statistics, from its run_end summary
+ * ```ts
+ * import { Experiment, type PathStats, resolveRun } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("train", { dir, git: false });
+ *   for (const loss of [0.9, 0.4, 0.6]) exp.track({ metrics: { loss } });
+ * }
+ * const run = await resolveRun("latest", { dir });
+ * const loss: PathStats = run.end!.summary!["value.metrics.loss"];
+ * equal(loss.count, 3);
+ * equal(loss.min, 0.4);
+ * equal(loss.last, 0.6);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface PathStats {
   /** How many numeric values were seen, including NaN and infinities. */
   count: number;

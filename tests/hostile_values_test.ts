@@ -8,7 +8,8 @@
 // path value → track() → bytes on disk → reader.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { listRuns, type Problem, readRecords } from "../mod.ts";
+import { listRuns, type Problem } from "../mod.ts";
+import { readRecords } from "../src/query/reader.ts";
 import { Experiment } from "../src/tracker/experiment.ts";
 import { tempDir } from "./_helpers.ts";
 import { parseRunFile, Rng, suiteSeed } from "./_faults.ts";

@@ -44,6 +44,18 @@ Deno.test("importing mod.ts loads no CLI module (cli.ts only through a dynamic i
   ok(all.stdout.includes("/cli.ts"), "the dynamic import of cli.ts is there");
 });
 
+Deno.test("a training script importing mod.ts loads the tracker only: no query module until a reading function is called", async () => {
+  const mods = await staticGraph(MOD_URL);
+  const reading = mods.filter((m) => m.includes("/src/query/"));
+  equal(reading.length, 0, reading.join(", "));
+  // the tracker, git capture and the base modules: nothing of the reading side
+  const local = mods.filter((m) => m.startsWith("file:"));
+  const other = local.filter((m) =>
+    !/\/(mod\.ts|src\/(tracker|git)\/.*|src\/[a-z_]+\.ts)$/.test(m)
+  );
+  equal(other.length, 0, other.join(", "));
+});
+
 Deno.test("a copy of the library without cli.ts and src/cli/ imports and exports no main", async () => {
   const copy = tempDir("exprag-nocli-");
   const cp = await run("cp", [

@@ -5,17 +5,11 @@ import {
   rejects,
   strictEqual as is,
 } from "node:assert/strict";
-import {
-  bestRuns,
-  compareRuns,
-  discoverPaths,
-  getPath,
-  pathStats,
-  type Problem,
-  runStats,
-  selectValues,
-  valuesAt,
-} from "../mod.ts";
+import { bestRuns, type Problem, selectValues } from "../mod.ts";
+import { compareRuns } from "../src/query/compare.ts";
+import { discoverPaths } from "../src/query/select.ts";
+import { getPath, valuesAt } from "../src/query/get_path.ts";
+import { pathStats, runStats } from "../src/query/stats.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 
 const acc = (xs: unknown[]) =>

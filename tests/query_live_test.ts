@@ -7,18 +7,15 @@ import {
   strictEqual as is,
 } from "node:assert/strict";
 import { join } from "node:path";
+import { listRuns, type Problem, resolveRun, selectValues } from "../mod.ts";
 import {
   bestRuns,
-  listRuns,
-  type Problem,
   ProblemError,
   readRecords,
   readRun,
-  resolveRun,
   RunCatalog,
   type RunRefError,
-  selectValues,
-} from "../mod.ts";
+} from "../src/query/mod.ts";
 import { isDenoRunStart } from "../src/query/status.ts";
 import { PYTHON_EXPRAG_VERSION } from "./_cli_fixtures.ts";
 import {

@@ -6,13 +6,9 @@ import {
   strictEqual as is,
 } from "node:assert/strict";
 import { join } from "node:path";
-import {
-  listRunFiles,
-  listRuns,
-  type Problem,
-  readRecords,
-  runsDir,
-} from "../mod.ts";
+import { listRuns, type Problem } from "../mod.ts";
+import { listRunFiles, runsDir } from "../src/query/files.ts";
+import { readRecords } from "../src/query/reader.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 import { runScript, tempDir } from "./_helpers.ts";
 import {
@@ -201,7 +197,10 @@ Deno.test("reader: runs dir resolution (explicit, ending in runs, EXPRAG_DIR onl
   eq((await listRuns({ dir: join(dir, "runs") })).length, 1);
   eq(listRunFiles({ dir: join(tempDir(), "nothing-here") }), []);
   const mod = new URL("../mod.ts", import.meta.url).href;
-  const code = `import { listRuns, resolveDir } from ${JSON.stringify(mod)};
+  const code = `import { listRuns } from ${JSON.stringify(mod)};
+    import { resolveDir } from ${
+    JSON.stringify(new URL("../src/query/files.ts", import.meta.url).href)
+  };
     console.log(JSON.stringify([resolveDir(), (await listRuns()).length]));`;
   const cwd = join(dir, "..");
   const withEnv = await runScript(cwd, code, [
@@ -226,10 +225,12 @@ Deno.test("reader: only --allow-read for the exprag dir is needed; missing read 
     end: "finished",
   });
   const mod = new URL("../mod.ts", import.meta.url).href;
-  const code =
-    `import { bestRuns, discoverPaths, listRuns, selectValues } from ${
-      JSON.stringify(mod)
-    };
+  const code = `import { bestRuns, listRuns, selectValues } from ${
+    JSON.stringify(mod)
+  };
+    import { discoverPaths } from ${
+    JSON.stringify(new URL("../src/query/select.ts", import.meta.url).href)
+  };
     const dir = Deno.args[0];
     try {
       const runs = await listRuns({ dir });
@@ -316,8 +317,11 @@ Deno.test("reader: streams — a file larger than the V8 heap limit is read and 
   }
   f.close();
   const mod = new URL("../mod.ts", import.meta.url).href;
-  const code = `import { bestRuns, listRuns, readRecords, selectValues } from ${
+  const code = `import { bestRuns, listRuns, selectValues } from ${
     JSON.stringify(mod)
+  };
+    import { readRecords } from ${
+    JSON.stringify(new URL("../src/query/reader.ts", import.meta.url).href)
   };
     const dir = Deno.args[0];
     let n = 0;

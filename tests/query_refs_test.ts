@@ -7,14 +7,10 @@ import {
   throws,
 } from "node:assert/strict";
 import { join } from "node:path";
-import {
-  isValidRunId,
-  listRuns,
-  matchesWhere,
-  parseWhere,
-  resolveRun,
-  type RunRefError,
-} from "../mod.ts";
+import { listRuns, resolveRun } from "../mod.ts";
+import { isValidRunId } from "../src/query/files.ts";
+import { matchesWhere, parseWhere } from "../src/query/where.ts";
+import type { RunRefError } from "../src/query/refs.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 
 Deno.test("refs: full id, unique prefix, latest, latest~N", async () => {

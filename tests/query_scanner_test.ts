@@ -4,7 +4,8 @@
 // them with SummaryBuilder live in query_summary_test.ts.
 import { deepStrictEqual as eq, strictEqual as is } from "node:assert/strict";
 import { join } from "node:path";
-import { bestRuns, runStats } from "../mod.ts";
+import { bestRuns } from "../mod.ts";
+import { runStats } from "../src/query/stats.ts";
 import {
   createLeafBuffer,
   LEAF_BUFFER_START,

@@ -1,7 +1,9 @@
 // Reading API: run status from run_end, the tracker's lock, and /proc.
 import { ok, strictEqual as is } from "node:assert/strict";
 import { join } from "node:path";
-import { isLocked, listRuns, readRun } from "../mod.ts";
+import { listRuns } from "../mod.ts";
+import { isLocked } from "../src/query/status.ts";
+import { readRun } from "../src/query/run_file.ts";
 import {
   expragDir,
   pyTime,

@@ -3,13 +3,9 @@
 // scanner on the main thread and in workers, backwards `last`).
 import { deepStrictEqual as eq, strictEqual as is } from "node:assert/strict";
 import { join } from "node:path";
-import {
-  bestRuns,
-  listRuns,
-  pathStats,
-  reduceStats,
-  runStats,
-} from "../mod.ts";
+import { bestRuns, listRuns } from "../mod.ts";
+import { pathStats, runStats } from "../src/query/stats.ts";
+import { reduceStats } from "../src/query/reduce.ts";
 import { createFileScanner as createScanner } from "../src/query/scanner/file_scanner.ts";
 import { createScanPool } from "../src/query/scanner/pool.ts";
 import { childPath, listPath } from "../src/value_path.ts";

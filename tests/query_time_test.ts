@@ -1,12 +1,12 @@
 // Reading API: timestamps compared as instants.
 import { ok, strictEqual as is, throws } from "node:assert/strict";
+import { listRuns } from "../mod.ts";
 import {
   compareTimestamps,
-  listRuns,
   parseTimeBound,
   parseTimestamp,
   tryParseTimestamp,
-} from "../mod.ts";
+} from "../src/query/time.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 
 Deno.test("time: nanoseconds, Z and offsets compare as instants", () => {

@@ -8,17 +8,11 @@ import {
   throws,
 } from "node:assert/strict";
 import { join } from "node:path";
-import {
-  compareRuns,
-  discoverPaths,
-  listRuns,
-  NotFoundError,
-  ProblemError,
-  resolveRun,
-  RunCatalog,
-  selectValues,
-  UsageError,
-} from "../mod.ts";
+import { resolveRun, selectValues } from "../mod.ts";
+import { compareRuns } from "../src/query/compare.ts";
+import { discoverPaths } from "../src/query/select.ts";
+import { listRuns, RunCatalog } from "../src/query/catalog.ts";
+import { NotFoundError, ProblemError, UsageError } from "../src/errors.ts";
 import { parseWhere } from "../src/query/where.ts";
 import { checkPattern } from "../src/query/pattern.ts";
 import { CLI_URL, denoRunArgs, run } from "./_helpers.ts";

@@ -31,11 +31,17 @@ import type { BestOptions, BestResult, BestRow } from "./types.ts";
  * @returns The ranked rows and how many runs were considered / missing the path.
  * @throws {UsageError} (a `RangeError`) For an invalid path, reducer,
  *   direction, top or filter.
- * @example
- * ```ts ignore
+ *
+ * @example The package's bestRuns, plus a catalogue to reuse
+ * ```ts
  * import { bestRuns } from "./best.ts";
- * const best = await bestRuns("value.metrics.acc", { direction: "max", top: 3 });
- * for (const row of best.rows) console.log(row.rank, row.run.id, row.value);
+ * import { RunCatalog } from "./catalog.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const catalog = new RunCatalog({ dir: Deno.makeTempDirSync() });
+ * const best = await bestRuns("value.metrics.acc", { catalog, top: 3 });
+ * equal(best.considered, 0);
+ * Deno.removeSync(catalog.options.dir!, { recursive: true });
  * ```
  */
 export async function bestRuns(

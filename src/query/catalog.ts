@@ -50,11 +50,20 @@ export interface InCatalog {
  *
  * Requires `--allow-read` for the exprag directory.
  *
- * @example
- * ```ts ignore
+ * @example Several questions, one listing
+ * ```ts
  * import { RunCatalog } from "./catalog.ts";
- * const catalog = new RunCatalog({ dir: ".exprag" });
- * const a = catalog.resolve("latest~1"), b = catalog.resolve("latest");
+ * import { compareRuns } from "./compare.ts";
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * for (const lr of [0.1, 0.2]) new Experiment("t", { dir, git: false, metadata: { lr } }).end();
+ * const catalog = new RunCatalog({ dir });
+ * equal(catalog.resolve("latest~1").id, catalog.all()[0].id);
+ * const c = await compareRuns("latest~1", "latest", { catalog }); // no second listing
+ * equal(c.metadata[0].path, "metadata.lr");
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export class RunCatalog {
@@ -199,11 +208,15 @@ function checkLimit(limit: unknown): void {
  *   or a `catalog` to reuse.
  * @returns The runs sorted by start time, oldest first.
  * @throws {UsageError} (a `RangeError`) For an invalid `since`/`until`/`where`/`limit`.
- * @example
- * ```ts ignore
- * import { listRuns } from "./catalog.ts";
- * const runs = await listRuns({ dir: ".exprag", where: ["metadata.hparams.lr < 0.1"], limit: 10 });
- * for (const r of runs) console.log(r.id, r.status, r.started_at);
+ *
+ * @example The package's listRuns, plus a catalogue to reuse
+ * ```ts
+ * import { listRuns, RunCatalog } from "./catalog.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const catalog = new RunCatalog({ dir: Deno.makeTempDirSync() });
+ * equal((await listRuns({ catalog, where: ["metadata.lr < 0.1"] })).length, 0);
+ * Deno.removeSync(catalog.options.dir!, { recursive: true });
  * ```
  */
 export async function listRuns(
@@ -227,10 +240,18 @@ export async function listRuns(
  * @returns The run.
  * @throws {RunRefSyntaxError} (a `UsageError`) For an invalid reference.
  * @throws {RunRefError} (a `NotFoundError`) When not found or ambiguous.
- * @example
- * ```ts ignore
+ *
+ * @example The newest run
+ * ```ts
  * import { resolveRun } from "./catalog.ts";
- * const run = await resolveRun("latest", { dir: ".exprag" });
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const exp = new Experiment("t", { dir, git: false });
+ * exp.end();
+ * equal((await resolveRun("latest", { dir })).id, exp.runId);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function resolveRun(

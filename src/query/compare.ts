@@ -71,11 +71,22 @@ function gitOf(run: RunInfo): Record<string, unknown> | null {
  * @throws {RunRefSyntaxError} (a `UsageError`) For an invalid reference.
  * @throws {RunRefError} (a `NotFoundError`) When a reference matches no run
  *   or several.
- * @example
- * ```ts ignore
+ *
+ * @example What changed between two runs
+ * ```ts
  * import { compareRuns } from "./compare.ts";
- * const c = await compareRuns("latest~1", "latest");
- * for (const d of c.metadata) console.log(d.path, d.a, "->", d.b);
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * for (const lr of [0.1, 0.2]) {
+ *   using exp = new Experiment("t", { dir, git: false, metadata: { lr } });
+ *   exp.track({ loss: lr });
+ * }
+ * const c = await compareRuns("latest~1", "latest", { dir });
+ * deepEqual(c.metadata, [{ path: "metadata.lr", a: 0.1, b: 0.2 }]);
+ * deepEqual(c.paths.map((p) => p.path), ["value.loss"]);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function compareRuns(

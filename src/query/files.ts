@@ -78,10 +78,13 @@ export function runsDir(dir?: string): string {
  *
  * @param options Directory and problem handling.
  * @returns Paths of the run files (`<runs>/<name>.jsonl`).
- * @example
- * ```ts ignore
+ *
+ * @example The run files of a directory
+ * ```ts
  * import { listRunFiles } from "./files.ts";
- * const files = listRunFiles({ dir: ".exprag" });
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * deepEqual(listRunFiles({ dir: Deno.makeTempDirSync() }), []); // no runs/ yet: none
  * ```
  */
 export function listRunFiles(options: ReadOptions = {}): string[] {

@@ -317,12 +317,22 @@ export function fileError(
  *
  * @param options Directory, files, kinds, strictness and problem callback.
  * @returns An async iterator of records with their source file and line.
- * @example
- * ```ts ignore
+ *
+ * @example Every record, with file and line
+ * ```ts
  * import { readRecords } from "./reader.ts";
- * for await (const { record, file, line } of readRecords({ dir: ".exprag" })) {
- *   if (record.kind === "track") console.log(`${file}:${line}`, record.value);
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("t", { dir, git: false });
+ *   exp.track({ loss: 1 });
  * }
+ * const kinds = [];
+ * for await (const { record, line } of readRecords({ dir })) kinds.push(`${line}:${record.kind}`);
+ * deepEqual(kinds, ["1:run_start", "2:track", "3:run_end"]);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function* readRecords(

@@ -72,10 +72,18 @@ const PREFIX = /^[0-9A-Za-z_-]{1,128}$/;
  * @throws {RunRefError} (a `NotFoundError`) when not found or ambiguous
  *   (the message lists the candidates).
  * @throws {TypeError} When `ref` is not a string.
- * @example
- * ```ts ignore
+ *
+ * @example A reference against a listing
+ * ```ts
  * import { resolveRunRef } from "./refs.ts";
- * const run = resolveRunRef("latest~1", runs);
+ * import { listRuns } from "./catalog.ts";
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * for (const name of ["a", "b"]) new Experiment(name, { dir, git: false }).end();
+ * equal(resolveRunRef("latest~1", await listRuns({ dir })).name, "a");
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function resolveRunRef(ref: string, runs: readonly RunInfo[]): RunInfo {

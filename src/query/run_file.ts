@@ -52,11 +52,18 @@ function obj(v: unknown): Record<string, unknown> | null {
  * @param file The run file.
  * @param options Problem handling; `countRecords: false` skips counting.
  * @returns The run, or `undefined` when the file holds no usable run_start.
- * @example
- * ```ts ignore
+ *
+ * @example One run file
+ * ```ts
  * import { readRun } from "./run_file.ts";
- * const run = readRun(".exprag/runs/3f2a9c1e-0000-4000-8000-000000000000.jsonl");
- * console.log(run?.status);
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const exp = new Experiment("t", { dir, git: false });
+ * exp.end();
+ * equal(readRun(exp.path)?.status, "finished");
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function readRun(

@@ -50,10 +50,21 @@ function jsonType(v: unknown): string {
  * @param options Run (reference) or filters, `contains`, `numeric`, `kinds`,
  *   `maxExamples`, `limit`, or a `catalog` to reuse.
  * @returns The paths.
- * @example
- * ```ts ignore
+ *
+ * @example The numeric paths about accuracy
+ * ```ts
  * import { discoverPaths } from "./select.ts";
- * const paths = await discoverPaths({ contains: "acc", numeric: true });
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("t", { dir, git: false });
+ *   exp.track({ metrics: { acc: 0.5, loss: 1 }, tag: "acc" });
+ * }
+ * const paths = await discoverPaths({ dir, contains: "acc", numeric: true });
+ * deepEqual(paths.map((p) => p.path), ["value.metrics.acc"]);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function discoverPaths(
@@ -157,11 +168,15 @@ export async function discoverPaths(
  * @throws {UsageError} (a `RangeError`) For an empty or malformed path, a
  *   bad limit or filter.
  * @throws {RunRefError} (a `NotFoundError`) For an unknown run reference.
- * @example
- * ```ts ignore
+ *
+ * @example Values of the latest run
+ * ```ts
  * import { selectValues } from "./select.ts";
- * const rows = await selectValues("value.metrics.loss", { run: "latest", limit: 100 });
- * for (const r of rows) console.log(`${r.file}:${r.line}`, r.elapsed_ms, r.value);
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * equal((await selectValues("value.metrics.loss", { dir, limit: 100 })).length, 0);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function selectValues(

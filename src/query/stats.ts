@@ -36,11 +36,21 @@ function runOf(
  * @param path A track value path, e.g. `value.metrics.acc`.
  * @param options Directory and problem handling, or a `catalog` to reuse.
  * @returns The statistics, or `null` when the run has no numeric value there.
- * @example
- * ```ts ignore
+ *
+ * @example Minimum and last loss of the latest run
+ * ```ts
  * import { pathStats } from "./stats.ts";
- * const s = await pathStats("latest", "value.metrics.loss");
- * console.log(s?.min, s?.last);
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("t", { dir, git: false });
+ *   for (const loss of [0.9, 0.2, 0.4]) exp.track({ metrics: { loss } });
+ * }
+ * const s = await pathStats("latest", "value.metrics.loss", { dir });
+ * deepEqual([s?.min, s?.last], [0.2, 0.4]);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function pathStats(
@@ -65,10 +75,22 @@ export function pathStats(
  * @param run The run (from `listRuns`) or a run reference.
  * @param options Directory and problem handling, or a `catalog` to reuse.
  * @returns The run, its path statistics and where they came from.
- * @example
- * ```ts ignore
+ *
+ * @example Every numeric path of a run
+ * ```ts
  * import { runStats } from "./stats.ts";
- * const { paths, source } = await runStats("latest");
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("t", { dir, git: false });
+ *   exp.track({ acc: 0.5, hist: [1, 2] });
+ * }
+ * const { paths, source } = await runStats("latest", { dir });
+ * deepEqual(Object.keys(paths), ["value.acc", "value.hist.[]"]);
+ * equal(source, "summary");
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function runStats(

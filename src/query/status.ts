@@ -71,10 +71,19 @@ export function isDenoRunStart(start: Record<string, unknown>): boolean {
  * @param file The run file.
  * @returns `true` when locked by a live tracker, `false` when not,
  *   `undefined` when the file cannot be opened.
- * @example
- * ```ts ignore
+ *
+ * @example Locked while the tracker runs
+ * ```ts
  * import { isLocked } from "./status.ts";
- * isLocked(".exprag/runs/3f2a9c1e-0000-4000-8000-000000000000.jsonl");
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const exp = new Experiment("t", { dir, git: false });
+ * equal(isLocked(exp.path), true);
+ * exp.end();
+ * equal(isLocked(exp.path), false);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function isLocked(file: string): boolean | undefined {
@@ -222,12 +231,21 @@ function lastSeen(input: StatusInput): string {
  *
  * @param input The run's file, run_start value and run_end value.
  * @returns The status and the reason for it.
- * @example
- * ```ts ignore
+ *
+ * @example A run with a run_end takes its status
+ * ```ts
  * import { inferStatus } from "./status.ts";
- * const { status, reason } = inferStatus({
- *   file, start, deno: true, started_at, last_at, end: null,
+ * import { equal } from "node:assert/strict";
+ *
+ * const { status } = inferStatus({
+ *   file: "/nonexistent/run.jsonl",
+ *   start: {},
+ *   deno: true,
+ *   started_at: null,
+ *   last_at: null,
+ *   end: { status: "failed" },
  * });
+ * equal(status, "failed");
  * ```
  */
 export function inferStatus(input: StatusInput): StatusInference {

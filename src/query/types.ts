@@ -2,6 +2,8 @@
  * Types of the reading API, built on the record format of `src/record.ts`
  * (the one home of the record types): what a reader gets from a run file,
  * where every field may be missing or of another writer.
+ * Over 400 lines because each type that mod.ts exports carries a runnable
+ * example (`deno test --doc`); the declarations themselves are short.
  *
  * @module
  */
@@ -12,7 +14,24 @@ import type { PathStats, RecordedNumber } from "../summary.ts";
 
 export type { Problem };
 
-/** Options shared by every reading function. */
+/**
+ * Options shared by every reading function.
+ *
+ * @example Skip bad lines, but collect them
+ * ```ts
+ * import { listRuns, type Problem, type ReadOptions } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * Deno.mkdirSync(`${dir}/runs`);
+ * Deno.writeTextFileSync(`${dir}/runs/torn.jsonl`, '{"kind": "run_sta');
+ * const problems: Problem[] = [];
+ * const options: ReadOptions = { dir, onProblem: (p) => problems.push(p) };
+ * equal((await listRuns(options)).length, 0);
+ * equal(problems.length, 1); // file, line and reason of the torn line
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface ReadOptions {
   /**
    * The exprag directory (or its `runs` directory). Default: `EXPRAG_DIR`
@@ -64,6 +83,20 @@ export interface SourcedRecord {
  * from `run_end`, or the inferred state of a run without one (`running`,
  * `crashed`, `unknown`). Named apart from the tracker's `RunStatus` (an
  * `EndStatus`), which the package root exports.
+ *
+ * @example Runs that did not finish
+ * ```ts
+ * import { Experiment, listRuns, type RunState } from "@exprag/cli";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * new Experiment("ok", { dir, git: false }).end();
+ * new Experiment("bad", { dir, git: false }).end({ error: new Error("NaN loss") });
+ * const done: RunState[] = ["finished"];
+ * const others = (await listRuns({ dir })).filter((r) => !done.includes(r.status));
+ * deepEqual(others.map((r) => [r.name, r.status]), [["bad", "failed"]]);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
  */
 export type RunState = EndStatus | "running" | "crashed" | "unknown";
 
@@ -71,6 +104,19 @@ export type RunState = EndStatus | "running" | "crashed" | "unknown";
  * The `value` of a `run_end` record as read: the tracker's `RunEndValue`
  * (`src/record.ts`) with every field but `status` optional (files of other
  * writers or versions may lack any) and any other key kept.
+ *
+ * @example The error of a failed run
+ * ```ts
+ * import { Experiment, resolveRun, type RunEnd } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * new Experiment("train", { dir, git: false }).end({ error: new Error("NaN loss") });
+ * const end: RunEnd | null = (await resolveRun("latest", { dir })).end;
+ * equal(end?.status, "failed");
+ * equal(end?.error?.message, "NaN loss");
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
  */
 export interface RunEnd
   extends Partial<Omit<RunEndValue, "status" | "error" | "signal">> {
@@ -84,7 +130,27 @@ export interface RunEnd
   [key: string]: unknown;
 }
 
-/** One run, as read from the first and last lines of its file. */
+/**
+ * One run, as read from the first and last lines of its file.
+ *
+ * @example What a listing tells about a run
+ * ```ts
+ * import { Experiment, listRuns, type RunInfo } from "@exprag/cli";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("train", { dir, git: false, metadata: { lr: 0.1 } });
+ *   exp.track({ loss: 0.5 });
+ * }
+ * const [run]: RunInfo[] = await listRuns({ dir });
+ * equal(run.status, "finished");
+ * equal(run.records, 1);
+ * deepEqual(run.metadata, { lr: 0.1 });
+ * equal(run.git, null); // git: false
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface RunInfo {
   /** The run id. */
   id: string;
@@ -130,10 +196,40 @@ export interface RunInfo {
   exit_code: number | null;
 }
 
-/** How a path's values are reduced to one number per run. */
+/**
+ * How a path's values are reduced to one number per run.
+ *
+ * @example Rank by the mean instead of the last value
+ * ```ts
+ * import { bestRuns, Experiment, type Reducer } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("train", { dir, git: false });
+ *   for (const acc of [0.2, 0.4, 0.9]) exp.track({ acc });
+ * }
+ * const by: Reducer = "mean";
+ * equal((await bestRuns("value.acc", { dir, by })).rows[0].value, 0.5);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export type Reducer = "last" | "first" | "max" | "min" | "mean";
 
-/** Which runs a query considers. */
+/**
+ * Which runs a query considers.
+ *
+ * @example Recent runs of one branch
+ * ```ts
+ * import { listRuns, type RunFilter } from "@exprag/cli";
+ *
+ * const filter: RunFilter = { since: "7d", where: ["git.head_branch = main"] };
+ * const dir = Deno.makeTempDirSync();
+ * const runs = await listRuns({ dir, ...filter });
+ * console.log(runs.length); // 0: nothing recorded in this empty directory
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface RunFilter {
   /**
    * Runs started at or after this time: RFC 3339, a date, `7d`/`12h`/`30m`/`2w`
@@ -149,7 +245,21 @@ export interface RunFilter {
   by?: Reducer;
 }
 
-/** A parsed `PATH OP VALUE` clause. */
+/**
+ * A parsed `PATH OP VALUE` clause.
+ *
+ * @example A clause as an object: no quoting of the value needed
+ * ```ts
+ * import { Experiment, listRuns, type WhereClause } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * new Experiment("train", { dir, git: false, metadata: { data: "a b" } }).end();
+ * const clause: WhereClause = { path: "metadata.data", op: "=", value: "a b" };
+ * equal((await listRuns({ dir, where: [clause] })).length, 1);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface WhereClause {
   /** E.g. `metadata.hparams.lr`, `git.branch`, `status`, `value.metrics.acc`. */
   path: string;
@@ -159,7 +269,23 @@ export interface WhereClause {
   value: string;
 }
 
-/** Options of {@linkcode listRuns}. */
+/**
+ * Options of {@linkcode listRuns}.
+ *
+ * @example The newest failed run
+ * ```ts
+ * import { Experiment, listRuns, type ListRunsOptions } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * for (const name of ["a", "b", "c"]) {
+ *   new Experiment(name, { dir, git: false }).end({ error: new Error(name) });
+ * }
+ * const options: ListRunsOptions = { dir, where: ["status = failed"], limit: 1 };
+ * equal((await listRuns(options))[0].name, "c");
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface ListRunsOptions extends ReadOptions, RunFilter {
   /** Keep only the newest `limit` runs (after filtering). */
   limit?: number;
@@ -209,7 +335,25 @@ export interface DiscoverOptions extends ReadOptions, RunFilter {
   limit?: number;
 }
 
-/** One value at a path. */
+/**
+ * One value at a path.
+ *
+ * @example Cite where a value was recorded
+ * ```ts
+ * import { Experiment, selectValues, type ValueRow } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("train", { dir, git: false });
+ *   exp.track({ acc: 0.7 }, { note: "epoch 1" });
+ * }
+ * const [row]: ValueRow[] = await selectValues("value.acc", { dir });
+ * equal(`${row.file.split("/").pop()}:${row.line}`, `${row.run_id}.jsonl:2`);
+ * equal(row.note, "epoch 1");
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface ValueRow {
   /** The run id. */
   run_id: string;
@@ -229,7 +373,19 @@ export interface ValueRow {
   line: number;
 }
 
-/** Options of {@linkcode selectValues}. */
+/**
+ * Options of {@linkcode selectValues}.
+ *
+ * @example The first values of every run since yesterday
+ * ```ts
+ * import { selectValues, type ValuesOptions } from "@exprag/cli";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const options: ValuesOptions = { dir, since: "1d", limit: 10 };
+ * console.log(await selectValues("value.metrics.loss", options)); // []: no runs yet
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface ValuesOptions extends ReadOptions, RunFilter {
   /** Only this run (a run reference). */
   run?: string;
@@ -239,7 +395,25 @@ export interface ValuesOptions extends ReadOptions, RunFilter {
   kinds?: readonly string[] | null;
 }
 
-/** Options of {@linkcode bestRuns}. */
+/**
+ * Options of {@linkcode bestRuns}.
+ *
+ * @example The three runs with the highest peak accuracy at batch size 32
+ * ```ts
+ * import { bestRuns, type BestOptions } from "@exprag/cli";
+ *
+ * const options: BestOptions = {
+ *   dir: Deno.makeTempDirSync(),
+ *   direction: "max",
+ *   by: "max",
+ *   top: 3,
+ *   where: ["metadata.batch_size = 32"],
+ * };
+ * const { rows, considered } = await bestRuns("value.metrics.acc", options);
+ * console.log(rows.length, considered); // 0 0: no runs yet
+ * Deno.removeSync(options.dir!, { recursive: true });
+ * ```
+ */
 export interface BestOptions extends ReadOptions, RunFilter {
   /** `max` (default) or `min`. */
   direction?: "max" | "min";
@@ -249,7 +423,25 @@ export interface BestOptions extends ReadOptions, RunFilter {
   top?: number;
 }
 
-/** One ranked run. */
+/**
+ * One ranked run.
+ *
+ * @example Rank, run and value of the winner
+ * ```ts
+ * import { bestRuns, type BestRow, Experiment } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * for (const acc of [0.6, "NaN", 0.8]) {
+ *   using exp = new Experiment("train", { dir, git: false });
+ *   exp.track({ acc });
+ * }
+ * const rows: BestRow[] = (await bestRuns("value.acc", { dir, top: Infinity })).rows;
+ * equal(rows.map((r) => `${r.rank}:${r.value}`).join(" "), "1:0.8 2:0.6 3:NaN");
+ * equal(rows[0].source, "summary"); // read from run_end, not by scanning
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface BestRow {
   /** 1-based rank; NaN values come after every number. */
   rank: number;
@@ -263,7 +455,23 @@ export interface BestRow {
   source: "summary" | "scan";
 }
 
-/** Result of {@linkcode bestRuns}. */
+/**
+ * Result of {@linkcode bestRuns}.
+ *
+ * @example How many runs lacked the path
+ * ```ts
+ * import { bestRuns, type BestResult, Experiment } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * new Experiment("no metrics", { dir, git: false }).end();
+ * const result: BestResult = await bestRuns("value.acc", { dir });
+ * equal(result.considered, 1);
+ * equal(result.missing, 1);
+ * equal(result.rows.length, 0);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface BestResult {
   /** The path ranked. */
   path: string;

@@ -318,10 +318,20 @@ export function clauseHolds(
  *   a `value.*` path missing here counts as missing.
  * @returns Whether all clauses hold.
  * @throws {UsageError} For an invalid clause.
- * @example
- * ```ts ignore
+ *
+ * @example Test one run against clauses
+ * ```ts
  * import { matchesWhere } from "./where.ts";
- * matchesWhere(run, ["metadata.hparams.batch_size = 32", "status = finished"]);
+ * import { listRuns } from "./catalog.ts";
+ * import { Experiment } from "../tracker/experiment.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * new Experiment("t", { dir, git: false, metadata: { bs: 32 } }).end();
+ * const [run] = await listRuns({ dir });
+ * equal(matchesWhere(run, ["metadata.bs = 32", "status = finished"]), true);
+ * equal(matchesWhere(run, ["metadata.bs > 32"]), false);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function matchesWhere(

@@ -30,12 +30,14 @@ import { NOT_SPECIAL, replacement } from "./encode_special.ts";
  * depth 256 per record, Python's `json` near its recursion limit of 1000).
  * No permissions needed.
  *
- * @example
- * ```ts ignore
- * import { encodeValue, MAX_DEPTH } from "@exprag/cli";
+ * @example Deeper values are refused
+ * ```ts
+ * import { encodeValue, MAX_DEPTH } from "./encode.ts";
+ * import { throws } from "node:assert/strict";
+ *
  * let v: unknown = 1;
  * for (let i = 0; i <= MAX_DEPTH; i++) v = [v];
- * encodeValue(v); // throws TypeError: ... nested deeper than 200 levels
+ * throws(() => encodeValue(v), TypeError); // nested deeper than 200 levels
  * ```
  */
 export const MAX_DEPTH = 200;
@@ -342,11 +344,16 @@ export class ValueEncoder {
  * getters and values nested deeper than {@linkcode MAX_DEPTH}, naming the
  * path, e.g. `cannot encode value.metrics.self: circular structure`.
  *
- * @example
- * ```ts ignore
- * import { encodeValue } from "@exprag/cli";
- * encodeValue({ loss: NaN, seen: new Set([1, 2]), at: new Date(0) });
- * // { loss: "NaN", seen: [1, 2], at: "1970-01-01T00:00:00.000Z" }
+ * @example What a track value is recorded as
+ * ```ts
+ * import { encodeValue } from "./encode.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * deepEqual(encodeValue({ loss: NaN, seen: new Set([1, 2]), at: new Date(0) }), {
+ *   loss: "NaN",
+ *   seen: [1, 2],
+ *   at: "1970-01-01T00:00:00.000Z",
+ * });
  * ```
  */
 export function encodeValue(value: unknown, root = "value"): unknown {

@@ -28,7 +28,6 @@ export type {
   EndOptions,
   EndStatus,
   ExperimentOptions,
-  RunStatus,
   TrackOptions,
 } from "./options.ts";
 
@@ -66,18 +65,26 @@ function isoNow(now: number): string {
  * `/proc` (boot id, process start ticks) only with `--allow-all`. Nothing is
  * ever requested or prompted for.
  *
- * @example
- * ```ts ignore
+ * @example A training loop
+ * ```ts
  * import { Experiment } from "@exprag/cli";
  *
- * using exp = new Experiment("training my neural network", {
- *   metadata: { hparams: { learning_rate: 0.03, batch_size: 32 } },
- * });
- * for (let step = 0; step < 5; step++) {
- *   const loss = 1 / (step + 1);
- *   exp.track({ step, metrics: { loss } }, { note: "after each step" });
- * }
- * console.log(`run ${exp.runId} written to ${exp.path}`);
+ * // Your script would omit `dir` (default .exprag) and `git` (default
+ * // "snapshot"); this example writes to a temporary directory instead.
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("training my neural network", {
+ *     dir,
+ *     git: false,
+ *     metadata: { hparams: { learning_rate: 0.03, batch_size: 32 } },
+ *   });
+ *   for (let step = 0; step < 5; step++) {
+ *     const loss = 1 / (step + 1);
+ *     exp.track({ step, metrics: { loss } }, { note: "after each step" });
+ *   }
+ *   console.log(`run ${exp.runId} written to ${exp.path}`);
+ * } // leaving the scope writes run_end (status "finished")
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export class Experiment {
@@ -120,16 +127,18 @@ export class Experiment {
    * @param name The experiment name (not blank).
    * @param options Metadata, directory, git mode, signal handling.
    * @throws {TypeError} For a blank name, invalid options, or metadata that
-   * cannot be encoded (see {@linkcode encodeValue}).
+   * cannot be encoded (see the README's value encoding).
    * @throws {Deno.errors.NotCapable} When write permission for the runs
    * directory is not granted (the message names the flag).
    * @throws {Error} When the run file cannot be created or written.
    *
-   * @example
-   * ```ts ignore
+   * @example Start a run, and end it at once
+   * ```ts
    * import { Experiment } from "@exprag/cli";
-   * const exp = new Experiment("baseline", { git: "state", metadata: { lr: 0.1 } });
-   * exp.end();
+   *
+   * const dir = Deno.makeTempDirSync();
+   * new Experiment("baseline", { dir, git: false, metadata: { lr: 0.1 } }).end();
+   * Deno.removeSync(dir, { recursive: true });
    * ```
    */
   constructor(name: string, options: ExperimentOptions = {}) {
@@ -159,7 +168,7 @@ export class Experiment {
    * Appends one `track` record. When this returns, the record is in the
    * kernel: a crash right after (even SIGKILL) loses nothing.
    *
-   * Values are encoded as documented in {@linkcode encodeValue} (NaN and
+   * Values are encoded as the README's value encoding says (NaN and
    * infinities as strings, `Map`/`Set`/typed arrays/`Date`/`BigInt`/`Error`
    * converted). Numeric leaves feed the summary written into `run_end`.
    *
@@ -173,11 +182,19 @@ export class Experiment {
    * @throws {Error} When the run has ended, or the write fails (naming the
    * file and the cause; earlier records stay intact).
    *
-   * @example
-   * ```ts ignore
+   * @example NaN and typed arrays are encoded, circular values refused
+   * ```ts
    * import { Experiment } from "@exprag/cli";
-   * using exp = new Experiment("demo");
-   * exp.track({ step: 1, metrics: { loss: 0.5, acc: 0.8 } }, { note: "epoch 1" });
+   * import { throws } from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using exp = new Experiment("demo", { dir, git: false });
+   * exp.track({ step: 1, metrics: { loss: NaN }, hist: new Float32Array([1, 2]) });
+   * const self: Record<string, unknown> = {};
+   * self.self = self;
+   * throws(() => exp.track({ metrics: self }), TypeError); // nothing written
+   * exp.end();
+   * Deno.removeSync(dir, { recursive: true });
    * ```
    */
   track(value: unknown, options?: TrackOptions): void {
@@ -246,16 +263,20 @@ export class Experiment {
    * @throws {TypeError} For an unknown status.
    * @throws {Error} When `run_end` cannot be written (the run stays open).
    *
-   * @example
-   * ```ts ignore
+   * @example Record a failure, then rethrow
+   * ```ts
    * import { Experiment } from "@exprag/cli";
-   * const exp = new Experiment("demo");
+   *
+   * const dir = Deno.makeTempDirSync();
+   * const exp = new Experiment("demo", { dir, git: false });
    * try {
    *   exp.track({ loss: 0.1 });
-   *   exp.end();
+   *   exp.end(); // status "finished"
    * } catch (error) {
-   *   exp.end({ error });
+   *   exp.end({ error }); // status "failed", with the error
    *   throw error;
+   * } finally {
+   *   Deno.removeSync(dir, { recursive: true });
    * }
    * ```
    */
@@ -279,15 +300,6 @@ export class Experiment {
    * Ends the run like {@linkcode Experiment.prototype.end} without options,
    * so that `using exp = new Experiment(...)` records `run_end` when the
    * scope is left.
-   *
-   * @example
-   * ```ts ignore
-   * import { Experiment } from "@exprag/cli";
-   * {
-   *   using exp = new Experiment("scoped");
-   *   exp.track({ loss: 1 });
-   * } // run_end written here
-   * ```
    */
   [Symbol.dispose](): void {
     this.end();

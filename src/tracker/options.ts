@@ -8,22 +8,6 @@ import { DEFAULT_SNAPSHOT_TIMEOUT_MS } from "../git/types.ts";
 import { expragDir } from "../dir.ts";
 import { END_STATUSES, type EndStatus } from "../record.ts";
 
-/**
- * The final status of a run, as written into `run_end.value.status`.
- *
- * @deprecated Use {@linkcode EndStatus}; the reader's status of a run is
- * `RunState`. Kept for mod.ts until its exports are trimmed.
- *
- * @example
- * ```ts ignore
- * import { Experiment, type RunStatus } from "@exprag/cli";
- * const exp = new Experiment("demo");
- * const status: RunStatus = "interrupted";
- * exp.end({ status });
- * ```
- */
-export type RunStatus = EndStatus;
-
 export type { EndStatus };
 
 /**
@@ -31,17 +15,19 @@ export type { EndStatus };
  * `--allow-write` for the runs directory (`--allow-write=.exprag`); `git`
  * capture needs `--allow-run=git` (and `--allow-read` for the worktree).
  *
- * @example
- * ```ts ignore
+ * @example Every option
+ * ```ts
  * import { Experiment, type ExperimentOptions } from "@exprag/cli";
+ *
  * const options: ExperimentOptions = {
  *   metadata: { hparams: { lr: 0.03 } },
- *   dir: ".exprag",
- *   git: "snapshot",
- *   handleSignals: true,
+ *   dir: Deno.makeTempDirSync(), // default: EXPRAG_DIR if granted, else .exprag
+ *   git: false, // default "snapshot": the exact code, on branch run/<run_id>
+ *   handleSignals: false, // true: SIGINT/SIGTERM write an interrupted run_end
  *   snapshotMaxFileBytes: 10 * 1024 * 1024,
  * };
- * using exp = new Experiment("train", options);
+ * new Experiment("train", options).end();
+ * Deno.removeSync(options.dir!, { recursive: true });
  * ```
  */
 export interface ExperimentOptions {
@@ -88,12 +74,20 @@ export interface ExperimentOptions {
  * Options of {@linkcode Experiment.prototype.track}. No permissions beyond
  * the run's `--allow-write`.
  *
- * @example
- * ```ts ignore
- * import { Experiment, type TrackOptions } from "@exprag/cli";
- * using exp = new Experiment("train");
- * const options: TrackOptions = { note: "validation after epoch 3" };
- * exp.track({ epoch: 3, val: { acc: 0.91 } }, options);
+ * @example A note for the agent reading the run
+ * ```ts
+ * import { Experiment, selectValues, type TrackOptions } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using exp = new Experiment("train", { dir, git: false });
+ *   const options: TrackOptions = { note: "validation after epoch 3" };
+ *   exp.track({ epoch: 3, val: { acc: 0.91 } }, options);
+ * }
+ * const [row] = await selectValues("value.val.acc", { dir });
+ * equal(row.note, "validation after epoch 3");
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export interface TrackOptions {
@@ -105,12 +99,18 @@ export interface TrackOptions {
  * Options of {@linkcode Experiment.prototype.end}. No permissions beyond
  * the run's `--allow-write`.
  *
- * @example
- * ```ts ignore
- * import { Experiment, type EndOptions } from "@exprag/cli";
- * const exp = new Experiment("train");
+ * @example A run that failed with an error
+ * ```ts
+ * import { type EndOptions, Experiment, resolveRun } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
  * const options: EndOptions = { error: new Error("loss diverged") };
- * exp.end(options); // status "failed" with the error
+ * new Experiment("train", { dir, git: false }).end(options); // status "failed"
+ * const run = await resolveRun("latest", { dir });
+ * equal(run.status, "failed");
+ * equal(run.end?.error?.message, "loss diverged");
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export interface EndOptions {
