@@ -6,6 +6,7 @@
  */
 
 import { listRunFiles } from "./files.ts";
+import { attachNotes } from "./notes.ts";
 import { report } from "./problems.ts";
 import { readRun, type ReadRunOptions } from "./run_file.ts";
 import { _resetProbes } from "./status.ts";
@@ -69,5 +70,5 @@ export function loadRuns(options: ReadRunOptions = {}): RunInfo[] {
     seen.set(run.id, file);
     out.push(run);
   }
-  return sortRuns(out);
+  return sortRuns(attachNotes(out, options));
 }

@@ -129,6 +129,23 @@ export interface RunInfo {
   end: RunEnd | null;
   /** The exit code of run_end, or null. */
   exit_code: number | null;
+  /**
+   * Tags written back with `exprag tag` (key → last value), from
+   * `<dir>/notes/<run_id>.jsonl`; set on every listed run (`{}` when none).
+   */
+  tags?: Record<string, string>;
+  /** Notes written back with `exprag note`, oldest first; set on every listed run. */
+  notes?: RunNote[];
+}
+
+/** A note written back about a run (`exprag note`). */
+export interface RunNote {
+  /** When it was written (RFC 3339). */
+  created_at: string;
+  /** Who wrote it (`--author`), or null. */
+  author: string | null;
+  /** The text. */
+  text: string;
 }
 
 /** How a path's values are reduced to one number per run. */
