@@ -12,17 +12,9 @@
 
 import { join } from "node:path";
 import { RefusedError } from "./errors.ts";
+import { lstatOrNull } from "./lstat.ts";
 import { formatNotesLine, notesDir, type NotesRecord } from "./note_record.ts";
 import { isValidRunId } from "./query/files.ts";
-
-function lstatOrNull(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.lstatSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
 
 function refuse(path: string, why: string): RefusedError {
   return new RefusedError(

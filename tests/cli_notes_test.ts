@@ -19,6 +19,14 @@ import { EXPRAG_VERSION } from "../src/version.ts";
 const READ = ["--allow-read=.exprag"];
 const WRITE = ["--allow-read=.exprag", "--allow-write=.exprag/notes"];
 
+/** Runs each write-back call in turn under the minimal flags; each must succeed. */
+async function writeBack(repo: string, calls: string[][]): Promise<void> {
+  for (const args of calls) {
+    const o = await cli(repo, WRITE, args);
+    equal(o.code, 0, `${args.join(" ")}: ${o.stderr}`);
+  }
+}
+
 function notesFile(repo: string, id: string): string {
   return join(repo, ".exprag", "notes", `${id}.jsonl`);
 }
@@ -137,19 +145,14 @@ Deno.test("note and tag: an unknown run is exit 1, a malformed KEY=VALUE or empt
 
 Deno.test("tag: the last value of a key wins; KEY= removes it; --where tags.KEY selects runs", async () => {
   const { repo } = twoRunRepo();
-  for (
-    const args of [
-      ["tag", RUN_A, "verdict=ok"],
-      ["tag", RUN_B, "verdict=ok"],
-      ["tag", RUN_B, "verdict=diverged"],
-      ["tag", RUN_B, "lr=too_high"],
-      ["tag", RUN_B, "lr="],
-      ["note", RUN_B, "loss went NaN at step 2"],
-    ]
-  ) {
-    const o = await cli(repo, WRITE, args);
-    equal(o.code, 0, o.stderr);
-  }
+  await writeBack(repo, [
+    ["tag", RUN_A, "verdict=ok"],
+    ["tag", RUN_B, "verdict=ok"],
+    ["tag", RUN_B, "verdict=diverged"],
+    ["tag", RUN_B, "lr=too_high"],
+    ["tag", RUN_B, "lr="],
+    ["note", RUN_B, "loss went NaN at step 2"],
+  ]);
   const removed = await cli(repo, WRITE, ["tag", RUN_A, "gone="]);
   match(removed.stdout, new RegExp(`^removed tag gone of run ${RUN_A} `));
   const ids = async (...where: string[]) => {
@@ -190,13 +193,11 @@ Deno.test("runs and show display tags and notes, and need only --allow-read=.exp
   const plain = await cli(repo, READ, ["runs"]);
   const header = plain.stdout.split("\n")[0].split("\t");
   ok(!header.includes("tags") && !header.includes("notes"), header.join());
-  for (
-    const args of [
-      ["tag", RUN_B, "verdict=diverged"],
-      ["note", RUN_B, "lr too high", "--author", "me"],
-      ["note", RUN_B, "rerun with lr 0.01"],
-    ]
-  ) equal((await cli(repo, WRITE, args)).code, 0);
+  await writeBack(repo, [
+    ["tag", RUN_B, "verdict=diverged"],
+    ["note", RUN_B, "lr too high", "--author", "me"],
+    ["note", RUN_B, "rerun with lr 0.01"],
+  ]);
   const rows = tableObjects((await cli(repo, READ, ["runs"])).stdout);
   deepStrictEqual(
     rows.map((r) => [r.id, r.tags, r.notes]),
@@ -339,14 +340,12 @@ Deno.test("note and tag refuse a symlinked notes directory or notes file; the li
 
 Deno.test("readNotes and resolveRun: the reading API returns tags, notes and the full history; bad lines are reported", async () => {
   const { repo, dir } = twoRunRepo();
-  for (
-    const args of [
-      ["tag", RUN_B, "verdict=ok"],
-      ["tag", RUN_B, "verdict="],
-      ["tag", RUN_B, "seed=3"],
-      ["note", RUN_B, "fine"],
-    ]
-  ) equal((await cli(repo, WRITE, args)).code, 0);
+  await writeBack(repo, [
+    ["tag", RUN_B, "verdict=ok"],
+    ["tag", RUN_B, "verdict="],
+    ["tag", RUN_B, "seed=3"],
+    ["note", RUN_B, "fine"],
+  ]);
   Deno.writeTextFileSync(
     join(dir, "notes", `${RUN_B}.jsonl`),
     '{"torn\n{"schema_version":1,"run_id":"someone-else","kind":"note","created_at":"x","text":"y"}\n',
