@@ -39,6 +39,8 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   git: () => import("./src/cli/git.ts"),
   checkout: () => import("./src/cli/checkout.ts"),
   diff: () => import("./src/cli/diff.ts"),
+  note: () => import("./src/cli/note.ts"),
+  tag: () => import("./src/cli/tag.ts"),
   skill: () => import("./src/cli/skill.ts"),
 };
 

@@ -70,12 +70,15 @@ export type {
   RunEnd,
   RunFilter,
   RunInfo,
+  RunNote,
   RunState,
   ValueRow,
   ValuesOptions,
   WhereClause,
 } from "./src/query/types.ts";
 export type { PathStats, RecordedNumber } from "./src/summary.ts";
+// the record format's own types, as read runs carry them
+export type { ErrorInfo, GitState, RunEndValue } from "./src/record.ts";
 
 /**
  * Lists the runs of an exprag directory, oldest first, each read from the

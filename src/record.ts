@@ -134,7 +134,21 @@ export interface RunStartValue {
   unavailable: Unavailable;
 }
 
-/** An error as recorded (in `run_end.value.error`). */
+/**
+ * An error as recorded (in `run_end.value.error`).
+ *
+ * @example The error that failed a run
+ * ```ts
+ * import { type ErrorInfo, Experiment, resolveRun } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * new Experiment("train", { dir, git: false }).end({ error: new TypeError("bad batch") });
+ * const error: Partial<ErrorInfo> | undefined = (await resolveRun("latest", { dir })).end?.error;
+ * equal(error?.name, "TypeError");
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface ErrorInfo {
   /** The error's name, e.g. `TypeError`. */
   name: string;
@@ -144,7 +158,25 @@ export interface ErrorInfo {
   stack: string | null;
 }
 
-/** The `value` of a `run_end` record. */
+/**
+ * The `value` of a `run_end` record, as the tracker writes it (readers get
+ * it as `RunEnd`, where every field but `status` may be missing).
+ *
+ * @example The record count and duration of a finished run
+ * ```ts
+ * import { Experiment, resolveRun, type RunEndValue } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const exp = new Experiment("train", { dir, git: false });
+ * exp.track({ loss: 0.5 });
+ * exp.end();
+ * const end = (await resolveRun("latest", { dir })).end;
+ * const count: RunEndValue["track_count"] | undefined = end?.track_count;
+ * equal(count, 1);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
 export interface RunEndValue {
   /** How the run ended. */
   status: EndStatus;

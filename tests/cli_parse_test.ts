@@ -124,6 +124,13 @@ Deno.test("permissions: read-only commands need only read on the exprag dir", ()
       }]);
     } else if (c.name === "checkout" || c.name === "diff") {
       deepStrictEqual(base, ["--allow-read=.exprag", "--allow-run=git"]);
+    } else if (c.name === "note" || c.name === "tag") {
+      // they write only their notes directory
+      deepStrictEqual(base, [
+        "--allow-read=.exprag",
+        "--allow-write=.exprag/notes",
+      ]);
+      equal(c.writes, true);
     } else {
       deepStrictEqual(base, ["--allow-read=.exprag"], c.name);
       equal(c.writes, false);

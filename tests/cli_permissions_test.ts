@@ -37,6 +37,10 @@ function invocation(name: string): string[] {
       ];
     case "diff":
       return ["diff", "latest~1", "latest", "--stat"];
+    case "note":
+      return ["note", "latest", "diverged: lr too high"];
+    case "tag":
+      return ["tag", "latest", "verdict=diverged"];
     default:
       return [name];
   }
@@ -51,6 +55,10 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     base: ["--allow-read=.exprag", "--allow-run=git"],
     variants: [],
   };
+  const notes = {
+    base: ["--allow-read=.exprag", "--allow-write=.exprag/notes"],
+    variants: [],
+  };
   deepStrictEqual(table, {
     runs: read,
     show: read,
@@ -61,6 +69,8 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     git: read,
     checkout: withGit,
     diff: withGit,
+    note: notes,
+    tag: notes,
     skill: {
       base: [],
       variants: [{

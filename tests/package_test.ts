@@ -13,8 +13,10 @@ const EXPORTS = [
   "BestRow",
   "EndOptions",
   "EndStatus",
+  "ErrorInfo",
   "Experiment",
   "ExperimentOptions",
+  "GitState",
   "ListRunsOptions",
   "PathStats",
   "Problem",
@@ -22,8 +24,10 @@ const EXPORTS = [
   "RecordedNumber",
   "Reducer",
   "RunEnd",
+  "RunEndValue",
   "RunFilter",
   "RunInfo",
+  "RunNote",
   "RunState",
   "TrackOptions",
   "ValueRow",
@@ -34,7 +38,10 @@ const EXPORTS = [
   "resolveRun",
   "selectValues",
 ];
-const MAX_EXPORTS = 25;
+// 25 was the aim; the record format's GitState, RunEndValue and ErrorInfo
+// and the notes' RunNote are referenced by RunInfo, and deno doc --lint
+// requires every type of a public signature to be exported.
+const MAX_EXPORTS = 29;
 
 interface DocTag {
   kind: string;
@@ -89,7 +96,7 @@ function exampleProblem(doc: string): string | null {
   return null;
 }
 
-Deno.test("mod.ts exports at most 25 symbols: the tracker and the four reading functions with their types", async () => {
+Deno.test("mod.ts exports at most 29 symbols: the tracker and the four reading functions with their types", async () => {
   const { symbols } = await docJson(MOD_URL);
   const names = symbols.map((s) => s.name).sort((a, b) =>
     a < b ? -1 : a > b ? 1 : 0

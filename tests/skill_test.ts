@@ -138,6 +138,7 @@ Deno.test("skill: a recipe for each seed question, each in at most three calls",
       /git diff between the two latest runs/,
       /best run against the latest run/,
       /Check out the exact code for run/,
+      /Write a conclusion back/,
     ]
   ) {
     ok(questions.some((q) => topic.test(q)), `no recipe for ${topic}`);

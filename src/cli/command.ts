@@ -10,6 +10,7 @@
  */
 
 import { writeNeeds } from "./safe_write.ts";
+import { notesDir } from "../note_record.ts";
 import type {
   CommandDef,
   Needed,
@@ -116,6 +117,21 @@ function skillPermissions(ctx: PermissionContext): Needed[] {
 function readDirAndGit(ctx: PermissionContext): Needed[] {
   return [{ name: "read", path: ctx.dir }, { name: "run", command: "git" }];
 }
+
+/** Permissions of `note` and `tag`: read the runs, write the notes directory. */
+function notesPermissions(ctx: PermissionContext): Needed[] {
+  return [{ name: "read", path: ctx.dir }, {
+    name: "write",
+    path: notesDir(ctx.dir),
+  }];
+}
+
+const AUTHOR: OptionDef = {
+  name: "author",
+  values: ["NAME"],
+  description:
+    "who concludes this, recorded as author (e.g. claude, codex, or the user's name)",
+};
 
 /** The sub-commands, in the order help lists them. */
 export const COMMANDS: readonly CommandDef[] = [
@@ -340,6 +356,53 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         cmd: "exprag diff latest~1 latest --stat",
         says: "files changed between the two newest runs",
+      },
+    ],
+  },
+  {
+    name: "note",
+    summary: "write a conclusion about a run back (append-only)",
+    description:
+      "Appends TEXT as a note about RUN to .exprag/notes/<run_id>.jsonl (one JSON line: kind note, run_id, created_at, text, author; the run file is never touched). `show` lists the notes, `runs` counts them, --where 'notes ~ TEXT' filters on them. An unknown RUN is an error (exit 1).",
+    args: [
+      { name: "RUN", description: "the run the conclusion is about" },
+      {
+        name: "TEXT",
+        description:
+          "the conclusion, one quoted argument (put -- before it if it starts with -)",
+      },
+    ],
+    options: [AUTHOR],
+    permissions: notesPermissions,
+    writes: true,
+    examples: [
+      {
+        cmd: "exprag note latest 'diverged: lr too high' --author claude",
+        says: "record why the newest run failed",
+      },
+    ],
+  },
+  {
+    name: "tag",
+    summary: "set a KEY=VALUE tag on a run (KEY= removes it)",
+    description:
+      "Appends a tag record to .exprag/notes/<run_id>.jsonl; the last value of a key wins, and KEY= (empty value) removes the key. `show` and `runs` show the tags, --where tags.KEY = VALUE selects runs by them. An unknown RUN is an error (exit 1), a malformed KEY=VALUE a usage error (exit 2).",
+    args: [
+      { name: "RUN", description: "the run to tag" },
+      {
+        name: "KEY=VALUE",
+        description:
+          "KEY: a letter or _, then letters, digits, _ or - (at most 64); VALUE: one line (empty: remove the tag)",
+      },
+    ],
+    options: [AUTHOR],
+    permissions: notesPermissions,
+    writes: true,
+    examples: [
+      {
+        cmd: "exprag tag latest verdict=diverged",
+        says:
+          "label the newest run; then exprag runs --where tags.verdict = diverged",
       },
     ],
   },

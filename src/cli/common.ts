@@ -164,7 +164,8 @@ export function gitFields(run: RunInfo): {
 
 /**
  * The JSON form of a run for `--json` outputs: every RunInfo field except
- * the raw run_start and run_end values (shown by `show`).
+ * the raw run_start and run_end values (shown by `show`), with the tags and
+ * notes written back (`{}` and `[]` when none).
  *
  * @param run The run.
  * @returns A plain object.
@@ -184,6 +185,8 @@ export function runJson(run: RunInfo): Record<string, unknown> {
     file: run.file,
     git: run.git,
     metadata: run.metadata ?? null,
+    tags: run.tags ?? {},
+    notes: run.notes ?? [],
   };
 }
 

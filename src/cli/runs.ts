@@ -12,6 +12,7 @@ import {
   shortCommit,
 } from "./common.ts";
 import type { Context } from "./context.ts";
+import type { RunInfo } from "../query/mod.ts";
 import { json, table } from "./format.ts";
 
 /** The columns of the runs table. */
@@ -30,6 +31,28 @@ export const RUNS_HEADER: readonly string[] = [
 ];
 
 /**
+ * The columns of what was written back, shown only when some run has it:
+ * `tags` (key → value as JSON) and `notes` (how many).
+ *
+ * @param runs The runs listed.
+ * @returns The header names and each run's cells.
+ */
+function writtenBack(runs: readonly RunInfo[]): {
+  header: string[];
+  cells: (r: RunInfo) => unknown[];
+} {
+  const tags = runs.some((r) => Object.keys(r.tags ?? {}).length > 0);
+  const notes = runs.some((r) => (r.notes ?? []).length > 0);
+  return {
+    header: [...(tags ? ["tags"] : []), ...(notes ? ["notes"] : [])],
+    cells: (r) => [
+      ...(tags ? [r.tags ?? {}] : []),
+      ...(notes ? [r.notes?.length ?? 0] : []),
+    ],
+  };
+}
+
+/**
  * Runs `runs`.
  *
  * @param ctx The invocation.
@@ -41,9 +64,10 @@ export async function run(ctx: Context): Promise<number> {
     json(ctx.out, runs.map(runJson));
     return 0;
   }
+  const back = writtenBack(runs);
   table(
     ctx.out,
-    RUNS_HEADER,
+    [...RUNS_HEADER, ...back.header],
     runs.map((r) => {
       const t = runTimes(r);
       const g = gitFields(r);
@@ -59,6 +83,7 @@ export async function run(ctx: Context): Promise<number> {
         g.branch,
         g.dirty,
         r.metadata ?? null,
+        ...back.cells(r),
       ];
     }),
   );

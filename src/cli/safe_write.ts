@@ -19,6 +19,7 @@
 
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { RefusedError } from "../errors.ts";
+import { lstatOrNull } from "../lstat.ts";
 
 /** Where a target path lies: its root and the components below it. */
 export interface WriteTarget {
@@ -69,15 +70,6 @@ export function writeNeeds(path: string): { read: string; write: string } {
   const t = writeTarget(path);
   const first = t.parts.length > 1 ? join(t.root, t.parts[0]) : t.root;
   return { read: flagPath(first), write: flagPath(dirname(t.abs)) };
-}
-
-function lstatOrNull(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.lstatSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
 }
 
 /**

@@ -8,7 +8,8 @@ import { reduceStats, runStats } from "../query/mod.ts";
 import { catalog, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { flattenObject } from "../flatten.ts";
-import { json, table } from "./format.ts";
+import { isoTime, json, table } from "./format.ts";
+import { childPath } from "../value_path.ts";
 
 /** run_start keys shown (in this order) after the run fields; others follow. */
 const START_ORDER = [
@@ -68,8 +69,20 @@ export async function run(ctx: Context): Promise<number> {
     ...START_ORDER.filter((k) => k in start),
     ...Object.keys(start).filter((k) => !START_ORDER.includes(k)),
   ];
+  // the conclusions written back first: an agent looks for them before the details
+  for (const [k, v] of Object.entries(r.tags ?? {})) {
+    rows.push([childPath("tags", k), v]);
+  }
   for (const k of keys) flattenObject(start[k], k, rows);
   table(ctx.out, ["key", "value"], rows);
+  if ((r.notes ?? []).length > 0) {
+    ctx.out.line();
+    table(
+      ctx.out,
+      ["note_at", "author", "note"],
+      (r.notes ?? []).map((n) => [isoTime(n.created_at), n.author, n.text]),
+    );
+  }
   ctx.out.line();
   table(
     ctx.out,

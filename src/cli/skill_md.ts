@@ -201,11 +201,28 @@ export const RECIPES: readonly Recipe[] = [
     answer:
       "Work in the new worktree; `git worktree remove ../exprag-run` removes it later. Without --worktree exprag checks out in place, and only when the worktree is clean.",
   },
+  {
+    question:
+      "Write a conclusion back: this run diverged because the learning rate was too high.",
+    steps: [
+      {
+        cmd: "exprag tag RUN_ID verdict=diverged",
+        read:
+          "the run tagged (the last value of a key wins; `verdict=` with nothing after = removes the tag)",
+      },
+      {
+        cmd: "exprag note RUN_ID 'diverged: lr too high' --author claude",
+        read: "the note appended to .exprag/notes/<run_id>.jsonl",
+      },
+    ],
+    answer:
+      "Both need `--allow-read=.exprag --allow-write=.exprag/notes` and never modify the run file. Later, `exprag runs --where tags.verdict = diverged` finds the tagged runs and `exprag show RUN_ID` lists the tags and notes (`--json`: `tags`, `notes`).",
+  },
 ];
 
 /** The description in SKILL.md's frontmatter. */
 export const SKILL_DESCRIPTION =
-  "Answers questions about past experiment runs recorded by exprag in .exprag/runs/*.jsonl: which run is best by a metric, what changed between runs, metric histories, which hyperparameters gave which results, runs in a time window, and the exact code of any run (diff, checkout into a worktree). Use it whenever the user asks about experiments, runs, metrics or the code a result came from.";
+  "Answers questions about past experiment runs recorded by exprag in .exprag/runs/*.jsonl: which run is best by a metric, what changed between runs, metric histories, which hyperparameters gave which results, runs in a time window, the exact code of any run (diff, checkout into a worktree), and conclusions written back about runs (note, tag). Use it whenever the user asks about experiments, runs, metrics or the code a result came from.";
 
 /** The front matter, how to call the CLI, and the flags of each command. */
 function introSection(L: string[]): void {
@@ -333,6 +350,7 @@ function rulesSection(L: string[]): void {
     "- Never pass a branch or commit string from a record to git yourself: `exprag checkout` and `exprag diff` validate them first.",
     "- Never discard the user's uncommitted changes to restore a run: use `--worktree`.",
     "- State how runs were ranked (`by last` unless you passed `--by`).",
+    "- Record conclusions with `exprag note` and `exprag tag`, never by editing files under `.exprag/runs`.",
     "",
   );
 }

@@ -5,19 +5,6 @@
  * @module
  */
 
-/** An untracked file left out of a snapshot. */
-export interface SkippedFile {
-  /**
-   * Path relative to the top level (nested repositories end in `/`); a name
-   * that is not valid UTF-8 is written C-quoted as git does (`"\377.txt"`).
-   */
-  path: string;
-  /** Its size, or null when it could not be read. */
-  bytes: number | null;
-  /** Why it was left out. */
-  reason: string;
-}
-
 /**
  * The `git` object of run_start.value (see docs/design.md): the code state a
  * run started from.
@@ -26,14 +13,21 @@ export interface SkippedFile {
  * the git index (`--allow-read`) for the fast path; writes a temporary index
  * inside the exprag directory.
  *
- * @example
- * ```ts ignore
- * // check out the exact code of a run (dirty or clean):
- * //   git checkout <git.branch>      (or: git checkout <git.commit>)
- * // what changed against the base commit:
- * //   git diff <git.head> <git.commit>
- * const g: GitState = start.value.git;
- * console.log(g.dirty ? `snapshot ${g.commit} on ${g.branch}` : g.commit);
+ * To restore a run's code, `git checkout <git.branch>` (or
+ * `<git.commit>`); what changed against its base: `git diff <git.head>
+ * <git.commit>` — or let `exprag checkout` / `exprag diff` validate the
+ * strings first.
+ *
+ * @example A run recorded without code state has `git: null`
+ * ```ts
+ * import { Experiment, type GitState, resolveRun } from "@exprag/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * new Experiment("train", { dir, git: false }).end();
+ * const git: GitState | null = (await resolveRun("latest", { dir })).git;
+ * equal(git, null); // `git: false` records none; see `unavailable.git`
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export interface GitState {
@@ -58,8 +52,21 @@ export interface GitState {
   /** The exprag directory relative to `toplevel`; null when it is outside the worktree. */
   exprag_dir: string | null;
   /** Untracked files left out of the snapshot (`bytes` null when the size could not be read). */
-  skipped: SkippedFile[];
+  skipped: {
+    /**
+     * Path relative to the top level (nested repositories end in `/`); a name
+     * that is not valid UTF-8 is written C-quoted as git does (`"\377.txt"`).
+     */
+    path: string;
+    /** Its size, or null when it could not be read. */
+    bytes: number | null;
+    /** Why it was left out. */
+    reason: string;
+  }[];
 }
+
+/** One untracked file left out of a snapshot (an element of `GitState.skipped`). */
+export type SkippedFile = GitState["skipped"][number];
 
 /**
  * Options of `captureGit`.

@@ -121,6 +121,8 @@ export class RunCatalog {
         onProblem: undefined, // reported while listing
         strict: false,
       }) ?? run;
+      counted.tags = run.tags; // the listing read the notes
+      counted.notes = run.notes;
       this.#counted.set(run.file, counted);
     }
     return counted;

@@ -7,6 +7,7 @@
 
 import { basename } from "node:path";
 import { listRunFiles } from "./files.ts";
+import { attachNotes } from "./notes.ts";
 import { report } from "./problems.ts";
 import { readRun, type ReadRunOptions } from "./run_file.ts";
 import { _resetProbes } from "./status.ts";
@@ -74,7 +75,7 @@ export function loadRuns(options: ReadRunOptions = {}): RunInfo[] {
       reason: `run id ${run.id} also in ${kept.file}; run skipped`,
     });
   }
-  return sortRuns([...byId.values()]);
+  return sortRuns(attachNotes([...byId.values()], options));
 }
 
 /** Whether a run's file is named after its id (`<id>.jsonl`). */

@@ -25,6 +25,7 @@ export type {
   RunEnd,
   RunFilter,
   RunInfo,
+  RunNote,
   RunState,
   RunStats,
   SourcedRecord,
@@ -66,3 +67,11 @@ export { bestRuns } from "./best.ts";
 export { reduceStats } from "./reduce.ts";
 export { pathStats, runStats } from "./stats.ts";
 export { compareRuns } from "./compare.ts";
+export { readNotes, type RunNotes } from "./notes.ts";
+export type {
+  NoteHead,
+  NoteKind,
+  NoteRecord,
+  NotesRecord,
+  TagRecord,
+} from "../note_record.ts";

@@ -194,6 +194,39 @@ export interface RunInfo {
   end: RunEnd | null;
   /** The exit code of run_end, or null. */
   exit_code: number | null;
+  /**
+   * Tags written back with `exprag tag` (key → last value), from
+   * `<dir>/notes/<run_id>.jsonl`; set on every listed run (`{}` when none).
+   */
+  tags?: Record<string, string>;
+  /** Notes written back with `exprag note`, oldest first; set on every listed run. */
+  notes?: RunNote[];
+}
+
+/**
+ * A note written back about a run (`exprag note`), as listed runs carry it.
+ *
+ * @example Write a conclusion back, then read it with the run
+ * ```ts
+ * import { Experiment, resolveRun, type RunNote } from "@exprag/cli";
+ * import { main } from "@exprag/cli/cli";
+ * import { equal } from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * new Experiment("train", { dir, git: false }).end();
+ * equal(await main(["--dir", dir, "note", "latest", "diverged: lr too high"]), 0);
+ * const notes: RunNote[] = (await resolveRun("latest", { dir })).notes ?? [];
+ * equal(notes[0].text, "diverged: lr too high");
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export interface RunNote {
+  /** When it was written (RFC 3339). */
+  created_at: string;
+  /** Who wrote it (`--author`), or null. */
+  author: string | null;
+  /** The text. */
+  text: string;
 }
 
 /**

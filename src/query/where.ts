@@ -38,6 +38,8 @@ const RUN_FIELDS: Record<string, keyof RunInfo> = {
   exprag_version: "exprag_version",
   exit_code: "exit_code",
   file: "file",
+  tags: "tags",
+  notes: "notes",
 };
 const START_ROOTS = ["git", "host", "process", "runtime", "unavailable"];
 const OTHER_ROOTS = ["metadata", "value", "start", "end"];
