@@ -212,29 +212,3 @@ export function isoTime(t: unknown): string | null {
   const ms = Date.parse(trimmed);
   return Number.isNaN(ms) ? t : new Date(ms).toISOString();
 }
-
-/**
- * Flattens nested objects into `prefix.key` rows for key/value tables
- * (lists stay whole, shown as JSON).
- *
- * @param value The value.
- * @param prefix The key of the value itself.
- * @param out Where the rows go.
- * @returns `out`.
- */
-export function flattenRows(
-  value: unknown,
-  prefix: string,
-  out: [string, unknown][] = [],
-): [string, unknown][] {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    if (keys.length === 0) out.push([prefix, {}]);
-    for (const k of keys) {
-      flattenRows((value as Record<string, unknown>)[k], `${prefix}.${k}`, out);
-    }
-  } else {
-    out.push([prefix, value]);
-  }
-  return out;
-}

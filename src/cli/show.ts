@@ -7,7 +7,9 @@
 import { reduceStats, runStats } from "../query/mod.ts";
 import { catalog, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
-import { flattenRows, json, table } from "./format.ts";
+import { flattenObject } from "../flatten.ts";
+import { quoteKey } from "../value_path.ts";
+import { json, table } from "./format.ts";
 
 /** run_start keys shown (in this order) after the run fields; others follow. */
 const START_ORDER = [
@@ -59,7 +61,7 @@ export async function run(ctx: Context): Promise<number> {
     ["file", r.file],
   ];
   if (r.end !== null) {
-    if (r.end.error !== undefined) flattenRows(r.end.error, "error", rows);
+    if (r.end.error !== undefined) flattenObject(r.end.error, "error", rows);
     if (r.end.signal !== undefined) rows.push(["signal", r.end.signal]);
   }
   const start = r.start ?? {};
@@ -67,7 +69,7 @@ export async function run(ctx: Context): Promise<number> {
     ...START_ORDER.filter((k) => k in start),
     ...Object.keys(start).filter((k) => !START_ORDER.includes(k)),
   ];
-  for (const k of keys) flattenRows(start[k], k, rows);
+  for (const k of keys) flattenObject(start[k], quoteKey(k), rows);
   table(ctx.out, ["key", "value"], rows);
   ctx.out.line();
   table(
