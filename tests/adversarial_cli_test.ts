@@ -3,7 +3,7 @@
 // minimal flags.
 import assert from "node:assert/strict";
 import { IMPORT_TRACKER, runScript, tempDir } from "./_helpers.ts";
-import { cli, parseTable } from "./_cli_fixtures.ts";
+import { cli, oneLine, parseTable } from "./_cli_fixtures.ts";
 
 const READ = ["--allow-read=.exprag"];
 
@@ -53,4 +53,31 @@ Deno.test("show names metadata keys with dots, spaces or nothing as quoted paths
   }
   // a key of the run_start that is no identifier is quoted too
   assert.ok(![...rows.keys()].includes("metadata."), "no bare empty key");
+});
+
+Deno.test("show of a run with more numeric paths than the summary holds says its table is partial", async () => {
+  const cwd = tempDir("exprag-adv-wide-");
+  const out = await runScript(
+    cwd,
+    IMPORT_TRACKER +
+      `const exp = new Experiment("wide", { git: false });
+const v: Record<string, number> = {};
+for (let i = 0; i < 1100; i++) v["k" + i] = i;
+exp.track(v);
+exp.end();\n`,
+    ["--allow-write=.exprag"],
+  );
+  assert.equal(out.code, 0, out.stderr);
+  const shown = await cli(cwd, READ, ["show", "latest"]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(
+    oneLine(shown.stderr),
+    /^exprag: note: statistics of the first 1024 numeric paths only/,
+  );
+  const json = await cli(cwd, READ, ["show", "latest", "--json"]);
+  assert.equal(JSON.parse(json.stdout).stats_truncated, true);
+  // the path left out of the table is still answered
+  const v = await cli(cwd, READ, ["values", "value.k1099", "--json"]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(JSON.parse(v.stdout)[0].value, 1099);
 });

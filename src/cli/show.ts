@@ -9,7 +9,8 @@ import { catalog, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { flattenObject } from "../flatten.ts";
 import { quoteKey } from "../value_path.ts";
-import { json, table } from "./format.ts";
+import { json, stderrLine, table } from "./format.ts";
+import { MAX_SUMMARY_PATHS } from "../summary.ts";
 
 /** run_start keys shown (in this order) after the run fields; others follow. */
 const START_ORDER = [
@@ -72,6 +73,12 @@ export async function run(ctx: Context): Promise<number> {
   for (const k of keys) flattenObject(start[k], quoteKey(k), rows);
   table(ctx.out, ["key", "value"], rows);
   ctx.out.line();
+  if (stats.truncated) {
+    // the table would otherwise look complete
+    stderrLine(
+      `exprag: note: statistics of the first ${MAX_SUMMARY_PATHS} numeric paths only (the run has more); exprag values PATH --run ${r.id} reads any path`,
+    );
+  }
   table(
     ctx.out,
     ["path", "count", "first", "last", "min", "max", "mean", "nan"],
