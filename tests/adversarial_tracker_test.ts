@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   IMPORT_TRACKER,
   readJsonl,
+  run,
   runFiles,
   runScript,
   tempDir,
@@ -40,4 +41,50 @@ exp.end();\n`,
   const recs = readJsonl(files[0]);
   assert.deepEqual(recs.map((r) => r.kind), ["run_start", "track", "run_end"]);
   assert.deepEqual(recs[1].value, { acc: 0.9 });
+});
+
+Deno.test("argv keeps no W&B-style --*-key or --pass secrets, and keeps look-alike flags", async () => {
+  const cwd = tempDir("exprag-adv-argv-");
+  const script = join(cwd, "train.ts");
+  Deno.writeTextFileSync(
+    script,
+    IMPORT_TRACKER + `new Experiment("argv", { git: false }).end();\n`,
+  );
+  const secret = "0123456789abcdef0123456789abcdef01234567";
+  const args = [
+    ["--wandb-key", secret],
+    ["--key", "k-secret"],
+    ["--pass", "hunter2"],
+    [`WANDB_KEY=${secret}`],
+    ["--key-metric", "acc"],
+    ["--passes", "3"],
+    ["--keyboard", "us"],
+  ];
+  const out = await run(Deno.execPath(), [
+    "run",
+    "--no-prompt",
+    "--no-config",
+    "--allow-write=.exprag",
+    script,
+    ...args.flat(),
+  ], { cwd });
+  assert.equal(out.code, 0, out.stderr);
+  const start = readJsonl(runFiles(join(cwd, ".exprag"))[0])[0];
+  const argv = (start.value as { process: { argv: string[] } }).process.argv;
+  assert.deepEqual(argv.slice(2), [
+    "--wandb-key",
+    "[redacted]",
+    "--key",
+    "[redacted]",
+    "--pass",
+    "[redacted]",
+    "WANDB_KEY=[redacted]",
+    "--key-metric",
+    "acc",
+    "--passes",
+    "3",
+    "--keyboard",
+    "us",
+  ]);
+  assert.ok(!JSON.stringify(start).includes("hunter2"));
 });
