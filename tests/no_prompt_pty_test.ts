@@ -7,21 +7,12 @@
 // timeout.
 import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { CLI_URL, IMPORT_TRACKER, spawnUntil, tempDir } from "./_helpers.ts";
+import { IMPORT_TRACKER, spawnUntil, tempDir } from "./_helpers.ts";
 import { RUN_A as A, RUN_B as B, twoRunRepo } from "./_cli_fixtures.ts";
 import { COMMANDS } from "../src/cli/command.ts";
+import { type PtyCase as Case, underPty } from "./_pty.ts";
 import { flagVariants } from "../src/cli/flags.ts";
 import { flagFor } from "../src/permissions.ts";
-
-/** Seconds a command may take before it counts as waiting at a prompt. */
-const TIMEOUT_S = 30;
-
-/** Deno's permission prompt and its answers. */
-const PROMPT = /Allow\?|Deno requests|⚠️|Granted |Denied |\[y\/n/;
-
-function shellWord(s: string): string {
-  return `'${s.replaceAll("'", `'"'"'`)}'`;
-}
 
 /** A real tracker process killed with SIGKILL after its first record. */
 async function killedRun(repo: string): Promise<void> {
@@ -40,14 +31,6 @@ async function killedRun(repo: string): Promise<void> {
   child.kill("SIGKILL");
   await child.stdout.cancel();
   equal((await child.status).signal, "SIGKILL");
-}
-
-interface Case {
-  name: string;
-  flags: string[];
-  args: string[];
-  /** The script to run (default cli.ts). */
-  script?: string;
 }
 
 function flagsOf(name: string): string[] {
@@ -86,52 +69,6 @@ function cases(): Case[] {
     { name: "--version", flags: [], args: ["--version"] },
     { name: "-V", flags: [], args: ["-V"] },
   ];
-}
-
-/** Runs one command under a pseudo-terminal, killed at the first prompt text. */
-async function underPty(
-  cwd: string,
-  c: Case,
-): Promise<{ code: number | null; text: string; prompted: boolean }> {
-  // deliberately no --no-prompt: only the CLI's own checks keep it quiet
-  const words = [
-    Deno.execPath(),
-    "run",
-    "--no-config",
-    ...c.flags,
-    c.script ?? CLI_URL,
-  ];
-  const cmd = [...words, ...c.args].map(shellWord).join(" ");
-  const child = new Deno.Command("script", {
-    args: ["-qec", cmd, "/dev/null"],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let hung = false;
-  const timer = setTimeout(() => {
-    hung = true;
-    child.kill("SIGKILL");
-  }, TIMEOUT_S * 1000);
-  let text = "";
-  const decoder = new TextDecoder();
-  const errText = new Response(child.stderr).text();
-  for await (const chunk of child.stdout) {
-    text += decoder.decode(chunk, { stream: true });
-    if (PROMPT.test(text)) {
-      child.kill("SIGKILL"); // it waits for an answer: no need to wait longer
-      break;
-    }
-  }
-  const status = await child.status;
-  clearTimeout(timer);
-  text += await errText;
-  return {
-    code: status.signal === null ? status.code : null,
-    text,
-    prompted: PROMPT.test(text) || hung,
-  };
 }
 
 async function check(cwd: string) {

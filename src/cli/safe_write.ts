@@ -113,12 +113,35 @@ function checkComponents(path: string, t: WriteTarget): boolean {
 }
 
 /**
+ * The mode the written file gets: that of the file it replaces (a private
+ * `0600` file stays private), or `undefined` for a new file.
+ *
+ * @param path The path as given (for messages).
+ * @param abs The absolute target.
+ * @returns The mode bits of the file replaced, if any.
+ * @throws {RefusedError} When the file it would replace is read-only: the
+ *   user protected it, so it is left alone.
+ */
+function replacedMode(path: string, abs: string): number | undefined {
+  const info = lstatOrNull(abs);
+  if (info === null || info.mode === null) return undefined;
+  if ((info.mode & 0o222) === 0) {
+    throw new RefusedError(
+      `refusing to write ${path}: it exists and is read-only; make it writable (chmod u+w) or choose another path`,
+      [abs],
+    );
+  }
+  return info.mode & 0o777;
+}
+
+/**
  * Writes a file atomically without following any symbolic link below its
  * root, creating missing parent directories.
  *
  * @param path The target path (relative to the current directory, or absolute).
  * @param text The contents.
- * @throws {RefusedError} When a component is a symlink (nothing is written).
+ * @throws {RefusedError} When a component is a symlink, or the file it
+ *   would replace is read-only (nothing is written).
  */
 export function writeNoFollow(path: string, text: string): void {
   const t = writeTarget(path);
@@ -130,15 +153,16 @@ export function writeNoFollow(path: string, text: string): void {
     Deno.mkdirSync(dir, { recursive: true });
     checkComponents(path, t); // nothing became a link meanwhile
   }
+  const old = replacedMode(path, t.abs);
+  const replacing = old !== undefined;
+  const mode = old ?? 0o644;
   const name = t.parts[t.parts.length - 1];
   const tmp = join(dir, `.${name}.${crypto.randomUUID()}.tmp`);
-  const file = Deno.openSync(tmp, {
-    write: true,
-    createNew: true,
-    mode: 0o644,
-  });
+  const file = Deno.openSync(tmp, { write: true, createNew: true, mode });
   try {
     try {
+      // the umask may have narrowed it: a replacement keeps the old mode
+      if (replacing && Deno.build.os !== "windows") Deno.chmodSync(tmp, mode);
       const bytes = new TextEncoder().encode(text);
       let off = 0;
       while (off < bytes.length) off += file.writeSync(bytes.subarray(off));

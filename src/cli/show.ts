@@ -8,8 +8,9 @@ import { reduceStats, runStats } from "../query/mod.ts";
 import { catalog, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { flattenObject } from "../flatten.ts";
-import { isoTime, json, table } from "./format.ts";
-import { childPath } from "../value_path.ts";
+import { childPath, quoteKey } from "../value_path.ts";
+import { isoTime, json, stderrLine, table } from "./format.ts";
+import { MAX_SUMMARY_PATHS } from "../summary.ts";
 
 /** run_start keys shown (in this order) after the run fields; others follow. */
 const START_ORDER = [
@@ -73,7 +74,7 @@ export async function run(ctx: Context): Promise<number> {
   for (const [k, v] of Object.entries(r.tags ?? {})) {
     rows.push([childPath("tags", k), v]);
   }
-  for (const k of keys) flattenObject(start[k], k, rows);
+  for (const k of keys) flattenObject(start[k], quoteKey(k), rows);
   table(ctx.out, ["key", "value"], rows);
   if ((r.notes ?? []).length > 0) {
     ctx.out.line();
@@ -84,6 +85,12 @@ export async function run(ctx: Context): Promise<number> {
     );
   }
   ctx.out.line();
+  if (stats.truncated) {
+    // the table would otherwise look complete
+    stderrLine(
+      `exprag: note: statistics of the first ${MAX_SUMMARY_PATHS} numeric paths only (the run has more); exprag values PATH --run ${r.id} reads any path`,
+    );
+  }
   table(
     ctx.out,
     ["path", "count", "first", "last", "min", "max", "mean", "nan"],

@@ -15,6 +15,26 @@ function isShared(v: object): boolean {
 }
 
 /**
+ * Why an object whose contents cannot be read is refused: a `Promise` (an
+ * `async` metric without `await` would otherwise be recorded as `{}`),
+ * `WeakMap`, `WeakSet`, `WeakRef`.
+ *
+ * @param v An object.
+ * @returns The reason, or `undefined` for readable objects.
+ */
+function unreadable(v: object): string | undefined {
+  if (v instanceof Promise) {
+    return "a Promise cannot be recorded (missing await?)";
+  }
+  for (const c of [WeakMap, WeakSet, WeakRef]) {
+    if (v instanceof c) {
+      return `a ${c.name} cannot be recorded (its contents cannot be read)`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The plain replacement of a built-in object that JSON cannot show as is:
  * `Map` → object, `Set` → array, typed arrays and buffers → arrays of
  * numbers, `Error` → `{name, message, stack}`, boxed primitives → their
@@ -22,9 +42,12 @@ function isShared(v: object): boolean {
  *
  * @param v An object whose prototype is not `Object.prototype` or null.
  * @returns The replacement, or {@linkcode NOT_SPECIAL} for other objects.
- * @throws {PathError} When reading the object throws.
+ * @throws {PathError} When reading the object throws, or for a Promise,
+ *   WeakMap, WeakSet or WeakRef (their contents cannot be read).
  */
 export function replacement(v: object): unknown {
+  const hidden = unreadable(v);
+  if (hidden !== undefined) throw new PathError(hidden);
   if (v instanceof Map) {
     const o = Object.create(null) as Record<string, unknown>;
     for (const [k, x] of v) {

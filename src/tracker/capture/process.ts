@@ -16,7 +16,11 @@ export const REDACTED = "[redacted]";
 // A name is secret-looking when one of its words (split at - _ . and case
 // changes are not considered) is one of these.
 const SECRET_WORDS =
-  /(?:^|[-_.])(?:token|secret|secrets|password|passwd|passphrase|apikey|api[-_.]?key|access[-_.]?key|private[-_.]?key|secret[-_.]?key|auth|credentials?|cookie|session[-_.]?key)(?:[-_.]|$)/i;
+  /(?:^|[-_.])(?:token|secret|secrets|password|passwd|pass|passphrase|apikey|api[-_.]?key|access[-_.]?key|private[-_.]?key|secret[-_.]?key|auth|credentials?|cookie|session[-_.]?key)(?:[-_.]|$)/i;
+
+// A name whose last word is `key` (`--key`, `--wandb-key`, `WANDB_KEY`):
+// service keys are passed so; a `--sort-key` is redacted too, the lesser harm.
+const KEY_LAST = /(?:^|[-_.])key$/i;
 
 // Well-known token formats, redacted wherever they appear as a whole value.
 const SECRET_VALUES =
@@ -32,10 +36,12 @@ const AUTH_SCHEME =
  *
  * @param name For example `--api-key`, `HF_TOKEN`, `password`.
  * @returns `true` for names such as `--token`, `--api-key`, `--password`,
- * `--client-secret`, `FOO_TOKEN`; `false` for `--tokenizer` or `--max-tokens`.
+ * `--pass`, `--client-secret`, `--wandb-key`, `FOO_TOKEN`; `false` for
+ * `--tokenizer`, `--max-tokens` or `--key-metric`.
  */
 export function isSecretName(name: string): boolean {
-  return SECRET_WORDS.test(name.replace(/^-+/, ""));
+  const bare = name.replace(/^-+/, "");
+  return SECRET_WORDS.test(bare) || KEY_LAST.test(bare);
 }
 
 function redactUrl(arg: string): string {
