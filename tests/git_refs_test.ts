@@ -4,49 +4,9 @@
 // `diff`. Real repositories, real tracker runs, real CLI.
 import { deepStrictEqual, equal, match } from "node:assert/strict";
 import { join } from "node:path";
-import {
-  git,
-  IMPORT_TRACKER,
-  makeRepo,
-  readJsonl,
-  runFiles,
-  runScript,
-  tempDir,
-} from "./_helpers.ts";
+import { git, makeRepo, tempDir } from "./_helpers.ts";
 import { cli, tableObjects } from "./_cli_fixtures.ts";
-
-const TRACK = ["--allow-write=.exprag", "--allow-read=.", "--allow-run=git"];
-const G = ["--allow-read=.exprag", "--allow-run=git"];
-
-async function trackedRun(repo: string): Promise<{
-  id: string;
-  g: Record<string, unknown>;
-  un: Record<string, string>;
-}> {
-  const before = new Set(runFiles(join(repo, ".exprag")));
-  const o = await runScript(
-    repo,
-    IMPORT_TRACKER +
-      `using exp = new Experiment("refs");\nexp.track({ step: 0 });\n`,
-    TRACK,
-  );
-  equal(o.code, 0, o.stderr);
-  const file = runFiles(join(repo, ".exprag")).find((f) => !before.has(f))!;
-  const start = readJsonl(file)[0] as {
-    run_id: string;
-    value: {
-      git: Record<string, unknown>;
-      unavailable: Record<string, string>;
-    };
-  };
-  return { id: start.run_id, g: start.value.git, un: start.value.unavailable };
-}
-
-function fields(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    tableObjects(stdout).map((r) => [r.field, r.value]),
-  );
-}
+import { fields, G, trackedRun } from "./_git_fixtures.ts";
 
 Deno.test("a local branch named run: the snapshot is stored under refs/exprag/runs/<id> and recorded with branch null", async () => {
   const repo = makeRepo({ "train.ts": "a\n", ".gitignore": ".exprag/\n" });

@@ -8,17 +8,11 @@ import {
   git,
   IMPORT_TRACKER,
   makeRepo,
-  readJsonl,
-  runFiles,
   runScript,
   tempDir,
 } from "./_helpers.ts";
-import { cli, tableObjects } from "./_cli_fixtures.ts";
-
-const TRACK = ["--allow-write=.exprag", "--allow-read=.", "--allow-run=git"];
-const G = ["--allow-read=.exprag", "--allow-run=git"];
-const SCRIPT = IMPORT_TRACKER +
-  `using exp = new Experiment("sub");\nexp.track({ step: 0 });\n`;
+import { cli } from "./_cli_fixtures.ts";
+import { fields, G, shell, TRACK, trackedRun } from "./_git_fixtures.ts";
 
 /** `git -c protocol.file.allow=always` (local submodule clones). */
 function gitSub(cwd: string, ...args: string[]): string {
@@ -41,6 +35,15 @@ function files(dir: string, skip: string[] = []): Record<string, string> {
   return Object.fromEntries(Object.entries(out).sort());
 }
 
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A superproject with submodule `lib` (which has submodule `deep`), all committed. */
 function superproject(): { repo: string; lib: string } {
   const deep = makeRepo({ "deep.txt": "deep v1\n" });
@@ -52,20 +55,6 @@ function superproject(): { repo: string; lib: string } {
   commitAll(repo, "add lib");
   gitSub(repo, "submodule", "update", "--init", "--recursive", "-q");
   return { repo, lib };
-}
-
-async function trackedRun(repo: string) {
-  const o = await runScript(repo, SCRIPT, TRACK);
-  equal(o.code, 0, o.stderr);
-  const [file] = runFiles(join(repo, ".exprag"));
-  const start = readJsonl(file)[0] as {
-    run_id: string;
-    value: {
-      git: Record<string, unknown>;
-      unavailable: Record<string, string>;
-    };
-  };
-  return { id: start.run_id, g: start.value.git, un: start.value.unavailable };
 }
 
 Deno.test("a dirty submodule (edit, new file, nested submodule edit) is snapshotted in its own repository and the gitlink points at it", async () => {
@@ -109,29 +98,12 @@ Deno.test("a dirty submodule (edit, new file, nested submodule edit) is snapshot
   const wt = join(tempDir("exprag-wt-"), "run");
   const c = await cli(repo, G, ["checkout", id, "--worktree", wt]);
   equal(c.code, 0, c.stderr);
-  const kv = Object.fromEntries(
-    tableObjects(c.stdout).map((r) => [r.field, r.value]),
-  );
+  const kv = fields(c.stdout);
   match(kv.submodules, /^lib [0-9a-f]{40}, lib\/deep [0-9a-f]{40}$/);
   deepStrictEqual(files(wt), at);
   // the suggested removal works and leaves the user's checkout alone
-  const rm = await new Deno.Command("sh", {
-    args: ["-c", kv.remove_with],
-    cwd: repo,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  equal(rm.code, 0, new TextDecoder().decode(rm.stderr));
-  ok(
-    !(() => {
-      try {
-        Deno.statSync(wt);
-        return true;
-      } catch {
-        return false;
-      }
-    })(),
-  );
+  await shell(repo, kv.remove_with);
+  ok(!exists(wt), "the worktree is gone");
   deepStrictEqual(files(repo, [".exprag"]), at);
 });
 
@@ -152,16 +124,7 @@ Deno.test("checkout in place restores a run's submodule snapshot, refuses a dirt
   equal(c.code, 0, c.stderr);
   deepStrictEqual(files(repo, [".exprag"]), at);
   equal(git(repo, "status", "--porcelain", "--ignore-submodules=none"), "");
-  const kv = Object.fromEntries(
-    tableObjects(c.stdout).map((r) => [r.field, r.value]),
-  );
-  const back = await new Deno.Command("sh", {
-    args: ["-c", kv.return_with],
-    cwd: repo,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  equal(back.code, 0, new TextDecoder().decode(back.stderr));
+  await shell(repo, fields(c.stdout).return_with);
   equal(git(lib, "rev-parse", "HEAD"), libHead);
   equal(git(repo, "symbolic-ref", "--short", "HEAD"), "main");
   equal(git(repo, "status", "--porcelain"), "");

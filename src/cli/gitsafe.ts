@@ -96,6 +96,19 @@ export function isSafeBranch(s: unknown): s is string {
   return r.code === 0 && r.stdout.trim() === s;
 }
 
+/** `rev-parse --verify` of a validated revision to a full hash, in `dir`. */
+function verify(rev: string, dir?: string): string | undefined {
+  const r = gitIn(dir, [
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    "--end-of-options",
+    `${rev}^{commit}`,
+  ]);
+  const sha = r.stdout.trim();
+  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+}
+
 /**
  * Resolves a hex commit to its full hash in the current repository (or in
  * the repository at `dir`).
@@ -108,16 +121,7 @@ export function resolveCommit(
   commit: string,
   dir?: string,
 ): string | undefined {
-  if (!isHexCommit(commit)) return undefined;
-  const r = gitIn(dir, [
-    "rev-parse",
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    `${commit}^{commit}`,
-  ]);
-  const sha = r.stdout.trim();
-  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  return isHexCommit(commit) ? verify(commit, dir) : undefined;
 }
 
 /**
@@ -127,16 +131,7 @@ export function resolveCommit(
  * @returns The full hash, or `undefined` when there is no such branch.
  */
 export function resolveBranch(branch: string): string | undefined {
-  if (!isSafeBranch(branch)) return undefined;
-  const r = git([
-    "rev-parse",
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    `refs/heads/${branch}^{commit}`,
-  ]);
-  const sha = r.stdout.trim();
-  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  return isSafeBranch(branch) ? verify(`refs/heads/${branch}`) : undefined;
 }
 
 /**
@@ -146,16 +141,7 @@ export function resolveBranch(branch: string): string | undefined {
  * @returns The full hash, or `undefined` when there is no such ref.
  */
 function resolveRefName(ref: string): string | undefined {
-  if (!isSafeBranch(ref)) return undefined;
-  const r = git([
-    "rev-parse",
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    `${ref}^{commit}`,
-  ]);
-  const sha = r.stdout.trim();
-  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  return isSafeBranch(ref) ? verify(ref) : undefined;
 }
 
 /** The top-level directory of the repository around the current directory. */
