@@ -11,7 +11,7 @@ import {
   runScript,
   tempDir,
 } from "./_helpers.ts";
-import { cli } from "./_cli_fixtures.ts";
+import { cli, gitState, makeExprag, writeDenoRun } from "./_cli_fixtures.ts";
 import { fields, G, shell, TRACK, trackedRun } from "./_git_fixtures.ts";
 
 /** `git -c protocol.file.allow=always` (local submodule clones). */
@@ -169,6 +169,14 @@ Deno.test("a dirty submodule that cannot be snapshotted is listed in git.skipped
   equal(skipped[0].path, "lib/");
   match(skipped[0].reason, /^dirty submodule not snapshotted: .*update-ref/);
   match(un["git.submodules"], /see git\.skipped/);
+  // checkout says that lib's edits are not in what it restores
+  const wt = join(tempDir("exprag-wt-"), "skipped");
+  const c = await cli(repo, G, ["checkout", id, "--worktree", wt]);
+  equal(c.code, 0, c.stderr);
+  match(
+    c.stderr,
+    /^exprag: note: run .*: the edits in submodule lib\/ \(dirty submodule not snapshotted: .*\) were not captured; it is not restored\n$/,
+  );
   // the superproject's own edit is in its snapshot; lib's gitlink is its HEAD
   equal(git(repo, "show", `${g.commit}:train.ts`), "b");
   match(
@@ -205,4 +213,23 @@ catch (e) { console.log("failed: " + e.message); }`,
   equal(refs(repo), "");
   equal(refs(lib), "");
   equal(refs(join(lib, "deep")), "");
+});
+
+Deno.test("recorded submodule paths that leave the repository or look like options are refused before git runs", async () => {
+  const repo = makeRepo({ "train.ts": "a\n", ".gitignore": ".exprag/\n" });
+  const dir = makeExprag(repo);
+  const head = git(repo, "rev-parse", "HEAD");
+  for (const path of ["../outside", "-C", "/etc", "a/../../b", "lib\n"]) {
+    const id = crypto.randomUUID();
+    writeDenoRun(dir, {
+      id,
+      end: "finished",
+      git: { ...gitState(repo, id), submodules: [{ path, commit: head }] },
+    });
+    const wt = join(tempDir("exprag-wt-"), "x");
+    const c = await cli(repo, G, ["checkout", id, "--worktree", wt]);
+    equal(c.code, 1, `${JSON.stringify(path)}: ${c.stdout}`);
+    match(c.stderr, /recorded invalid git\.submodules; refusing/);
+    ok(!exists(wt), "nothing created");
+  }
 });

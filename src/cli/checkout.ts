@@ -19,7 +19,7 @@
 
 import { resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
-import { escapeText, json, shellQuote, table } from "./format.ts";
+import { escapeText, json, shellQuote, stderrLine, table } from "./format.ts";
 import {
   git,
   gitFailure,
@@ -43,6 +43,11 @@ function report(
   code: RunCode,
   fields: Record<string, string | null>,
 ): void {
+  for (const s of code.uncapturedSubmodules) {
+    stderrLine(
+      `exprag: note: run ${code.run}: the edits in submodule ${s} were not captured; it is not restored`,
+    );
+  }
   const all: Record<string, unknown> = {
     run: code.run,
     commit: code.sha,

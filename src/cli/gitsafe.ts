@@ -175,6 +175,8 @@ export interface RunCode {
   ref: string | null;
   /** The run's submodule snapshots (validated; parents before children). */
   submodules: SubmoduleCode[];
+  /** Dirty submodules whose edits were not captured (`git.skipped`), as `path (reason)`, escaped. */
+  uncapturedSubmodules: string[];
   /** The recorded dirty flag. */
   dirty: boolean | null;
   /** The recorded base commit (HEAD at run start), when hex. */
@@ -226,6 +228,27 @@ export function submoduleCodes(run: RunInfo): SubmoduleCode[] {
     out.push({ path, commit });
   }
   return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
+/** The `reason` prefix the tracker gives a dirty submodule it could not snapshot. */
+const SUBMODULE_SKIPPED = "dirty submodule not snapshotted";
+
+/**
+ * The dirty submodules of a run whose edits were not captured (listed in
+ * `git.skipped` by the tracker).
+ *
+ * @param run The run.
+ * @returns `path (reason)` each, escaped for a terminal.
+ */
+export function uncapturedSubmodules(run: RunInfo): string[] {
+  const skipped = (run.git as Record<string, unknown> | null)?.skipped;
+  if (!Array.isArray(skipped)) return [];
+  return skipped.flatMap((e) => {
+    const { path, reason } = (e ?? {}) as Record<string, unknown>;
+    if (typeof path !== "string" || typeof reason !== "string") return [];
+    if (!reason.startsWith(SUBMODULE_SKIPPED)) return [];
+    return [`${escapeText(path)} (${escapeText(reason)})`];
+  });
 }
 
 /**
@@ -303,6 +326,7 @@ export function runCode(run: RunInfo): RunCode {
     branch,
     ref,
     submodules: submoduleCodes(run),
+    uncapturedSubmodules: uncapturedSubmodules(run),
     dirty: typeof g.dirty === "boolean" ? g.dirty : null,
     base: isHexCommit(g.head) ? g.head : null,
     uncaptured: uncapturedReason(run),
