@@ -175,7 +175,7 @@ Deno.test("a dirty submodule that cannot be snapshotted is listed in git.skipped
   equal(c.code, 0, c.stderr);
   match(
     c.stderr,
-    /^exprag: note: run .*: the edits in submodule lib\/ \(dirty submodule not snapshotted: .*\) were not captured; it is not restored\n$/,
+    /^exprag: note: run .*: the edits in submodule lib\/ \(dirty submodule not snapshotted: .*\) were not captured: it is restored without them\n$/,
   );
   // the superproject's own edit is in its snapshot; lib's gitlink is its HEAD
   equal(git(repo, "show", `${g.commit}:train.ts`), "b");
@@ -232,4 +232,31 @@ Deno.test("recorded submodule paths that leave the repository or look like optio
     match(c.stderr, /recorded invalid git\.submodules; refusing/);
     ok(!exists(wt), "nothing created");
   }
+});
+
+Deno.test("checkout restores the submodules of a clean run at their gitlinks: new worktree, and in place after the submodule moved on", async () => {
+  const { repo } = superproject();
+  const lib = join(repo, "lib");
+  const old = git(lib, "rev-parse", "HEAD");
+  const at = files(repo, [".exprag"]);
+  const { id, g } = await trackedRun(repo);
+  equal(g.dirty, false);
+  equal(g.submodules, undefined);
+  const wt = join(tempDir("exprag-wt-"), "clean");
+  const c = await cli(repo, G, ["checkout", id, "--worktree", wt]);
+  equal(c.code, 0, c.stderr);
+  deepStrictEqual(files(wt), at); // lib and lib/deep included
+  await shell(repo, fields(c.stdout).remove_with);
+  // the user moves lib on and commits the new gitlink
+  Deno.writeTextFileSync(join(lib, "lib.ts"), "export const v = 9;\n");
+  commitAll(lib, "v9");
+  commitAll(repo, "lib v9");
+  const p = await cli(repo, G, ["checkout", id]);
+  equal(p.code, 0, p.stderr);
+  equal(git(lib, "rev-parse", "HEAD"), old);
+  deepStrictEqual(files(repo, [".exprag"]), at);
+  match(fields(p.stdout).submodules, /^lib [0-9a-f]{40}$/); // deep did not move
+  await shell(repo, fields(p.stdout).return_with);
+  equal(Deno.readTextFileSync(join(lib, "lib.ts")), "export const v = 9;\n");
+  equal(git(repo, "status", "--porcelain", "--ignore-submodules=none"), "");
 });

@@ -36,6 +36,7 @@ import {
   type SubmoduleTarget,
   submoduleTargets,
   submoduleWorktrees,
+  toMove,
 } from "./checkout_submodules.ts";
 
 function report(
@@ -45,7 +46,7 @@ function report(
 ): void {
   for (const s of code.uncapturedSubmodules) {
     stderrLine(
-      `exprag: note: run ${code.run}: the edits in submodule ${s} were not captured; it is not restored`,
+      `exprag: note: run ${code.run}: the edits in submodule ${s} were not captured: it is restored without them`,
     );
   }
   const all: Record<string, unknown> = {
@@ -134,7 +135,8 @@ export async function run(ctx: Context): Promise<number> {
   }
 
   checkClean(code.run, code.sha, { specs: pathspecsExcluding(ctx.dir, top) });
-  checkSubmodulesClean(code.run, subs);
+  const moving = toMove(subs);
+  checkSubmodulesClean(code.run, moving);
   const head = git(["symbolic-ref", "--short", "-q", "HEAD"]);
   const previous = head.code === 0
     ? head.stdout.trim()
@@ -146,13 +148,13 @@ export async function run(ctx: Context): Promise<number> {
     : ["checkout", "-q", "--detach", code.sha, "--"];
   const r = git(args);
   if (r.code !== 0) throw gitFailure("git checkout", r);
-  const backSubs = checkoutSubmodules(subs);
+  const backSubs = checkoutSubmodules(moving);
   report(ctx, code, {
     worktree: top,
     checked_out: code.branch !== null
       ? `branch ${code.branch}`
       : `detached ${code.sha}`,
-    ...submoduleFields(subs),
+    ...submoduleFields(moving),
     previous: previous || null,
     return_with: previous
       ? [`git checkout ${shellQuote(previous)}`, ...backSubs].join(" && ")

@@ -1,10 +1,12 @@
 /**
- * Restoring a run's submodule snapshots (`git.submodules`) after its
- * superproject commit: each recorded commit is checked out in the
- * submodule's own repository, with the superproject's safety rules (a
- * clean submodule worktree, no ignored file overwritten). Into a new
- * worktree, each submodule becomes a linked worktree of the user's
- * submodule repository (which holds the snapshot commit) at its place.
+ * Restoring a run's submodules after its superproject commit: every
+ * gitlink of the run's commit whose submodule is checked out here
+ * (recursively), which includes the run's submodule snapshots
+ * (`git.submodules`: the snapshot's gitlinks point at them). Each commit is
+ * checked out in the submodule's own repository, with the superproject's
+ * safety rules (a clean submodule worktree, no ignored file overwritten).
+ * Into a new worktree, each submodule becomes a linked worktree of the
+ * user's submodule repository (which holds the commit) at its place.
  *
  * Requires `--allow-run=git` (checked by cli.ts).
  *
@@ -14,51 +16,112 @@
 import { join } from "node:path";
 import { NotFoundError } from "../errors.ts";
 import { checkClean } from "./checkout_guard.ts";
-import { escapeText, shellQuote } from "./format.ts";
-import { gitFailure, gitIn, resolveCommit, type RunCode } from "./gitsafe.ts";
+import { escapeText, shellQuote, stderrLine } from "./format.ts";
+import {
+  gitFailure,
+  gitIn,
+  isSafeSubPath,
+  resolveCommit,
+  type RunCode,
+} from "./gitsafe.ts";
 
-/** A submodule snapshot to restore, resolved in the submodule's repository. */
+/** A submodule to restore, resolved in the submodule's repository. */
 export interface SubmoduleTarget {
   /** The path relative to the top level. */
   path: string;
   /** The submodule's worktree in the user's checkout. */
   dir: string;
-  /** The snapshot commit, a full hash in the submodule's repository. */
+  /** The commit, a full hash in the submodule's repository. */
   sha: string;
 }
 
+/** The gitlinks (submodules) of a commit: path and commit. */
+function gitlinks(dir: string, sha: string): { path: string; oid: string }[] {
+  const r = gitIn(dir, ["ls-tree", "-r", "-z", "--full-tree", sha, "--"]);
+  if (r.code !== 0) throw gitFailure("git ls-tree", r);
+  return r.stdout.split("\0").flatMap((e) => {
+    const m = /^160000 commit ([0-9a-f]{40,64})\t(.*)$/s.exec(e);
+    return m === null ? [] : [{ path: m[2], oid: m[1] }];
+  });
+}
+
+/** Whether `dir` is the top level of a checked-out repository. */
+function checkedOut(dir: string): boolean {
+  const t = gitIn(dir, ["rev-parse", "--show-toplevel"]);
+  return t.code === 0 && t.stdout.replace(/\n$/, "") === dir;
+}
+
 /**
- * Finds each recorded submodule snapshot in the user's checked-out
- * submodules, before anything is changed.
+ * Finds the submodules to restore, before anything is changed: each gitlink
+ * of the run's commit (recursively) whose submodule is checked out here.
+ * A recorded submodule snapshot that cannot be found is an error; another
+ * gitlink that cannot be restored (not checked out here, or its commit
+ * not fetched) is left as it is, with a note on stderr.
  *
  * @param top The superproject's top level.
  * @param code The run's code state.
  * @returns The targets, parents before children.
- * @throws {NotFoundError} When a submodule is not checked out, or lacks its commit.
+ * @throws {NotFoundError} When a recorded snapshot's submodule is not
+ *   checked out, or lacks its commit.
  */
 export function submoduleTargets(
   top: string,
   code: RunCode,
 ): SubmoduleTarget[] {
-  return code.submodules.map(({ path, commit }) => {
-    const dir = join(top, path);
-    const shown = escapeText(path);
-    const t = gitIn(dir, ["rev-parse", "--show-toplevel"]);
-    if (t.code !== 0 || t.stdout.replace(/\n$/, "") !== dir) {
+  const recorded = new Set(code.submodules.map((s) => s.path));
+  const out: SubmoduleTarget[] = [];
+  const walk = (dir: string, prefix: string, sha: string) => {
+    for (const { path: p, oid } of gitlinks(dir, sha)) {
+      const path = prefix + p;
+      if (!isSafeSubPath(path)) continue; // git itself never checks such a path out
+      const sub = join(top, path);
+      const shown = escapeText(path);
+      const found = checkedOut(sub) ? resolveCommit(oid, sub) : undefined;
+      if (found === undefined) {
+        const why = checkedOut(sub)
+          ? `its commit ${oid} is not in the submodule's repository`
+          : "it is not checked out here";
+        if (recorded.has(path)) {
+          throw new NotFoundError(
+            `submodule ${shown} of run ${code.run} cannot be restored: ${why}; run \`git submodule update --init -- ${
+              shellQuote(path)
+            }\` first`,
+          );
+        }
+        stderrLine(
+          `exprag: note: submodule ${shown} of run ${code.run} is not restored: ${why}`,
+        );
+        continue;
+      }
+      out.push({ path, dir: sub, sha: found });
+      walk(sub, `${path}/`, found);
+    }
+  };
+  walk(top, "", code.sha);
+  for (const path of recorded) {
+    if (!out.some((t) => t.path === path)) {
       throw new NotFoundError(
-        `submodule ${shown} of run ${code.run} is not checked out here; run \`git submodule update --init -- ${
-          shellQuote(path)
-        }\` first`,
+        `submodule snapshot ${
+          escapeText(path)
+        } of run ${code.run} is not a gitlink of its commit ${code.sha}`,
       );
     }
-    const sha = resolveCommit(commit, dir);
-    if (sha === undefined) {
-      throw new NotFoundError(
-        `commit ${commit} of submodule ${shown} of run ${code.run} is not in the submodule's repository (deleted snapshot ref, or another clone?)`,
-      );
-    }
-    return { path, dir, sha };
-  });
+  }
+  return out;
+}
+
+/**
+ * The targets whose submodule is not at its commit already (in place, the
+ * others are left exactly as they are, branch included).
+ *
+ * @param subs The targets.
+ * @returns Those to check out.
+ */
+export function toMove(subs: readonly SubmoduleTarget[]): SubmoduleTarget[] {
+  return subs.filter((s) =>
+    gitIn(s.dir, ["rev-parse", "--verify", "-q", "HEAD"]).stdout.trim() !==
+      s.sha
+  );
 }
 
 /**
@@ -83,7 +146,7 @@ export function checkSubmodulesClean(
 }
 
 /**
- * Checks out each submodule snapshot in place, detached.
+ * Checks out each submodule's commit in place, detached.
  *
  * @param subs The targets (checked clean).
  * @returns The commands that return each submodule to where it was.
@@ -107,7 +170,7 @@ export function checkoutSubmodules(subs: readonly SubmoduleTarget[]): string[] {
 }
 
 /**
- * Adds each submodule snapshot to a new worktree of the superproject, as a
+ * Adds each submodule's commit to a new worktree of the superproject, as a
  * linked worktree of the user's submodule repository.
  *
  * @param worktree The superproject's new worktree.

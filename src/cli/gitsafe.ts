@@ -197,8 +197,14 @@ export interface SubmoduleCode {
   commit: string;
 }
 
-/** Whether a recorded submodule path may name a directory below the top level. */
-function isSafeSubPath(p: unknown): p is string {
+/**
+ * Whether a submodule path may name a directory below the top level: plain
+ * segments, no `..`, no control characters, no option-like start.
+ *
+ * @param p The untrusted value.
+ * @returns True when safe.
+ */
+export function isSafeSubPath(p: unknown): p is string {
   if (typeof p !== "string" || p === "" || p.length > 4096) return false;
   // deno-lint-ignore no-control-regex
   if (/[\x00-\x1f\x7f\\]/.test(p) || p.startsWith("-")) return false;
