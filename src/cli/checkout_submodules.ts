@@ -35,8 +35,11 @@ export interface SubmoduleTarget {
   sha: string;
 }
 
-/** The gitlinks (submodules) of a commit: path and commit. */
-function gitlinks(dir: string, sha: string): { path: string; oid: string }[] {
+/** The gitlinks (submodules) of a commit in the repository at `dir` (undefined: here). */
+function gitlinks(
+  dir: string | undefined,
+  sha: string,
+): { path: string; oid: string }[] {
   const r = gitIn(dir, ["ls-tree", "-r", "-z", "--full-tree", sha, "--"]);
   if (r.code !== 0) throw gitFailure("git ls-tree", r);
   return r.stdout.split("\0").flatMap((e) => {
@@ -70,7 +73,7 @@ export function submoduleTargets(
 ): SubmoduleTarget[] {
   const recorded = new Set(code.submodules.map((s) => s.path));
   const out: SubmoduleTarget[] = [];
-  const walk = (dir: string, prefix: string, sha: string) => {
+  const walk = (dir: string | undefined, prefix: string, sha: string) => {
     for (const { path: p, oid } of gitlinks(dir, sha)) {
       const path = prefix + p;
       if (!isSafeSubPath(path)) continue; // git itself never checks such a path out
@@ -97,7 +100,7 @@ export function submoduleTargets(
       walk(sub, `${path}/`, found);
     }
   };
-  walk(top, "", code.sha);
+  walk(undefined, "", code.sha); // the superproject: the current directory's repository
   for (const path of recorded) {
     if (!out.some((t) => t.path === path)) {
       throw new NotFoundError(
