@@ -19,7 +19,7 @@
 
 import { resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
-import { escapeText, json, shellQuote, table } from "./format.ts";
+import { escapeText, json, shellQuote, stderrLine, table } from "./format.ts";
 import {
   git,
   gitFailure,
@@ -29,17 +29,31 @@ import {
   toplevel,
 } from "./gitsafe.ts";
 import { RefusedError } from "../errors.ts";
-import { ignoredCollisions } from "./checkout_guard.ts";
+import { checkClean } from "./checkout_guard.ts";
+import {
+  checkoutSubmodules,
+  checkSubmodulesClean,
+  type SubmoduleTarget,
+  submoduleTargets,
+  submoduleWorktrees,
+  toMove,
+} from "./checkout_submodules.ts";
 
 function report(
   ctx: Context,
   code: RunCode,
   fields: Record<string, string | null>,
 ): void {
+  for (const s of code.uncapturedSubmodules) {
+    stderrLine(
+      `exprag: note: run ${code.run}: the edits in submodule ${s} were not captured: it is restored without them`,
+    );
+  }
   const all: Record<string, unknown> = {
     run: code.run,
     commit: code.sha,
     branch: code.branch,
+    ...(code.ref === null ? {} : { ref: code.ref }),
     dirty: code.dirty,
     base: code.base,
     ...(code.uncaptured === null ? {} : {
@@ -63,7 +77,12 @@ function checkCaptured(ctx: Context, code: RunCode): void {
   );
 }
 
-function intoWorktree(ctx: Context, code: RunCode, worktree: string): number {
+function intoWorktree(
+  ctx: Context,
+  code: RunCode,
+  o: { worktree: string; subs: SubmoduleTarget[] },
+): number {
+  const { worktree } = o;
   const r = git([
     "worktree",
     "add",
@@ -75,50 +94,27 @@ function intoWorktree(ctx: Context, code: RunCode, worktree: string): number {
   if (r.code !== 0) {
     throw gitFailure(`git worktree add ${escapeText(worktree)}`, r);
   }
+  const removeSubs = submoduleWorktrees(worktree, o.subs);
   report(ctx, code, {
     worktree,
     checked_out: `detached ${code.sha}`,
-    remove_with: `git worktree remove ${shellQuote(worktree)}`,
+    ...submoduleFields(o.subs),
+    remove_with: [
+      ...removeSubs,
+      `git worktree remove ${shellQuote(worktree)}`,
+    ].join(" && "),
   });
   return 0;
 }
 
-function checkClean(code: RunCode, specs: string[]): void {
-  const status = git([
-    "status",
-    "--porcelain",
-    "-z",
-    "--untracked-files=normal",
-    "--",
-    ...specs,
-  ]);
-  if (status.code !== 0) throw gitFailure("git status", status);
-  const changed = status.stdout.split("\0").filter((l) => l !== "");
-  if (changed.length > 0) {
-    const example = changed[0].slice(3);
-    throw new RefusedError(
-      `refusing to check out run ${code.run}: the worktree has uncommitted changes (${changed.length} path${
-        changed.length === 1 ? "" : "s"
-      }, e.g. ${example}); commit or stash them, or use --worktree DIR to restore the run into a new worktree`,
-      changed.map((l) => l.slice(3)),
-    );
-  }
-  const ignored = ignoredCollisions(code.sha, specs);
-  if (ignored.length > 0) {
-    const shown = ignored.slice(0, 5).map(escapeText).join(", ");
-    throw new RefusedError(
-      `refusing to check out run ${code.run} in place: it would overwrite ${ignored.length} ignored file${
-        ignored.length === 1 ? "" : "s"
-      } that the current commit does not track (${shown}${
-        ignored.length > 5 ? ", ..." : ""
-      }), and going back would delete ${
-        ignored.length === 1 ? "it" : "them"
-      }; move ${
-        ignored.length === 1 ? "it" : "them"
-      } away, or use --worktree DIR to restore the run into a new worktree`,
-      ignored,
-    );
-  }
+/** The report's field for restored submodules (none when there are none). */
+function submoduleFields(
+  subs: readonly SubmoduleTarget[],
+): Record<string, string> {
+  if (subs.length === 0) return {};
+  return {
+    submodules: subs.map((s) => `${escapeText(s.path)} ${s.sha}`).join(", "),
+  };
 }
 
 /**
@@ -132,10 +128,15 @@ export async function run(ctx: Context): Promise<number> {
   const top = toplevel();
   const code = runCode(target);
   checkCaptured(ctx, code);
+  const subs = submoduleTargets(top, code);
   const worktree = ctx.options.worktree as string | undefined;
-  if (worktree !== undefined) return intoWorktree(ctx, code, worktree);
+  if (worktree !== undefined) {
+    return intoWorktree(ctx, code, { worktree, subs });
+  }
 
-  checkClean(code, pathspecsExcluding(ctx.dir, top));
+  checkClean(code.run, code.sha, { specs: pathspecsExcluding(ctx.dir, top) });
+  const moving = toMove(subs);
+  checkSubmodulesClean(code.run, moving);
   const head = git(["symbolic-ref", "--short", "-q", "HEAD"]);
   const previous = head.code === 0
     ? head.stdout.trim()
@@ -147,13 +148,17 @@ export async function run(ctx: Context): Promise<number> {
     : ["checkout", "-q", "--detach", code.sha, "--"];
   const r = git(args);
   if (r.code !== 0) throw gitFailure("git checkout", r);
+  const backSubs = checkoutSubmodules(moving);
   report(ctx, code, {
     worktree: top,
     checked_out: code.branch !== null
       ? `branch ${code.branch}`
       : `detached ${code.sha}`,
+    ...submoduleFields(moving),
     previous: previous || null,
-    return_with: previous ? `git checkout ${shellQuote(previous)}` : null,
+    return_with: previous
+      ? [`git checkout ${shellQuote(previous)}`, ...backSubs].join(" && ")
+      : null,
   });
   return 0;
 }

@@ -10,7 +10,9 @@
  * @module
  */
 
-import { git, gitFailure } from "./gitsafe.ts";
+import { RefusedError } from "../errors.ts";
+import { escapeText } from "./format.ts";
+import { gitFailure, gitIn } from "./gitsafe.ts";
 
 /** How many literal pathspecs one `git ls-files` call receives. */
 const PATHSPEC_BATCH = 200;
@@ -25,12 +27,17 @@ function nul(text: string): string[] {
  *
  * @param sha The target commit, a full hash.
  * @param specs Pathspecs limiting the comparison.
+ * @param dir The worktree (a submodule's); default: the current directory.
  * @returns The paths.
  */
-export function addedPaths(sha: string, specs: readonly string[]): string[] {
-  const head = git(["rev-parse", "--verify", "-q", "HEAD^{commit}"]);
+export function addedPaths(
+  sha: string,
+  specs: readonly string[],
+  dir?: string,
+): string[] {
+  const head = gitIn(dir, ["rev-parse", "--verify", "-q", "HEAD^{commit}"]);
   const r = head.code === 0
-    ? git([
+    ? gitIn(dir, [
       "diff",
       "--name-only",
       "-z",
@@ -42,12 +49,24 @@ export function addedPaths(sha: string, specs: readonly string[]): string[] {
       "--",
       ...specs,
     ])
-    : git(["ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--"]);
+    : gitIn(dir, [
+      "ls-tree",
+      "-r",
+      "-z",
+      "--name-only",
+      "--full-tree",
+      sha,
+      "--",
+    ]);
   if (r.code !== 0) throw gitFailure("git diff", r);
   return nul(r.stdout);
 }
 
-function ignoredPresent(specs: readonly string[], collapse: boolean): string[] {
+function ignoredPresent(
+  specs: readonly string[],
+  collapse: boolean,
+  dir: string | undefined,
+): string[] {
   const args = [
     "ls-files",
     "-z",
@@ -57,7 +76,7 @@ function ignoredPresent(specs: readonly string[], collapse: boolean): string[] {
     "--full-name",
   ];
   if (collapse) args.push("--directory");
-  const r = git([...args, "--", ...specs]);
+  const r = gitIn(dir, [...args, "--", ...specs]);
   if (r.code !== 0) throw gitFailure("git ls-files", r);
   return nul(r.stdout);
 }
@@ -68,16 +87,18 @@ function ignoredPresent(specs: readonly string[], collapse: boolean): string[] {
  *
  * @param sha The target commit, a full hash.
  * @param specs Pathspecs covering the repository minus the exprag directory.
+ * @param dir The worktree (a submodule's); default: the current directory.
  * @returns The paths from the top level, sorted; empty when none.
  */
 export function ignoredCollisions(
   sha: string,
   specs: readonly string[],
+  dir?: string,
 ): string[] {
-  const added = addedPaths(sha, specs);
+  const added = addedPaths(sha, specs, dir);
   if (added.length === 0) return [];
   // ignored directories come collapsed (`build/`): bounded output
-  const entries = ignoredPresent(specs, true);
+  const entries = ignoredPresent(specs, true, dir);
   if (entries.length === 0) return [];
   const found = new Set<string>();
   const maybe: string[] = [];
@@ -96,7 +117,63 @@ export function ignoredCollisions(
   for (let i = 0; i < maybe.length; i += PATHSPEC_BATCH) {
     const batch = maybe.slice(i, i + PATHSPEC_BATCH)
       .map((p) => `:(top,literal)${p}`);
-    for (const p of ignoredPresent(batch, false)) found.add(p);
+    for (const p of ignoredPresent(batch, false, dir)) found.add(p);
   }
   return [...found].sort();
+}
+
+/**
+ * Refuses an in-place checkout that would lose the user's work: uncommitted
+ * changes in the worktree, or ignored files the target commit would
+ * overwrite.
+ *
+ * @param run The run id (for messages).
+ * @param sha The target commit, a full hash.
+ * @param o Pathspecs covering the worktree minus the exprag directory; the
+ *   worktree (a submodule's; default: the current one) and how to name it.
+ * @throws {RefusedError} When the checkout would lose anything.
+ */
+export function checkClean(
+  run: string,
+  sha: string,
+  o: { specs: readonly string[]; dir?: string; what?: string },
+): void {
+  const { specs, dir, what = "the worktree" } = o;
+  const status = gitIn(dir, [
+    "status",
+    "--porcelain",
+    "-z",
+    "--untracked-files=normal",
+    "--",
+    ...specs,
+  ]);
+  if (status.code !== 0) throw gitFailure("git status", status);
+  const changed = status.stdout.split("\0").filter((l) => l !== "");
+  if (changed.length > 0) {
+    const example = changed[0].slice(3);
+    throw new RefusedError(
+      `refusing to check out run ${run}: ${what} has uncommitted changes (${changed.length} path${
+        changed.length === 1 ? "" : "s"
+      }, e.g. ${example}); commit or stash them, or use --worktree DIR to restore the run into a new worktree`,
+      changed.map((l) => l.slice(3)),
+    );
+  }
+  const ignored = ignoredCollisions(sha, specs, dir);
+  if (ignored.length > 0) {
+    const shown = ignored.slice(0, 5).map(escapeText).join(", ");
+    throw new RefusedError(
+      `refusing to check out run ${run} in place: it would overwrite ${ignored.length} ignored file${
+        ignored.length === 1 ? "" : "s"
+      } that the current commit${
+        dir === undefined ? "" : ` of ${what}`
+      } does not track (${shown}${
+        ignored.length > 5 ? ", ..." : ""
+      }), and going back would delete ${
+        ignored.length === 1 ? "it" : "them"
+      }; move ${
+        ignored.length === 1 ? "it" : "them"
+      } away, or use --worktree DIR to restore the run into a new worktree`,
+      ignored,
+    );
+  }
 }

@@ -42,12 +42,15 @@ export async function run(ctx: Context): Promise<number> {
     ],
     runs.map((r) => {
       const g = gitFields(r);
+      // a snapshot under the fallback ref (branch namespace blocked): show the ref
+      const ref = (r.git as Record<string, unknown> | null)?.ref;
+      const branch = g.branch ?? (typeof ref === "string" ? ref : null);
       return [
         r.id,
         r.name,
         isoTime(r.started_at),
         g.commit,
-        g.branch,
+        branch,
         g.dirty,
         g.base,
         g.head_branch,

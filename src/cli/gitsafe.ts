@@ -16,6 +16,7 @@ import type { RunInfo } from "../query/mod.ts";
 import { escapeText } from "./format.ts";
 import { GitError, NotFoundError, RefusedError } from "../errors.ts";
 import { execGit, type GitResult } from "../git/exec.ts";
+import { FALLBACK_REF_PREFIX } from "../git/refs.ts";
 
 /** A commit as recorded: 7 to 64 lower-case hex digits (SHA-1 or SHA-256). */
 export const COMMIT_RE: RegExp = /^[0-9a-f]{7,64}$/;
@@ -32,6 +33,22 @@ export type { GitResult };
  */
 export function git(args: readonly string[]): GitResult {
   return execGit(args);
+}
+
+/**
+ * Runs git like {@linkcode git}, in another directory (`-C dir`): a
+ * submodule's worktree.
+ *
+ * @param dir The directory (validated by the caller); undefined: the current one.
+ * @param args The arguments (never an unvalidated record string).
+ * @returns Exit code and output.
+ * @throws {GitNotFoundError} When git is not installed (from `execGit`).
+ */
+export function gitIn(
+  dir: string | undefined,
+  args: readonly string[],
+): GitResult {
+  return execGit(dir === undefined ? args : ["-C", dir, ...args]);
 }
 
 /**
@@ -79,23 +96,32 @@ export function isSafeBranch(s: unknown): s is string {
   return r.code === 0 && r.stdout.trim() === s;
 }
 
-/**
- * Resolves a hex commit to its full hash in the current repository.
- *
- * @param commit A validated hex commit.
- * @returns The full hash, or `undefined` when the repository lacks it.
- */
-export function resolveCommit(commit: string): string | undefined {
-  if (!isHexCommit(commit)) return undefined;
-  const r = git([
+/** `rev-parse --verify` of a validated revision to a full hash, in `dir`. */
+function verify(rev: string, dir?: string): string | undefined {
+  const r = gitIn(dir, [
     "rev-parse",
     "--verify",
     "--quiet",
     "--end-of-options",
-    `${commit}^{commit}`,
+    `${rev}^{commit}`,
   ]);
   const sha = r.stdout.trim();
   return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+}
+
+/**
+ * Resolves a hex commit to its full hash in the current repository (or in
+ * the repository at `dir`).
+ *
+ * @param commit A validated hex commit.
+ * @param dir Where the repository is (default: the current directory).
+ * @returns The full hash, or `undefined` when the repository lacks it.
+ */
+export function resolveCommit(
+  commit: string,
+  dir?: string,
+): string | undefined {
+  return isHexCommit(commit) ? verify(commit, dir) : undefined;
 }
 
 /**
@@ -105,16 +131,17 @@ export function resolveCommit(commit: string): string | undefined {
  * @returns The full hash, or `undefined` when there is no such branch.
  */
 export function resolveBranch(branch: string): string | undefined {
-  if (!isSafeBranch(branch)) return undefined;
-  const r = git([
-    "rev-parse",
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    `refs/heads/${branch}^{commit}`,
-  ]);
-  const sha = r.stdout.trim();
-  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  return isSafeBranch(branch) ? verify(`refs/heads/${branch}`) : undefined;
+}
+
+/**
+ * Resolves a full ref name built from a validated run id.
+ *
+ * @param ref `refs/exprag/runs/<id>`.
+ * @returns The full hash, or `undefined` when there is no such ref.
+ */
+function resolveRefName(ref: string): string | undefined {
+  return isSafeBranch(ref) ? verify(ref) : undefined;
 }
 
 /** The top-level directory of the repository around the current directory. */
@@ -140,6 +167,16 @@ export interface RunCode {
   sha: string;
   /** `run/<id>` when the run made a snapshot branch that still points at the commit, else null. */
   branch: string | null;
+  /**
+   * The fallback ref `refs/exprag/runs/<id>` when the run's snapshot was
+   * stored there (the branch namespace was blocked) and it still points at
+   * the commit, else null.
+   */
+  ref: string | null;
+  /** The run's submodule snapshots (validated; parents before children). */
+  submodules: SubmoduleCode[];
+  /** Dirty submodules whose edits were not captured (`git.skipped`), as `path (reason)`, escaped. */
+  uncapturedSubmodules: string[];
   /** The recorded dirty flag. */
   dirty: boolean | null;
   /** The recorded base commit (HEAD at run start), when hex. */
@@ -150,6 +187,74 @@ export interface RunCode {
    * exact code.
    */
   uncaptured: string | null;
+}
+
+/** A submodule snapshot of a run, validated (resolved in the submodule by the caller). */
+export interface SubmoduleCode {
+  /** The path relative to the top level: plain segments, no `..`, no option-like start. */
+  path: string;
+  /** The recorded commit (hex). */
+  commit: string;
+}
+
+/**
+ * Whether a submodule path may name a directory below the top level: plain
+ * segments, no `..`, no control characters, no option-like start.
+ *
+ * @param p The untrusted value.
+ * @returns True when safe.
+ */
+export function isSafeSubPath(p: unknown): p is string {
+  if (typeof p !== "string" || p === "" || p.length > 4096) return false;
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f\\]/.test(p) || p.startsWith("-")) return false;
+  return p.split("/").every((s) => s !== "" && s !== "." && s !== "..");
+}
+
+/**
+ * The recorded submodule snapshots (`git.submodules`), validated: a path
+ * and a hex commit each; anything else is refused.
+ *
+ * @param run The run.
+ * @returns The snapshots, parents before children.
+ * @throws {RefusedError} When an entry is malformed.
+ */
+export function submoduleCodes(run: RunInfo): SubmoduleCode[] {
+  const list = (run.git as Record<string, unknown> | null)?.submodules;
+  if (list === undefined || list === null) return [];
+  const bad = () =>
+    new RefusedError(
+      `run ${run.id} recorded invalid git.submodules; refusing to pass them to git`,
+    );
+  if (!Array.isArray(list)) throw bad();
+  const out: SubmoduleCode[] = [];
+  for (const e of list) {
+    const { path, commit } = (e ?? {}) as Record<string, unknown>;
+    if (!isSafeSubPath(path) || !isHexCommit(commit)) throw bad();
+    out.push({ path, commit });
+  }
+  return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
+/** The `reason` prefix the tracker gives a dirty submodule it could not snapshot. */
+const SUBMODULE_SKIPPED = "dirty submodule not snapshotted";
+
+/**
+ * The dirty submodules of a run whose edits were not captured (listed in
+ * `git.skipped` by the tracker).
+ *
+ * @param run The run.
+ * @returns `path (reason)` each, escaped for a terminal.
+ */
+export function uncapturedSubmodules(run: RunInfo): string[] {
+  const skipped = (run.git as Record<string, unknown> | null)?.skipped;
+  if (!Array.isArray(skipped)) return [];
+  return skipped.flatMap((e) => {
+    const { path, reason } = (e ?? {}) as Record<string, unknown>;
+    if (typeof path !== "string" || typeof reason !== "string") return [];
+    if (!reason.startsWith(SUBMODULE_SKIPPED)) return [];
+    return [`${escapeText(path)} (${escapeText(reason)})`];
+  });
 }
 
 /**
@@ -210,17 +315,24 @@ export function runCode(run: RunInfo): RunCode {
   const sha = resolveCommit(g.commit);
   if (sha === undefined) {
     throw new NotFoundError(
-      `commit ${g.commit} of run ${run.id} is not in this repository (deleted snapshot branch run/${run.id}, or another clone?)`,
+      `commit ${g.commit} of run ${run.id} is not in this repository (deleted snapshot branch run/${run.id} or ref ${FALLBACK_REF_PREFIX}${run.id}, or another clone?)`,
     );
   }
   const own = `run/${run.id}`;
   let branch: string | null = null;
   if (g.branch === own && resolveBranch(own) === sha) branch = own;
+  const fallback = `${FALLBACK_REF_PREFIX}${run.id}`;
+  const ref = g.ref === fallback && resolveRefName(fallback) === sha
+    ? fallback
+    : null;
   return {
     run: run.id,
     commit: g.commit,
     sha,
     branch,
+    ref,
+    submodules: submoduleCodes(run),
+    uncapturedSubmodules: uncapturedSubmodules(run),
     dirty: typeof g.dirty === "boolean" ? g.dirty : null,
     base: isHexCommit(g.head) ? g.head : null,
     uncaptured: uncapturedReason(run),

@@ -13,22 +13,17 @@
  * @module
  */
 
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { GitNotFoundError } from "../errors.ts";
-import { granted } from "../permissions.ts";
 import { gitUnavailableReason } from "./exec.ts";
-import {
-  Deadline,
-  firstError,
-  GitTimeoutError,
-  runGit,
-  runGitTimed,
-} from "./run.ts";
+import { locate, type Place } from "./place.ts";
+import { deleteSnapshotRef } from "./refs.ts";
+import { Deadline, GitTimeoutError, runGit } from "./run.ts";
+import { scan } from "./scan.ts";
 import { snapshot } from "./snapshot.ts";
-import { excludeSpec } from "./stage.ts";
-import { capStatus, type ParsedStatus, parseStatus } from "./status.ts";
-import { flaggedChanges, type Unflag } from "./flagged.ts";
-import { concatBytes } from "./quote.ts";
+import { removeStaleTemp } from "./stale.ts";
+import { capStatus } from "./status.ts";
+import { snapshotSubmodules, type SubmoduleRun } from "./submodules.ts";
 import { stopTimedRunner } from "./timed.ts";
 import {
   DEFAULT_SNAPSHOT_TIMEOUT_MS,
@@ -36,41 +31,6 @@ import {
   type GitCaptureResult,
   type GitState,
 } from "./types.ts";
-
-/** The exprag directory relative to the top level, or null when outside. */
-function expragRelative(top: string, expragDir: string): string | null {
-  const inside = (p: string): string | null => {
-    const rel = relative(top, p);
-    if (rel === "") return "";
-    if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) return null;
-    return rel;
-  };
-  const abs = resolve(expragDir);
-  const lexical = inside(abs);
-  if (lexical !== null) return lexical;
-  // The path may reach the worktree through a symlink: resolve it when allowed.
-  if (granted({ name: "read", path: abs })) {
-    try {
-      const real = inside(Deno.realPathSync(abs));
-      if (real !== null) return real;
-    } catch {
-      // does not exist yet: fall through
-    }
-  }
-  // Let git resolve it (needs no read permission of ours).
-  const out = runGit([
-    "-C",
-    abs,
-    "rev-parse",
-    "--show-toplevel",
-    "--show-prefix",
-  ]);
-  if (out.code === 0) {
-    const [t, prefix = ""] = out.stdout.split("\n");
-    if (t === top) return prefix.replace(/\/$/, "");
-  }
-  return null;
-}
 
 /**
  * Captures the code state synchronously, never prompting for permissions.
@@ -125,103 +85,6 @@ export function captureGit(options: GitCaptureOptions): GitCaptureResult {
   }
 }
 
-/** Where the worktree is: top level, real index, exprag directory, pathspecs. */
-interface Place {
-  top: string;
-  /**
-   * git's leading arguments for every later call: the top level and the
-   * repository named absolutely, so that a relative `GIT_DIR` or
-   * `GIT_WORK_TREE` in the environment (relative to the process's working
-   * directory, as git resolves them) does not change meaning under `-C`.
-   */
-  repo: string[];
-  indexPath: string;
-  hashBytes: number;
-  rel: string | null;
-  specs: string[];
-}
-
-function locate(options: GitCaptureOptions): Place | string {
-  const info = runGit([
-    ...(options.cwd === undefined ? [] : ["-C", options.cwd]),
-    "rev-parse",
-    "--show-toplevel",
-    "--show-prefix",
-    "--git-path",
-    "index",
-    "--show-object-format",
-    "--absolute-git-dir",
-  ]);
-  if (info.code !== 0) {
-    if (/not a git repository/i.test(info.stderr)) {
-      return "not a git repository";
-    }
-    if (/must be run in a work tree/i.test(info.stderr)) {
-      return "not inside a git work tree";
-    }
-    return `git rev-parse failed: ${firstError(info)}`;
-  }
-  const [top, prefix = "", indexOut = "", format = "", gitDir = ""] = info
-    .stdout.split("\n");
-  const repo = ["-C", top, `--git-dir=${gitDir}`, `--work-tree=${top}`];
-  const indexPath = isAbsolute(indexOut)
-    ? indexOut
-    : join(top, prefix, indexOut);
-  const rel = expragRelative(top, options.expragDir);
-  const specs = [":/"];
-  if (rel !== null && rel !== "") specs.push(excludeSpec(rel) as string);
-  // The exprag dir is the top level itself: leave out its runs and our temp files.
-  if (rel === "") {
-    specs.push(excludeSpec("runs") as string, ":(top,exclude,glob).git-*.tmp*");
-  }
-  const hashBytes = format === "sha256" ? 32 : 20;
-  return { top, repo, indexPath, hashBytes, rel, specs };
-}
-
-/** What status (plus the flagged files) reported, or why it could not be read. */
-type Scanned =
-  | { parsed: ParsedStatus; unflag: Unflag; note?: string }
-  | { timedOut: string }
-  | { failed: string };
-
-/** Runs status, and finds the edits of flagged files that status hides. */
-function scan(place: Place, deadline: Deadline): Scanned {
-  try {
-    const st = runGitTimed([
-      ...place.repo,
-      "status",
-      "--porcelain=v2",
-      "-z",
-      "--branch",
-      "--no-ahead-behind", // never walk history for upstream counts
-      "--untracked-files=all",
-      "--ignored=no",
-      "--",
-      ...place.specs,
-    ], { deadline });
-    if (st.code !== 0) {
-      return { failed: `git status failed: ${firstError(st)}` };
-    }
-    const flagged = flaggedChanges({ ...place, deadline });
-    if (flagged.entries.length === 0) {
-      return {
-        parsed: parseStatus(st.stdout),
-        unflag: flagged.unflag,
-        note: flagged.note,
-      };
-    }
-    const all = concatBytes([st.stdout, flagged.entries]);
-    return {
-      parsed: parseStatus(all),
-      unflag: flagged.unflag,
-      note: flagged.note,
-    };
-  } catch (e) {
-    if (e instanceof GitTimeoutError) return { timedOut: e.message };
-    throw e;
-  }
-}
-
 /** The state when status could not finish in time: HEAD only, recorded as dirty (unknown). */
 function unscanned(
   place: Place,
@@ -271,9 +134,9 @@ function baseState(
 function capture(options: GitCaptureOptions): GitCaptureResult {
   const place = locate(options);
   if (typeof place === "string") return { git: null, reason: place };
-  const deadline = new Deadline(
-    options.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS,
-  );
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS;
+  removeStaleTemp(resolve(options.expragDir), timeoutMs);
+  const deadline = new Deadline(timeoutMs);
   const scanned = scan(place, deadline);
   if ("failed" in scanned) return { git: null, reason: scanned.failed };
   if ("timedOut" in scanned) return unscanned(place, options, scanned.timedOut);
@@ -287,19 +150,29 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
   };
   const unavailable: Record<string, string> = {};
   if (scanned.note !== undefined) unavailable["git.flagged"] = scanned.note;
-  const done = () =>
-    Object.keys(unavailable).length > 0
-      ? { git: state, unavailable }
-      : { git: state };
+  const done = (discard?: () => void): GitCaptureResult => ({
+    git: state,
+    ...(Object.keys(unavailable).length > 0 ? { unavailable } : {}),
+    ...(discard === undefined ? {} : { discard }),
+  });
   if (!state.dirty || options.mode === "state") {
     if (state.dirty) state.mode = "state";
     return done();
   }
-  let snap: { commit: string } | string;
+  const subs: SubmoduleRun = {
+    options,
+    deadline,
+    skipped: state.skipped,
+    unavailable,
+    made: [],
+    undo: [],
+  };
+  let snap: ReturnType<typeof snapshot>;
   try {
+    const gitlinks = snapshotSubmodules(place, parsed, subs);
     snap = snapshot(
       options,
-      { ...place, unflag, deadline },
+      { ...place, unflag, deadline, gitlinks },
       parsed,
       state,
       unavailable,
@@ -311,11 +184,23 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
       : `snapshot failed: ${e instanceof Error ? e.message : String(e)}`;
   }
   if (typeof snap === "string") {
+    for (const undo of subs.undo) undo();
     state.mode = "state";
     unavailable["git.snapshot"] = snap;
-  } else {
-    state.commit = snap.commit;
-    state.branch = `run/${options.runId}`;
+    return done();
   }
-  return done();
+  const { commit, ref } = snap;
+  state.commit = commit;
+  state.branch = ref.branch;
+  if (ref.branch === null) state.ref = ref.ref;
+  if (subs.made.length > 0) {
+    // parents before children: a parent's path is a prefix of its children's
+    state.submodules = subs.made.sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+    );
+  }
+  return done(() => {
+    deleteSnapshotRef(place.repo, { ref: ref.ref, commit });
+    for (const undo of subs.undo) undo();
+  });
 }

@@ -63,6 +63,18 @@ const RUN_DESC: Deno.RunPermissionDescriptor = { name: "run", command: "git" };
 /** The reason recorded when git is not installed. */
 export const GIT_NOT_FOUND = "git not found on PATH";
 
+/**
+ * Whether a reason of {@linkcode gitUnavailableReason} (or of a
+ * {@linkcode GitNotFoundError}) says git cannot be run at all: not
+ * installed, or `--allow-run=git` not granted.
+ *
+ * @param reason The recorded reason.
+ * @returns True for those two reasons.
+ */
+export function isGitBlocked(reason: string | undefined): boolean {
+  return reason === GIT_NOT_FOUND || reason === deniedReason(RUN_DESC);
+}
+
 /** `LD_*`/`DYLD_*` variables Deno refused to pass on: cleared in every child. */
 const cleared = new Set<string>();
 

@@ -1,8 +1,10 @@
 /**
  * The snapshot commit of a dirty worktree: a temporary index (seeded from a
- * copy of the real one), the worktree staged into it, a tree, a commit with
- * HEAD as parent, and the create-only ref `refs/heads/run/<run_id>`. The
- * user's HEAD, index, worktree and stash are never changed.
+ * copy of the real one), the worktree staged into it (dirty submodules as
+ * gitlinks to their own snapshots), a tree, a commit with HEAD as parent,
+ * and the create-only ref `refs/heads/run/<run_id>` (or the fallback
+ * `refs/exprag/runs/<run_id>`, see `refs.ts`). The user's HEAD, index,
+ * worktree and stash are never changed.
  *
  * @module
  */
@@ -12,8 +14,9 @@ import { deniedReason, granted } from "../permissions.ts";
 import type { ParsedStatus } from "./status.ts";
 import type { Unflag } from "./flagged.ts";
 import type { GitCaptureOptions, GitState } from "./types.ts";
-import { type Deadline, firstError, runGit, runGitRetry } from "./run.ts";
+import { type Deadline, firstError, runGit } from "./run.ts";
 import { sizeUntracked, SKIP_UNREADABLE, stage } from "./stage.ts";
+import { type StoredRef, storeSnapshotRef } from "./refs.ts";
 
 /** The author and committer of snapshot commits when no git identity is configured. */
 const FALLBACK_IDENTITY = { name: "exprag", email: "exprag@localhost" };
@@ -32,7 +35,22 @@ export interface SnapshotPlace {
   specs: string[];
   /** The time limit of filter-running commands. */
   deadline: Deadline;
+  /** Gitlinks to set in the snapshot (dirty submodules' own snapshots). */
+  gitlinks?: Gitlink[];
+  /** Names the temporary files (default: the run id); a submodule's differs from its superproject's. */
+  tag?: string;
 }
+
+/** A gitlink entry of the snapshot's tree: a submodule at `path` at `commit`. */
+export interface Gitlink {
+  /** The path relative to the top level. */
+  path: string;
+  /** The commit. */
+  commit: string;
+}
+
+/** What the snapshot's commit message and parent are taken from, and where skipped files are listed. */
+export type SnapshotState = Pick<GitState, "head" | "head_branch" | "skipped">;
 
 /** Seeds the temporary index from a copy of the real one; notes in `unavailable` when it cannot. */
 function seedIndex(
@@ -66,7 +84,7 @@ function commitTree(
   repo: string[],
   env: Record<string, string>,
   options: GitCaptureOptions,
-  state: GitState,
+  state: SnapshotState,
 ): string | { error: string } {
   const wt = runGit([...repo, "write-tree"], env);
   if (wt.code !== 0) {
@@ -104,16 +122,16 @@ function commitTree(
  * @param parsed What status reported.
  * @param state The state so far (its `skipped` is filled in).
  * @param unavailable Where partial captures are noted.
- * @returns The snapshot commit, or why none was taken.
+ * @returns The snapshot commit and the ref keeping it, or why none was taken.
  * @throws {import("./run.ts").GitTimeoutError} When staging hit the deadline.
  */
 export function snapshot(
   options: GitCaptureOptions,
   place: SnapshotPlace,
   parsed: ParsedStatus,
-  state: GitState,
+  state: SnapshotState,
   unavailable: Record<string, string>,
-): { commit: string } | string {
+): { commit: string; ref: StoredRef } | string {
   const { top, repo } = place;
   if (!/^[0-9A-Za-z][0-9A-Za-z_-]*$/.test(options.runId)) {
     return `run id ${JSON.stringify(options.runId)} cannot name a branch`;
@@ -128,8 +146,9 @@ export function snapshot(
   } catch (e) {
     return `cannot create ${dir}: ${e instanceof Error ? e.message : e}`;
   }
-  const tmpIndex = join(dir, `.git-index-${options.runId}.tmp`);
-  const pathspecFile = join(dir, `.git-pathspec-${options.runId}.tmp`);
+  const tag = place.tag ?? options.runId;
+  const tmpIndex = join(dir, `.git-index-${tag}.tmp`);
+  const pathspecFile = join(dir, `.git-pathspec-${tag}.tmp`);
   try {
     const env = { GIT_INDEX_FILE: tmpIndex };
     // 1. Start from a copy of the real index (keeps the stat data: nothing unchanged is rehashed).
@@ -179,20 +198,24 @@ export function snapshot(
       unavailable["git.skipped"] =
         "some untracked files could not be sized and were left out: see git.skipped";
     }
-    // 3. Tree, commit, ref (create-only).
+    // 3. Dirty submodules: their own snapshots.
+    const links = place.gitlinks ?? [];
+    if (links.length > 0) {
+      const gl = runGit([
+        ...repo,
+        "update-index",
+        ...links.flatMap((
+          l,
+        ) => ["--cacheinfo", `160000,${l.commit},${l.path}`]),
+      ], env);
+      if (gl.code !== 0) return `git update-index failed: ${firstError(gl)}`;
+    }
+    // 4. Tree, commit, ref (create-only).
     const commit = commitTree(repo, env, options, state);
     if (typeof commit !== "string") return commit.error;
-    const ur = runGitRetry([
-      ...repo,
-      "update-ref",
-      "-m",
-      `exprag: snapshot of run ${options.runId}`,
-      `refs/heads/run/${options.runId}`,
-      commit,
-      "",
-    ]);
-    if (ur.code !== 0) return `git update-ref failed: ${firstError(ur)}`;
-    return { commit };
+    const ref = storeSnapshotRef(repo, { runId: options.runId, commit });
+    if (typeof ref === "string") return ref;
+    return { commit, ref };
   } finally {
     for (const f of [tmpIndex, `${tmpIndex}.lock`, pathspecFile]) {
       try {

@@ -18,6 +18,12 @@ export interface StatusChange {
   path: Uint8Array;
   /** The original path of a rename or copy. */
   orig?: Uint8Array;
+  /**
+   * The submodule field of porcelain v2: `N...` for a plain entry, else
+   * `S<c><m><u>` (`C` commit changed, `M` tracked changes, `U` untracked
+   * files inside the submodule); absent in hand-made entries.
+   */
+  sub?: string;
 }
 
 /** What {@linkcode parseStatus} found. */
@@ -117,7 +123,7 @@ export function parseStatus(out: Uint8Array): ParsedStatus {
       tracked.push({ key: path, line: `${xy(w[1])} ${v1(path)}` });
       // unmerged: whatever is in the worktree (or its absence) wins
       const [x, y] = kind === "u" ? ["U", "U"] : [w[1][0], w[1][1]];
-      res.changes.push({ x, y, path });
+      res.changes.push({ x, y, path, sub: w[2] });
     } else if (kind === "2") {
       const { w, path } = words(e, 9);
       const orig = all[++i] ?? new Uint8Array();
@@ -125,7 +131,7 @@ export function parseStatus(out: Uint8Array): ParsedStatus {
         key: path,
         line: `${xy(w[1])} ${v1(orig)} -> ${v1(path)}`,
       });
-      res.changes.push({ x: w[1][0], y: w[1][1], path, orig });
+      res.changes.push({ x: w[1][0], y: w[1][1], path, orig, sub: w[2] });
     } else if (kind === "?") {
       const path = e.subarray(2);
       untracked.push(`?? ${v1(path)}`);

@@ -33,7 +33,11 @@
 export interface GitState {
   /** Snapshot commit when dirty (mode `"snapshot"`), else HEAD; null on an unborn clean repository. */
   commit: string | null;
-  /** `run/<run_id>` for a snapshot, else the current branch; null when detached or unborn (and no snapshot). */
+  /**
+   * `run/<run_id>` for a snapshot, else the current branch; null when
+   * detached or unborn (and no snapshot), and for a snapshot stored under
+   * the fallback ref (see `ref`).
+   */
   branch: string | null;
   /** Whether the worktree (minus the exprag directory) had uncommitted changes or untracked files. */
   dirty: boolean;
@@ -51,7 +55,11 @@ export interface GitState {
   toplevel: string;
   /** The exprag directory relative to `toplevel`; null when it is outside the worktree. */
   exprag_dir: string | null;
-  /** Untracked files left out of the snapshot (`bytes` null when the size could not be read). */
+  /**
+   * Untracked files left out of the snapshot (`bytes` null when the size
+   * could not be read), and dirty submodules that could not be snapshotted
+   * (path ending in `/`).
+   */
   skipped: {
     /**
      * Path relative to the top level (nested repositories end in `/`); a name
@@ -63,10 +71,33 @@ export interface GitState {
     /** Why it was left out. */
     reason: string;
   }[];
+  /**
+   * Only when the snapshot is not on the branch `run/<run_id>` (the branch
+   * namespace was blocked, e.g. by a local branch named `run`): the ref
+   * keeping it, `refs/exprag/runs/<run_id>`; `branch` is then null.
+   */
+  ref?: string;
+  /**
+   * Only when dirty submodules were snapshotted: their snapshots, taken in
+   * each submodule's own repository, parents before children.
+   */
+  submodules?: {
+    /** The submodule's path relative to the superproject's top level (nested ones: `a/b`). */
+    path: string;
+    /** The snapshot commit in the submodule's repository (the gitlink of the superproject's snapshot). */
+    commit: string;
+    /** The ref keeping it there: `refs/heads/run/<run_id>` or `refs/exprag/runs/<run_id>`. */
+    ref: string;
+    /** The submodule's HEAD at start (the snapshot's parent); null when unborn. */
+    head: string | null;
+  }[];
 }
 
 /** One untracked file left out of a snapshot (an element of `GitState.skipped`). */
 export type SkippedFile = GitState["skipped"][number];
+
+/** A dirty submodule's snapshot (an element of `GitState.submodules`). */
+export type SubmoduleSnapshot = NonNullable<GitState["submodules"]>[number];
 
 /**
  * Options of `captureGit`.
@@ -123,7 +154,13 @@ export interface GitCaptureResult {
    * `unavailable`): `"git.snapshot"` (dirty but no snapshot taken: `commit`
    * is HEAD), `"git.index"` (the real index could not be copied: the snapshot
    * started from HEAD's tree, slower), `"git.skipped"` (some untracked files
-   * could not be sized or read, see `skipped`).
+   * could not be sized or read, see `skipped`), `"git.submodules"` (dirty
+   * submodules not snapshotted, see `skipped`).
    */
   unavailable?: Record<string, string>;
+  /**
+   * Removes the refs the capture created (the snapshot's, the submodules');
+   * for a run that is not recorded after all.
+   */
+  discard?: () => void;
 }

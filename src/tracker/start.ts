@@ -12,6 +12,7 @@ import {
   type Unavailable,
 } from "../record.ts";
 import { captureGit } from "../git/capture.ts";
+import { isGitBlocked } from "../git/exec.ts";
 import type { GitState } from "../git/types.ts";
 import { captureHost } from "./capture/host.ts";
 import { captureProcess } from "./capture/process.ts";
@@ -37,13 +38,39 @@ export interface StartCapture {
   metadata?: unknown;
 }
 
+/** Whether the "code state not captured" line was printed (once per process). */
+let warned = false;
+
+/**
+ * Says once per process on stderr that the code state cannot be captured
+ * because git cannot be run at all (not granted, or not installed): the
+ * run goes on, but `checkout` would fail weeks later.
+ */
+function warnBlocked(reason: string): void {
+  if (warned) return;
+  warned = true;
+  try {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`exprag: code state not captured: ${reason}\n`),
+    );
+  } catch {
+    // no stderr: the reason is in the record
+  }
+}
+
+/** The captured code state, and how to remove its refs when the run is not recorded. */
+interface CapturedGit {
+  git: GitState | null;
+  discard?: () => void;
+}
+
 function gitState(
   o: StartCapture,
   unavailable: Unavailable,
-): GitState | null {
+): CapturedGit {
   if (o.gitMode === false) {
     unavailable.git = "disabled by the option git: false";
-    return null;
+    return { git: null };
   }
   try {
     const r = captureGit({
@@ -54,24 +81,33 @@ function gitState(
       timeoutMs: o.timeoutMs,
     });
     if (r.reason !== undefined) unavailable.git = r.reason;
+    if (r.git === null && isGitBlocked(r.reason)) warnBlocked(r.reason!);
     // "git.snapshot", "git.index", "git.skipped" (docs/design.md)
     if (r.unavailable !== undefined) Object.assign(unavailable, r.unavailable);
-    return r.git;
+    return { git: r.git, discard: r.discard };
   } catch (e) {
     unavailable.git = `git capture failed: ${(e as Error).message}`;
-    return null;
+    return { git: null };
   }
+}
+
+/** What {@linkcode captureStart} returns. */
+export interface CapturedStart {
+  /** The value of `run_start`, keys in the recorded order. */
+  value: RunStartValue;
+  /** Removes the snapshot refs the capture created (when the run is not recorded after all). */
+  discard: () => void;
 }
 
 /**
  * Captures the value of `run_start`, never prompting.
  *
  * @param o The run and what to capture.
- * @returns The value, keys in the recorded order.
+ * @returns The value, and how to undo the capture's refs.
  */
-export function captureStart(o: StartCapture): RunStartValue {
+export function captureStart(o: StartCapture): CapturedStart {
   const unavailable: Unavailable = {};
-  const git = gitState(o, unavailable);
+  const { git, discard = () => {} } = gitState(o, unavailable);
   const host = captureHost(unavailable);
   const proc = captureProcess(unavailable);
   const value: RunStartValue = {
@@ -82,7 +118,7 @@ export function captureStart(o: StartCapture): RunStartValue {
   } as RunStartValue;
   if (o.hasMetadata) value.metadata = o.metadata ?? null;
   value.unavailable = unavailable;
-  return value;
+  return { value, discard };
 }
 
 /** A run whose file holds its `run_start`. */
@@ -138,7 +174,7 @@ export function startRun(
       { cause: e },
     );
   }
-  const value = captureStart({
+  const { value, discard } = captureStart({
     runId,
     expragDir: absDir,
     gitMode: o.settings.gitMode,
@@ -148,20 +184,26 @@ export function startRun(
     metadata: o.metadata,
   });
   const frame = new RecordFramer(runId, name);
-  const line = frame.line(
-    "run_start",
-    new Date(o.startMs).toISOString(),
-    0,
-    value,
-  );
-  const writer = new FileAppender(path);
+  let writer: FileAppender;
   try {
-    writer.append(line);
-  } catch (e) {
-    writer.close();
+    const line = frame.line(
+      "run_start",
+      new Date(o.startMs).toISOString(),
+      0,
+      value,
+    );
+    writer = new FileAppender(path);
     try {
-      Deno.removeSync(path);
-    } catch { /* leave the empty file */ }
+      writer.append(line);
+    } catch (e) {
+      writer.close();
+      try {
+        Deno.removeSync(path);
+      } catch { /* leave the empty file */ }
+      throw e;
+    }
+  } catch (e) {
+    discard(); // no run: no snapshot ref left behind
     throw e;
   }
   return { runId, path, frame, writer };
