@@ -37,6 +37,8 @@ function invocation(name: string): string[] {
       ];
     case "diff":
       return ["diff", "latest~1", "latest", "--stat"];
+    case "tail":
+      return ["tail", "latest", "value.metrics.acc", "--follow"];
     default:
       return [name];
   }
@@ -61,6 +63,7 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     git: read,
     checkout: withGit,
     diff: withGit,
+    tail: read,
     skill: {
       base: [],
       variants: [{
