@@ -4,50 +4,38 @@ import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { cli, tableObjects } from "./_cli_fixtures.ts";
 import { CLI_URL, denoRunArgs, IMPORT_TRACKER, tempDir } from "./_helpers.ts";
+import { spawnReady } from "./_query_fixtures.ts";
 
 const R = ["--allow-read=.exprag"];
 const decoder = new TextDecoder();
 
 /**
- * Starts a real tracker in `cwd` that tracks `first` records, prints
- * "ready", then tracks `more` records (each ~`bytes` bytes) every `gapMs`
- * ms and ends normally; `more: Infinity` tracks until killed.
+ * Starts a real tracker writing to `cwd`/.exprag that tracks `first`
+ * records, prints "ready", then tracks `more` records (each ~`bytes` bytes)
+ * every `gapMs` ms and ends normally; `more: Infinity` tracks until killed.
  */
 async function tracker(
   cwd: string,
-  o: { first: number; more: number; bytes: number; gapMs: number },
-) {
-  const script = join(tempDir("exprag-tail-script-"), "train.ts");
-  Deno.writeTextFileSync(
-    script,
-    `${IMPORT_TRACKER}
-using exp = new Experiment("tail", { git: false, metadata: { lr: 0.1 } });
+  first: number,
+  more: number,
+  o: { bytes: number; gapMs: number },
+): Promise<Deno.ChildProcess> {
+  const dir = JSON.stringify(join(cwd, ".exprag"));
+  const { child } = await spawnReady(`${IMPORT_TRACKER}
+using exp = new Experiment("tail", { git: false, dir: ${dir} });
 const pad = "x".repeat(${o.bytes});
 let step = 0;
-const track = () => exp.track({ step, metrics: { loss: 1 / (step + 1) }, pad }, { note: "n" + step++ });
-for (let i = 0; i < ${o.first}; i++) track();
+const track = () => {
+  const s = step++;
+  exp.track({ step: s, metrics: { loss: 1 / (s + 1) }, pad });
+};
+for (let i = 0; i < ${first}; i++) track();
 console.log("ready");
-for (let i = 0; i < ${o.more === Infinity ? "Infinity" : o.more}; i++) {
+for (let i = 0; i < ${more}; i++) {
   await new Promise((r) => setTimeout(r, ${o.gapMs}));
   track();
 }
-`,
-  );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: denoRunArgs(["--allow-write=.exprag", "--allow-read=."], script),
-    cwd,
-    stdout: "piped",
-    stderr: "inherit",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let out = "";
-  while (!out.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`tracker ended before ready: ${out}`);
-    out += decoder.decode(value);
-  }
-  reader.releaseLock();
+`);
   return child;
 }
 
@@ -72,7 +60,7 @@ function ndjson(stdout: string): Record<string, unknown>[] {
 
 Deno.test("tail: a finished run's last records, curves of its numeric paths, and its status", async () => {
   const cwd = tempDir("exprag-tail-");
-  const child = await tracker(cwd, { first: 30, more: 0, bytes: 10, gapMs: 0 });
+  const child = await tracker(cwd, 30, 0, { bytes: 10, gapMs: 0 });
   equal((await child.status).code, 0);
   const o = await cli(cwd, R, ["tail", "latest", "--lines", "3"]);
   equal(o.code, 0, o.stderr);
@@ -113,12 +101,7 @@ Deno.test("tail: a finished run's last records, curves of its numeric paths, and
 Deno.test("tail --follow: a live tracker's ~20 KB records, each exactly once, never torn, until it finishes", async () => {
   const cwd = tempDir("exprag-tail-follow-");
   const n = 60;
-  const child = await tracker(cwd, {
-    first: 1,
-    more: n - 1,
-    bytes: 20_000,
-    gapMs: 15,
-  });
+  const child = await tracker(cwd, 1, n - 1, { bytes: 20_000, gapMs: 15 });
   const o = await tailProcess(cwd, [
     "latest",
     "value.step",
@@ -145,12 +128,7 @@ Deno.test("tail --follow: a live tracker's ~20 KB records, each exactly once, ne
 
 Deno.test("tail --follow: a tracker SIGKILLed meanwhile ends the follow as crashed (exit 1)", async () => {
   const cwd = tempDir("exprag-tail-kill-");
-  const child = await tracker(cwd, {
-    first: 3,
-    more: Infinity,
-    bytes: 2_000,
-    gapMs: 20,
-  });
+  const child = await tracker(cwd, 3, Infinity, { bytes: 2_000, gapMs: 20 });
   const tail = tailProcess(cwd, ["latest", "--follow", "--every-ms", "20"]);
   await new Promise((r) => setTimeout(r, 1500));
   child.kill("SIGKILL");
@@ -167,12 +145,7 @@ Deno.test("tail --follow: a tracker SIGKILLed meanwhile ends the follow as crash
 
 Deno.test("tail --follow --timeout: a run still running after S seconds ends the follow with a note (exit 0)", async () => {
   const cwd = tempDir("exprag-tail-timeout-");
-  const child = await tracker(cwd, {
-    first: 2,
-    more: Infinity,
-    bytes: 100,
-    gapMs: 50,
-  });
+  const child = await tracker(cwd, 2, Infinity, { bytes: 100, gapMs: 50 });
   try {
     const started = Date.now();
     const o = await tailProcess(cwd, [
@@ -195,7 +168,7 @@ Deno.test("tail --follow --timeout: a run still running after S seconds ends the
 
 Deno.test("tail: PATHs are checked before reading; a finished run is not followed", async () => {
   const cwd = tempDir("exprag-tail-args-");
-  const child = await tracker(cwd, { first: 2, more: 0, bytes: 10, gapMs: 0 });
+  const child = await tracker(cwd, 2, 0, { bytes: 10, gapMs: 0 });
   await child.status;
   const bad = await cli(cwd, R, ["tail", "latest", "metrics.loss"]);
   equal(bad.code, 2);
@@ -203,4 +176,17 @@ Deno.test("tail: PATHs are checked before reading; a finished run is not followe
   const f = await cli(cwd, R, ["tail", "latest", "value.step", "--follow"]);
   equal(f.code, 0, f.stderr);
   match(f.stdout, /^status: finished/m);
+});
+
+Deno.test("tail --follow: a run with no track record yet takes its columns from the first one that arrives", async () => {
+  const cwd = tempDir("exprag-tail-empty-");
+  const child = await tracker(cwd, 0, 8, { bytes: 10, gapMs: 150 });
+  const o = await tailProcess(cwd, ["latest", "--follow", "--every-ms", "20"]);
+  equal((await child.status).code, 0);
+  equal(o.code, 0, o.stderr);
+  const rows = tableObjects(o.stdout.split("\n\n")[0]);
+  deepStrictEqual(rows.map((r) => r["value.step"]), [
+    ..."01234567",
+  ]);
+  match(o.stdout, /^status: finished \(8 records; /m);
 });

@@ -40,20 +40,28 @@ function leafPaths(value: unknown, path: string, out: string[]): void {
 /** Writes records as rows (table) or NDJSON lines. */
 class RecordWriter {
   #ctx: Context;
-  #paths: readonly string[];
   #header = false;
+  #paths: readonly string[] | undefined;
 
-  constructor(ctx: Context, paths: readonly string[]) {
+  /** @param ctx The invocation (its PATHs, if any, are the columns). */
+  constructor(ctx: Context) {
     this.#ctx = ctx;
-    this.#paths = paths;
+    const given = ctx.args.slice(1).map((p) => trackPathKey(p));
+    if (given.length > 0) this.#paths = given;
   }
 
+  /** The columns (none before the first track record, unless given). */
   get paths(): readonly string[] {
-    return this.#paths;
+    return this.#paths ?? [];
   }
 
   write(recs: readonly SourcedRecord[]): void {
     const { out, json } = this.#ctx;
+    if (this.#paths === undefined) {
+      const last = recs.findLast((r) => r.record.kind === "track");
+      if (last === undefined) return; // columns from the first track record
+      this.#paths = defaultColumns(last.record);
+    }
     if (!json && !this.#header) {
       this.#header = true;
       table(out, ["line", "elapsed_ms", ...this.#paths], []);
@@ -116,14 +124,10 @@ function writeStatus(ctx: Context, run: RunInfo, found: Curve[]): void {
   );
 }
 
-/** The columns: the PATHs given, else the last track record's leaf paths. */
-function columns(ctx: Context, recs: readonly SourcedRecord[]): string[] {
-  const given = ctx.args.slice(1).map((p) => trackPathKey(p));
-  if (given.length > 0) return given;
-  const last = recs.findLast((r) => r.record.kind === "track");
-  if (last === undefined) return [];
+/** The default columns: a track record's first leaf paths. */
+function defaultColumns(record: ExpragRecord): string[] {
   const paths: string[] = [];
-  leafPaths(last.record.value, "value", paths);
+  leafPaths(record.value, "value", paths);
   if (paths.length > DEFAULT_COLUMNS) {
     stderrLine(
       `exprag: note: showing ${DEFAULT_COLUMNS} of ${paths.length} paths; name the paths to show: exprag tail RUN PATH...`,
@@ -155,8 +159,8 @@ function stillRunning(run: RunInfo, last: ExpragRecord | undefined): string {
  *   run_end (crashed) or its state cannot be told.
  */
 export async function run(ctx: Context): Promise<number> {
+  const writer = new RecordWriter(ctx); // PATHs checked before reading
   const r = await resolveRef(ctx, ctx.args[0]);
-  ctx.args.slice(1).forEach((p) => trackPathKey(p)); // checked before reading
   const n = (ctx.options.lines as number | undefined) ?? 10;
   const follower = new RunFollower(r.file, {
     ...catalog(ctx).options,
@@ -164,13 +168,11 @@ export async function run(ctx: Context): Promise<number> {
   });
   const first = follower.poll();
   const tracks = first.filter((x) => x.record.kind === "track").slice(-n);
-  const paths = columns(ctx, tracks);
-  const writer = new RecordWriter(ctx, paths);
   writer.write(tracks);
   const ended = first.some((x) => x.record.kind === "run_end");
   if (!ctx.options.follow || ended || r.end !== null) {
     const now = ended ? readRun(r.file, { countRecords: true }) ?? r : r;
-    writeStatus(ctx, now, curves(ctx, now, paths));
+    writeStatus(ctx, now, curves(ctx, now, writer.paths));
     return 0;
   }
   return await follow(ctx, r, follower, writer);
