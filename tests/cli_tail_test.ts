@@ -79,14 +79,8 @@ Deno.test("tail: a finished run's last records, curves of its numeric paths, and
   match(c[1].curve, /^█.*▁$/u);
   match(status ?? o.stdout, /^status: finished \(30 records; /m);
 
-  const j = await cli(cwd, R, [
-    "tail",
-    "latest",
-    "value.metrics.loss",
-    "--lines",
-    "2",
-    "--json",
-  ]);
+  const words = "tail latest value.metrics.loss --lines 2 --json".split(" ");
+  const j = await cli(cwd, R, words);
   equal(j.code, 0, j.stderr);
   const lines = ndjson(j.stdout);
   equal(lines.length, 3);
