@@ -41,6 +41,7 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   diff: () => import("./src/cli/diff.ts"),
   note: () => import("./src/cli/note.ts"),
   tag: () => import("./src/cli/tag.ts"),
+  tail: () => import("./src/cli/tail.ts"),
   skill: () => import("./src/cli/skill.ts"),
 };
 

@@ -159,3 +159,16 @@ Deno.test("parse: -V is --version, before or after the command", () => {
   equal(parseArgs(["runs", "-V"]).global.version, true);
   equal(parseArgs(["runs"]).global.version, false);
 });
+
+Deno.test("parse: tail takes RUN and any number of PATHs", () => {
+  const p = parseArgs(["tail", "latest", "value.a", "value.b", "--follow"]);
+  checkPositionals(p);
+  deepStrictEqual(p.positionals, ["latest", "value.a", "value.b"]);
+  equal(p.options.follow, true);
+  checkPositionals(parseArgs(["tail", "latest"]));
+  throws(() => checkPositionals(parseArgs(["tail"])), /tail needs RUN/);
+  throws(
+    () => parseArgs(["tail", "latest", "--timeout", "0"]),
+    /--timeout needs a positive integer/,
+  );
+});

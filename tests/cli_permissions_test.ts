@@ -41,6 +41,8 @@ function invocation(name: string): string[] {
       return ["note", "latest", "diverged: lr too high"];
     case "tag":
       return ["tag", "latest", "verdict=diverged"];
+    case "tail":
+      return ["tail", "latest", "value.metrics.acc", "--follow"];
     default:
       return [name];
   }
@@ -71,6 +73,7 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     diff: withGit,
     note: notes,
     tag: notes,
+    tail: read,
     skill: {
       base: [],
       variants: [{

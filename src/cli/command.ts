@@ -158,7 +158,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "show",
     summary: "one run in detail: metadata, git, host, process, path statistics",
     description:
-      "The run's fields (status, times, metadata, git state, host, process) as `key value` rows, then each numeric path with count, first, last, min, max and mean.",
+      "The run's fields (status, times, metadata, git state, host, process) as `key value` rows, then each numeric path with count, first, last, min, max, mean, NaN count and curve (a sparkline: ▁▂▃▄▅▆▇█ low to high, · NaN, ↑ Infinity, ↓ -Infinity).",
     args: [{
       name: "RUN",
       description: "id, unique prefix, latest or latest~N",
@@ -278,7 +278,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "compare",
     summary: "two runs side by side: metadata, git, final and best values",
     description:
-      "Fields that differ (status, metadata leaves, git state), then each numeric path both runs share with each run's last, min and max value and the change of the last value, then the command that shows the code difference.",
+      "Fields that differ (status, metadata leaves, git state), then each numeric path both runs share with each run's last, min and max value, the change of the last value and both runs' curves (sparklines), then the command that shows the code difference.",
     args: [
       { name: "RUN_A", description: "the first run" },
       { name: "RUN_B", description: "the second run" },
@@ -290,6 +290,65 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         cmd: "exprag compare latest~1 latest",
         says: "what changed between the two newest runs",
+      },
+    ],
+  },
+  {
+    name: "tail",
+    summary:
+      "the latest values of a run; with --follow, new records until it ends",
+    description:
+      "One row per track record (line, elapsed_ms, one column per PATH; without PATHs the last record's value paths), the last N records; then each numeric path's count, last, min, max and curve (a sparkline: ▁▂▃▄▅▆▇█ low to high, · NaN, ↑ Infinity, ↓ -Infinity), then a `status:` line. With --follow it prints new records as they arrive (reading only the appended bytes; a live run's unfinished last line is never reported torn) and ends when the run ends: its run_end (exit 0), its process gone without run_end (status crashed, exit 1), or --timeout (exit 0, with a note that it is still running). --json prints one JSON object per line: `kind` track per record, then `kind` status with the curves.",
+    args: [
+      { name: "RUN", description: "id, unique prefix, latest or latest~N" },
+      {
+        name: "PATH",
+        optional: true,
+        multiple: true,
+        description:
+          "value paths to show, e.g. value.metrics.loss (default: the last record's)",
+      },
+    ],
+    options: [
+      {
+        name: "lines",
+        values: ["N"],
+        integer: true,
+        default: "10",
+        description: "show the last N records (default 10)",
+      },
+      {
+        name: "follow",
+        values: [],
+        description:
+          "keep printing new records until the run ends (its status line then; exit 1 if it crashed)",
+      },
+      {
+        name: "timeout",
+        values: ["S"],
+        integer: true,
+        description:
+          "with --follow: stop after S seconds even if the run is still running (exit 0, with a note)",
+      },
+      {
+        name: "every-ms",
+        values: ["N"],
+        integer: true,
+        default: "500",
+        description:
+          "with --follow: look for new records every N ms (default 500)",
+      },
+    ],
+    permissions: readDir,
+    writes: false,
+    examples: [
+      {
+        cmd: "exprag tail latest value.metrics.loss",
+        says: "the newest run's last ten losses, its loss curve and status",
+      },
+      {
+        cmd: "exprag tail latest value.metrics.loss --follow --timeout 60",
+        says: "watch a live run for up to a minute, or until it ends",
       },
     ],
   },

@@ -38,6 +38,8 @@ export interface ArgDef {
   readonly name: string;
   /** May be left out. */
   readonly optional?: boolean;
+  /** Takes every remaining argument (the last argument only). */
+  readonly multiple?: boolean;
   /** One-line description. */
   readonly description: string;
 }

@@ -8,6 +8,7 @@ import { compareRuns } from "../query/mod.ts";
 import { catalog, gitFields, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { json, table } from "./format.ts";
+import { pathCurve } from "./curves.ts";
 
 const HEX = /^[0-9a-f]{7,64}$/;
 
@@ -28,13 +29,18 @@ export async function run(ctx: Context): Promise<number> {
       HEX.test(ga.commit) && HEX.test(gb.commit)
       ? `git diff ${ga.commit} ${gb.commit}`
       : null;
+  const paths = c.paths.map((p) => ({
+    ...p,
+    a: { ...p.a, curve: pathCurve(ctx, c.a, p.path) },
+    b: { ...p.b, curve: pathCurve(ctx, c.b, p.path) },
+  }));
   if (ctx.json) {
     json(ctx.out, {
       a: runJson(c.a),
       b: runJson(c.b),
       metadata: c.metadata,
       git: c.git,
-      paths: c.paths,
+      paths,
       only_a: c.only_a,
       only_b: c.only_b,
       code_diff: codeDiff,
@@ -75,8 +81,10 @@ export async function run(ctx: Context): Promise<number> {
       "b_min",
       "a_max",
       "b_max",
+      "a_curve",
+      "b_curve",
     ],
-    c.paths.map((
+    paths.map((
       p,
     ) => [
       p.path,
@@ -87,6 +95,8 @@ export async function run(ctx: Context): Promise<number> {
       p.b.min,
       p.a.max,
       p.b.max,
+      p.a.curve,
+      p.b.curve,
     ]),
   );
   ctx.out.line();

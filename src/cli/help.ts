@@ -33,7 +33,10 @@ export function optionSynopsis(o: OptionDef): string {
  */
 export function usageLine(cmd: CommandDef): string {
   const parts = ["exprag", cmd.name];
-  for (const a of cmd.args) parts.push(a.optional ? `[${a.name}]` : a.name);
+  for (const a of cmd.args) {
+    const name = a.multiple ? `${a.name}...` : a.name;
+    parts.push(a.optional ? `[${name}]` : name);
+  }
   for (const o of cmd.options) {
     parts.push(
       `[${[`--${o.name}`, ...o.values].join(" ")}]${o.multiple ? "..." : ""}`,

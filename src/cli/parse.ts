@@ -305,7 +305,8 @@ export function checkPositionals(parsed: Parsed): void {
       cmd.name,
     );
   }
-  if (parsed.positionals.length > cmd.args.length) {
+  const variadic = cmd.args.at(-1)?.multiple === true;
+  if (!variadic && parsed.positionals.length > cmd.args.length) {
     const extra = parsed.positionals[cmd.args.length];
     throw new UsageError(
       `${cmd.name} takes ${

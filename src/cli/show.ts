@@ -11,6 +11,7 @@ import { flattenObject } from "../flatten.ts";
 import { childPath, quoteKey } from "../value_path.ts";
 import { isoTime, json, stderrLine, table } from "./format.ts";
 import { MAX_SUMMARY_PATHS } from "../summary.ts";
+import { pathCurve } from "./curves.ts";
 
 /** run_start keys shown (in this order) after the run fields; others follow. */
 const START_ORDER = [
@@ -35,13 +36,16 @@ export async function run(ctx: Context): Promise<number> {
     [a],
     [b],
   ) => (a < b ? -1 : a > b ? 1 : 0));
+  const curve = new Map(paths.map(([p]) => [p, pathCurve(ctx, r, p)]));
   if (ctx.json) {
     json(ctx.out, {
       run: { ...runJson(r), start: r.start, end: r.end },
       stats_source: stats.source,
       stats_truncated: stats.truncated,
       paths: Object.fromEntries(
-        paths.map(([p, s]) => [p, { ...s, mean: reduceStats(s, "mean") }]),
+        paths.map((
+          [p, s],
+        ) => [p, { ...s, mean: reduceStats(s, "mean"), curve: curve.get(p) }]),
       ),
     });
     return 0;
@@ -93,7 +97,7 @@ export async function run(ctx: Context): Promise<number> {
   }
   table(
     ctx.out,
-    ["path", "count", "first", "last", "min", "max", "mean", "nan"],
+    ["path", "count", "first", "last", "min", "max", "mean", "nan", "curve"],
     paths.map((
       [p, s],
     ) => [
@@ -105,6 +109,7 @@ export async function run(ctx: Context): Promise<number> {
       s.max,
       reduceStats(s, "mean"),
       s.nan,
+      curve.get(p),
     ]),
   );
   return 0;

@@ -191,6 +191,19 @@ export const RECIPES: readonly Recipe[] = [
       "Explain what the latest run does differently and how its metrics compare.",
   },
   {
+    question:
+      "I started training in the background: is it still running, and how is the loss doing?",
+    steps: [
+      {
+        cmd: "exprag tail latest value.metrics.loss --follow --timeout 60",
+        read:
+          "the last losses, new ones as they arrive, the loss curve (▁▂▃▄▅▆▇█ low to high, · NaN, ↑/↓ ±Infinity) and the `status:` line: finished/failed/interrupted when it ended, crashed (exit 1) when its process died, running when it outlived the timeout (a note says so)",
+      },
+    ],
+    answer:
+      "Report the trend from the curve and the last values (a · means the loss became NaN: diverged). Still running: call it again later instead of polling in a loop. Crashed or failed: the status line gives the reason or error.",
+  },
+  {
     question: "Check out the exact code for run X.",
     steps: [
       {
