@@ -8,7 +8,7 @@ import { compareRuns } from "../query/mod.ts";
 import { catalog, gitFields, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { json, table } from "./format.ts";
-import { pathCurve } from "./curves.ts";
+import { pathCurves } from "./curves.ts";
 
 const HEX = /^[0-9a-f]{7,64}$/;
 
@@ -29,10 +29,13 @@ export async function run(ctx: Context): Promise<number> {
       HEX.test(ga.commit) && HEX.test(gb.commit)
       ? `git diff ${ga.commit} ${gb.commit}`
       : null;
+  const names = c.paths.map((p) => p.path);
+  const curvesA = pathCurves(ctx, c.a, names);
+  const curvesB = pathCurves(ctx, c.b, names);
   const paths = c.paths.map((p) => ({
     ...p,
-    a: { ...p.a, curve: pathCurve(ctx, c.a, p.path) },
-    b: { ...p.b, curve: pathCurve(ctx, c.b, p.path) },
+    a: { ...p.a, curve: curvesA.get(p.path) ?? "" },
+    b: { ...p.b, curve: curvesB.get(p.path) ?? "" },
   }));
   if (ctx.json) {
     json(ctx.out, {

@@ -7,7 +7,7 @@
  */
 
 import type { RunInfo } from "../query/mod.ts";
-import { pathSeries } from "../query/series.ts";
+import { pathsSeries, SEPARATE_SCANS_MAX } from "../query/series.ts";
 import { toRecorded } from "../summary.ts";
 import { catalog } from "./common.ts";
 import type { Context } from "./context.ts";
@@ -23,12 +23,15 @@ export const MAX_CURVE_BYTES = 256 * 1024 * 1024;
 
 const scanned = new WeakMap<Context, { bytes: number; noted: boolean }>();
 
-/** The series of a path, or null when the invocation's curve budget is spent. */
+/**
+ * The series of paths of a run, or null when drawing them would pass the
+ * invocation's budget of {@linkcode MAX_CURVE_BYTES} (one note, once).
+ */
 function budgetedSeries(
   ctx: Context,
   run: RunInfo,
-  path: string,
-): number[] | null {
+  paths: readonly string[],
+): Map<string, number[]> | null {
   let used = scanned.get(ctx);
   if (used === undefined) scanned.set(ctx, used = { bytes: 0, noted: false });
   let size = 0;
@@ -37,10 +40,9 @@ function budgetedSeries(
   } catch {
     size = 0; // the scan reports what is wrong with the file
   }
-  if (
-    used.bytes + size > MAX_CURVE_BYTES && used.bytes > 0 ||
-    size > MAX_CURVE_BYTES
-  ) {
+  // a few paths are a scan each, more share one pass (pathsSeries)
+  const bytes = size * Math.min(paths.length, SEPARATE_SCANS_MAX);
+  if (used.bytes + bytes > MAX_CURVE_BYTES) {
     if (!used.noted) {
       used.noted = true;
       stderrLine(
@@ -51,8 +53,8 @@ function budgetedSeries(
     }
     return null;
   }
-  used.bytes += size;
-  return pathSeries(run, path, catalog(ctx).options);
+  used.bytes += bytes;
+  return pathsSeries(run, paths, catalog(ctx).options);
 }
 
 /** A numeric path's curve with the figures `tail` prints beside it. */
@@ -72,16 +74,21 @@ export interface Curve {
 }
 
 /**
- * The sparkline of one path of a run.
+ * The sparklines of paths of a run, read in one go (see `pathsSeries`).
  *
- * @param ctx The invocation (its reading options).
+ * @param ctx The invocation (its reading options and curve budget).
  * @param run The run.
- * @param path A numeric track value path.
- * @returns The sparkline (`""` when the run has no number there).
+ * @param paths Numeric track value paths.
+ * @returns Path → sparkline (`""` when the run has no number there, or the
+ *   budget is spent).
  */
-export function pathCurve(ctx: Context, run: RunInfo, path: string): string {
-  const series = budgetedSeries(ctx, run, path);
-  return series === null ? "" : sparkline(series);
+export function pathCurves(
+  ctx: Context,
+  run: RunInfo,
+  paths: readonly string[],
+): Map<string, string> {
+  const series = budgetedSeries(ctx, run, paths);
+  return new Map(paths.map((p) => [p, sparkline(series?.get(p) ?? [])]));
 }
 
 /**
@@ -99,9 +106,10 @@ export function curves(
   paths: readonly string[],
 ): Curve[] {
   const out: Curve[] = [];
+  const all = budgetedSeries(ctx, run, paths);
   for (const path of paths) {
-    const series = budgetedSeries(ctx, run, path);
-    if (series === null || series.length === 0) continue;
+    const series = all?.get(path) ?? [];
+    if (series.length === 0) continue;
     let min = Infinity, max = -Infinity;
     for (const v of series) {
       if (v < min) min = v;

@@ -11,7 +11,7 @@ import { flattenObject } from "../flatten.ts";
 import { childPath, quoteKey } from "../value_path.ts";
 import { isoTime, json, stderrLine, table } from "./format.ts";
 import { MAX_SUMMARY_PATHS } from "../summary.ts";
-import { pathCurve } from "./curves.ts";
+import { pathCurves } from "./curves.ts";
 
 /** run_start keys shown (in this order) after the run fields; others follow. */
 const START_ORDER = [
@@ -36,7 +36,7 @@ export async function run(ctx: Context): Promise<number> {
     [a],
     [b],
   ) => (a < b ? -1 : a > b ? 1 : 0));
-  const curve = new Map(paths.map(([p]) => [p, pathCurve(ctx, r, p)]));
+  const curve = pathCurves(ctx, r, paths.map(([p]) => p));
   if (ctx.json) {
     json(ctx.out, {
       run: { ...runJson(r), start: r.start, end: r.end },

@@ -11,6 +11,9 @@ import { trackPathKey } from "./get_path.ts";
 import { dedupeProblems } from "./problems.ts";
 import { iterFileRecords } from "./reader.ts";
 import { localScanner } from "./scanner.ts";
+import type { LeafBuffer } from "./scanner/leaf_buffer.ts";
+import { walkLeaves } from "./scanner/walker.ts";
+import { parsePath } from "../value_path.ts";
 import type { ReadOptions, RunInfo } from "./types.ts";
 
 /**
@@ -46,4 +49,71 @@ export function pathSeries(
     for (const v of scanner.valuesOf(record, key)) out.push(v);
   }
   return out;
+}
+
+/** Up to this many paths, each is read by its own fast scan; more share one pass. */
+export const SEPARATE_SCANS_MAX = 4;
+
+/**
+ * The series of several numeric paths of one run: for a few paths a fast
+ * scan each ({@linkcode pathSeries}), for more one pass over the records
+ * (every line parsed once), so that the cost stays one read of the file.
+ *
+ * Requires `--allow-read` for the exprag directory.
+ *
+ * @param run The run (its file is read), or a run file.
+ * @param paths Track value paths.
+ * @param options Problem handling.
+ * @returns Path → numbers, in file order (empty arrays for paths without numbers).
+ */
+export function pathsSeries(
+  run: RunInfo | string,
+  paths: readonly string[],
+  options: ReadOptions = {},
+): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (paths.length <= SEPARATE_SCANS_MAX) {
+    for (const p of paths) out.set(p, pathSeries(run, p, options));
+    return out;
+  }
+  const file = typeof run === "string" ? run : run.file;
+  const wanted = paths.map((p) => {
+    const values: number[] = [];
+    out.set(p, values);
+    return {
+      segs: parsePath(trackPathKey(p)).slice(1),
+      sink: arraySink(values),
+    };
+  });
+  for (const { record } of iterFileRecords(file, dedupeProblems(options))) {
+    if (record.kind !== "track") continue;
+    for (const w of wanted) walkLeaves(record.value, w.segs, 0, 0, w.sink);
+  }
+  return out;
+}
+
+/** A leaf buffer over a plain array: small, for many paths at once. */
+function arraySink(values: number[]): LeafBuffer {
+  return {
+    get count() {
+      return values.length;
+    },
+    push(value: number): void {
+      values.push(value);
+    },
+    clear(): void {
+      values.length = 0;
+    },
+    take() {
+      const n = values.length;
+      return {
+        n,
+        values: Float64Array.from(values),
+        elapsed: new Float64Array(n),
+      };
+    },
+    toArray(): number[] {
+      return values.slice();
+    },
+  };
 }
