@@ -4,7 +4,9 @@
  * cli.ts and documented in the README) and SKILL.md (skill.ts).
  *
  * This module is pure data plus tiny helpers: importing it costs nothing at
- * start-up, and the command implementations are loaded lazily.
+ * start-up, and the command implementations are loaded lazily. It is about
+ * 500 lines because it holds every command's texts (summary, description,
+ * options, examples, recipes) side by side: one table, read as one.
  *
  * @module
  */
