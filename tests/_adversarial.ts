@@ -69,6 +69,7 @@ export async function manifest(dir: string): Promise<Map<string, string>> {
       if (st.isSymlink) out.set(r, `link ${Deno.readLinkSync(join(dir, r))}`);
       else if (st.isDirectory && e.name === ".git") out.set(r, "repo");
       else if (st.isDirectory) await walk(r);
+      else if (!st.isFile) out.set(r, "special"); // a FIFO or socket: never read
       else {
         const x = (st.mode! & 0o111) !== 0 ? "x" : "-";
         out.set(r, `${x} ${await digest(Deno.readFileSync(join(dir, r)))}`);

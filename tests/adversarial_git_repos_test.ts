@@ -198,6 +198,26 @@ Deno.test("adversarial git configuration: filters, hooks, signing, fsmonitor, lo
       `git config feature.manyFiles true && git update-index --index-version 4 && ${edit}`,
     ],
     [
+      "status.showUntrackedFiles=no",
+      { "a.txt": "a\n" },
+      `git config status.showUntrackedFiles no && ${edit}`,
+    ],
+    [
+      "core.ignoreCase=true, a case-only rename",
+      { "Readme.md": "r\n" },
+      "git config core.ignoreCase true && mv Readme.md README.md",
+    ],
+    [
+      "a FIFO and a socket in the worktree",
+      { "a.txt": "a\n" },
+      `mkfifo pipe && python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('sock')" && ${edit}`,
+    ],
+    [
+      "a tracked file over 10 MiB, rewritten",
+      { "a.txt": "a\n" },
+      "head -c 11000000 /dev/urandom > big.bin && git add big.bin && git commit -qm big && head -c 11000000 /dev/urandom > big.bin",
+    ],
+    [
       "core.excludesFile and info/exclude",
       { "a.txt": "a\n" },
       `git config core.excludesFile '${excludes}' && echo secret > .git/info/exclude && echo s > secret && echo l > x.log && ${edit}`,
@@ -206,6 +226,21 @@ Deno.test("adversarial git configuration: filters, hooks, signing, fsmonitor, lo
   for (const [label, files, script] of cases) {
     await assertExact(label, repoWith(files, script));
   }
+  // GIT_INDEX_FILE exported (a script started from a git hook): the
+  // snapshot is still the worktree, that index file untouched (absent)
+  const idx = join(tempDir("exprag-adv-idx-"), "index");
+  await assertExact(
+    "GIT_INDEX_FILE exported",
+    repoWith({ "a.txt": "a\n" }, edit),
+    {
+      env: { ...BASE_ENV(), GIT_INDEX_FILE: idx },
+    },
+  );
+  assert.throws(() => Deno.statSync(idx));
+  // no HOME at all (cron, systemd units)
+  await assertExact("HOME unset", repoWith({ "a.txt": "a\n" }, edit), {
+    env: { PATH: Deno.env.get("PATH")! },
+  });
   // no identity anywhere: HOME without a .gitconfig, no user.* variables
   const anon = repoWith({ "a.txt": "a\n" }, edit);
   await assertExact("no user.name/user.email configured", anon, {
@@ -237,6 +272,30 @@ Deno.test("adversarial repository layouts: shallow, linked, bare + GIT_WORK_TREE
   await assertExact("a bare repository with GIT_WORK_TREE", join(b, "wt"), {
     env: { ...BASE_ENV(), ...gitEnv },
     gitEnv,
+  });
+
+  const shared = tempDir("exprag-adv-shared-");
+  sh(shared, `git clone -q --shared '${src}' c && cd c && ${edit}`);
+  await assertExact(
+    "objects borrowed through alternates (clone --shared)",
+    join(shared, "c"),
+  );
+
+  const odd = join(tempDir("exprag-adv-odd-"), "my repo ünï 'q' $x");
+  Deno.mkdirSync(odd);
+  sh(
+    odd,
+    `git init -q -b main && echo a > a.txt && git add . && git commit -qm i && ${edit}`,
+  );
+  await assertExact(
+    "a repository path with spaces, unicode, quotes and $",
+    odd,
+  );
+  const link = join(tempDir("exprag-adv-link-"), "repo");
+  Deno.symlinkSync(odd, link);
+  sh(odd, "echo again >> a.txt");
+  await assertExact("training from a path through a symlink", odd, {
+    cwd: link,
   });
 
   const sep = tempDir("exprag-adv-sep-");
