@@ -316,3 +316,43 @@ Deno.test("10,000 runs, Python and ours mixed: latest~9999, best and since are e
   ]);
   assert.equal(since.length, 10);
 });
+
+Deno.test("sync-conflict and editor copies of a run file: the file named after the run wins, copies are reported, none counted twice", async () => {
+  const root = tempDir("exprag-adv-conflict-");
+  const dir = makeExprag(root);
+  const run = writeDenoRun(dir, {
+    tracks: [{ value: { acc: 0.9 } }, { value: { acc: 0.95 } }],
+    end: "finished",
+  });
+  const conflicts = [
+    `${run}.sync-conflict-20261001-120000-ABCDEFG.jsonl`, // Syncthing
+    `${run} (conflicted copy 2026-10-01).jsonl`, // Dropbox
+  ];
+  for (const file of conflicts) {
+    writeDenoRun(dir, { id: run, tracks: [{ value: { acc: 0.1 } }], file });
+  }
+  const py = writePythonRun(dir, { tracks: [{ value: { acc: 0.5 } }] });
+  for (const file of [`${py}.jsonl~`, `.${py}.jsonl.swp`]) {
+    writePythonRun(dir, { id: py, tracks: [{ value: { acc: 0.99 } }], file });
+  }
+  const c = await exprag(root, ["values", "value.acc", "--json"], READ);
+  assert.equal(c.code, 0, c.stderr);
+  assert.deepEqual(
+    (JSON.parse(c.stdout) as { value: number }[]).map((v) => v.value),
+    [0.9, 0.95, 0.5],
+  );
+  for (const file of conflicts) {
+    assert.ok(c.stderr.includes(`${file}:1: run id ${run} also in`), c.stderr);
+  }
+  const b = await exprag(
+    root,
+    ["best", "value.acc", "--json", "--top", "5"],
+    READ,
+  );
+  assert.deepEqual(
+    (JSON.parse(b.stdout).rows as { run: { id: string } }[]).map((r) =>
+      r.run.id
+    ),
+    [run, py],
+  );
+});
