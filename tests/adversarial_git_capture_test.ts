@@ -5,15 +5,7 @@
 // fail today.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  differences,
-  exprag,
-  manifest,
-  repoWith,
-  sh,
-  snapshotPart,
-  train,
-} from "./_adversarial.ts";
+import * as adv from "./_adversarial.ts";
 import { tempDir } from "./_helpers.ts";
 
 // BUG: the top level is read from git's output as a line, so a repository
@@ -29,11 +21,11 @@ Deno.test({
   fn: async () => {
     const repo = join(tempDir("exprag-adv-nl-"), "nl\nrepo");
     Deno.mkdirSync(repo);
-    sh(
+    adv.sh(
       repo,
       "git init -q -b main && echo a > a && git add a && git commit -qm i && echo e >> a",
     );
-    const t = await train(repo);
+    const t = await adv.train(repo);
     assert.equal(t.code, 0, t.stderr);
     assert.equal(t.git?.mode, "snapshot", JSON.stringify(t.unavailable));
     assert.equal(t.git?.toplevel, repo);
@@ -66,14 +58,18 @@ Deno.test({
         }, "printf 'mixed\\r\\nline\\n' > m.txt"],
       ] as const
     ) {
-      const repo = repoWith(files, script);
-      const want = snapshotPart(repo, await manifest(repo));
-      const t = await train(repo);
+      const repo = adv.repoWith(files, script);
+      const want = adv.snapshotPart(repo, await adv.manifest(repo));
+      const t = await adv.train(repo);
       assert.equal(t.git?.mode, "snapshot", label);
       const wt = join(tempDir("exprag-adv-wt-"), "code");
-      const c = await exprag(repo, ["checkout", t.id, "--worktree", wt]);
+      const c = await adv.exprag(repo, ["checkout", t.id, "--worktree", wt]);
       assert.equal(c.code, 0, c.stderr);
-      assert.deepEqual(differences(want, await manifest(wt)), [], label);
+      assert.deepEqual(
+        adv.differences(want, await adv.manifest(wt)),
+        [],
+        label,
+      );
     }
   },
 });
@@ -92,18 +88,18 @@ Deno.test({
     "a lost code state (failed snapshot, dubious ownership) is said once on stderr at run start",
   ignore: true,
   fn: async () => {
-    const lfs = repoWith(
+    const lfs = adv.repoWith(
       { "a.txt": "a\n", ".gitattributes": "*.bin filter=lfs -text\n" },
       "git config filter.lfs.clean 'git-lfs-missing clean -- %f' && git config filter.lfs.required true && printf data > w.bin",
     );
-    const t = await train(lfs);
+    const t = await adv.train(lfs);
     assert.equal(t.code, 0);
     assert.equal(t.git?.mode, "state");
     assert.match(t.stderr, /exprag: .*(snapshot|code state).*git-lfs-missing/);
     assert.equal(t.stderr.trim().split("\n").length, 1);
 
-    const owned = repoWith({ "a.txt": "a\n" }, "echo e >> a.txt");
-    const d = await train(owned, {
+    const owned = adv.repoWith({ "a.txt": "a\n" }, "echo e >> a.txt");
+    const d = await adv.train(owned, {
       env: {
         PATH: Deno.env.get("PATH")!,
         HOME: Deno.env.get("HOME")!,
