@@ -310,8 +310,22 @@ function lockStatus(input: StatusInput): StatusInference {
   }
   return {
     status: "crashed",
-    reason: `no run_end and no process holds the run file's lock${seen}`,
+    reason: `no run_end and no process holds the run file's lock${
+      unverifiedHost(recorded, here)
+    }${seen}`,
   };
+}
+
+/**
+ * The caveat of a lock test on a file recorded on a host this reader cannot
+ * compare with its own (no `--allow-sys=hostname`): a run on another machine
+ * (a synced or shared runs directory) holds no lock visible here.
+ */
+function unverifiedHost(recorded: string | null, here: string | null): string {
+  if (recorded === null || here !== null) return "";
+  return ` here; written on host ${recorded}, which could not be compared with this one (${
+    deniedReason({ name: "sys", kind: "hostname" })
+  }): a run on another host may still be running`;
 }
 
 /**
