@@ -6,7 +6,7 @@ import { equal, match } from "node:assert/strict";
 import { join } from "node:path";
 import { commitAll, git, tempDir } from "./_helpers.ts";
 import { cli } from "./_cli_fixtures.ts";
-import { fields, G, trackedRun } from "./_git_fixtures.ts";
+import { addSubmodule, fields, G, trackedRun } from "./_git_fixtures.ts";
 
 /** A repository (one committed file) at `<tmp>/<name>`. */
 function repoAt(name: string): string {
@@ -62,17 +62,7 @@ for (
 Deno.test("a subdirectory holding a newline and a dirty submodule holding a tab, a quote and a backslash: captured exactly", async () => {
   const repo = repoAt("top");
   const lib = repoAt("li\nb");
-  git(
-    repo,
-    "-c",
-    "protocol.file.allow=always",
-    "submodule",
-    "add",
-    "-q",
-    lib,
-    'sub\t"m\\od',
-  );
-  commitAll(repo, "add submodule");
+  addSubmodule(repo, lib, 'sub\t"m\\od');
   const sub = join(repo, 'sub\t"m\\od');
   Deno.writeTextFileSync(join(sub, "train.ts"), "const lr = 0.5;\n");
   Deno.mkdirSync(join(repo, "dir\nx"));

@@ -15,7 +15,7 @@ import {
   runScript,
   tempDir,
 } from "./_helpers.ts";
-import { TRACK } from "./_git_fixtures.ts";
+import { addSubmodule, TRACK } from "./_git_fixtures.ts";
 
 const SCRIPT = `let workers = 0;
 const W = globalThis.Worker;
@@ -77,16 +77,6 @@ Deno.test("a filter in the repository, global or -c configuration, or a submodul
   equal((await workersOf(repo, viaEnv)).workers, 1);
 
   const lib = makeRepo({ "lib.txt": "l\n" });
-  git(
-    repo,
-    "-c",
-    "protocol.file.allow=always",
-    "submodule",
-    "add",
-    "-q",
-    lib,
-    "lib",
-  );
-  commitAll(repo, "submodule");
+  addSubmodule(repo, lib, "lib");
   deepStrictEqual(await workersOf(repo), { workers: 1, mode: "snapshot" });
 });
