@@ -2,7 +2,14 @@
 // field table of `exprag checkout`, and running the commands it suggests.
 import { equal } from "node:assert/strict";
 import { join } from "node:path";
-import { IMPORT_TRACKER, readJsonl, runFiles, runScript } from "./_helpers.ts";
+import {
+  commitAll,
+  git,
+  IMPORT_TRACKER,
+  readJsonl,
+  runFiles,
+  runScript,
+} from "./_helpers.ts";
 import { tableObjects } from "./_cli_fixtures.ts";
 
 /** The documented flags of a training script. */
@@ -61,4 +68,19 @@ export async function shell(cwd: string, line: string): Promise<void> {
     stderr: "piped",
   }).output();
   equal(o.code, 0, `${line}: ${new TextDecoder().decode(o.stderr)}`);
+}
+
+/** Adds the repository `url` as a submodule at `path` of `repo` (local clone allowed) and commits. */
+export function addSubmodule(repo: string, url: string, path: string): void {
+  git(
+    repo,
+    "-c",
+    "protocol.file.allow=always",
+    "submodule",
+    "add",
+    "-q",
+    url,
+    path,
+  );
+  commitAll(repo, `add submodule ${path}`);
 }

@@ -1179,11 +1179,13 @@ Deno.test("Experiment, least privilege: run_start.git is the snapshot; without -
   );
 });
 
-Deno.test("git processes per capture: rev-parse and status; a snapshot adds update-index, write-tree, commit-tree, update-ref", async () => {
+Deno.test("git processes per capture: rev-parse, config and status; a snapshot adds update-index, write-tree, commit-tree, update-ref", async () => {
   // HEAD's commit and branch come from status's `# branch.*` headers; the
   // one rev-parse gives what status cannot: the top level (recorded, and
   // needed for the exprag dir's exclusion before status runs), the prefix
-  // and the index path. Nothing else may be spawned (each costs ~1.3 ms).
+  // and the index path; `config` tells whether a filter or a submodule is
+  // configured (only then is git timed through a worker, ~20 ms). Nothing
+  // else may be spawned (each costs ~1.3 ms).
   const commands = async (cwd: string, expragDir: string) => {
     const trace = join(tempDir("exprag-trace-"), "trace.txt");
     const { result } = await capture({
@@ -1203,6 +1205,7 @@ Deno.test("git processes per capture: rev-parse and status; a snapshot adds upda
   };
   const snapshotCmds = [
     "rev-parse",
+    "config",
     "status",
     "update-index",
     "write-tree",
@@ -1214,10 +1217,14 @@ Deno.test("git processes per capture: rev-parse and status; a snapshot adds upda
   git(repo, "config", "user.email", "repo@example.com");
   const exprag = join(repo, ".exprag");
   let c = await commands(repo, exprag);
-  assert.deepEqual(c.cmds, ["rev-parse", "status"], "clean");
+  assert.deepEqual(c.cmds, ["rev-parse", "config", "status"], "clean");
   assert.equal(c.git.head_branch, "main");
   c = await commands(join(repo, "sub"), exprag);
-  assert.deepEqual(c.cmds, ["rev-parse", "status"], "clean, subdirectory");
+  assert.deepEqual(
+    c.cmds,
+    ["rev-parse", "config", "status"],
+    "clean, subdirectory",
+  );
   write(join(repo, "a.txt"), "2\n");
   write(join(repo, "sub/new.txt"), "new\n");
   c = await commands(join(repo, "sub"), exprag);
@@ -1232,7 +1239,11 @@ Deno.test("git processes per capture: rev-parse and status; a snapshot adds upda
   const wt = join(tempDir("exprag-wt-"), "linked");
   git(repo, "worktree", "add", "-q", "-b", "feature", wt);
   c = await commands(wt, join(wt, ".exprag"));
-  assert.deepEqual(c.cmds, ["rev-parse", "status"], "clean, linked worktree");
+  assert.deepEqual(
+    c.cmds,
+    ["rev-parse", "config", "status"],
+    "clean, linked worktree",
+  );
   assert.equal(c.git.head_branch, "feature");
   write(join(wt, "a.txt"), "3\n");
   c = await commands(wt, join(wt, ".exprag"));
@@ -1244,7 +1255,7 @@ Deno.test("git processes per capture: rev-parse and status; a snapshot adds upda
   git(empty, "config", "user.name", "Repo User");
   git(empty, "config", "user.email", "repo@example.com");
   c = await commands(empty, join(empty, ".exprag"));
-  assert.deepEqual(c.cmds, ["rev-parse", "status"], "clean, unborn");
+  assert.deepEqual(c.cmds, ["rev-parse", "config", "status"], "clean, unborn");
   write(join(empty, "u.txt"), "u\n");
   c = await commands(empty, join(empty, ".exprag"));
   assert.deepEqual(c.cmds, snapshotCmds, "dirty, unborn");

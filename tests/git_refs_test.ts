@@ -89,3 +89,19 @@ Deno.test("the Python exprag's view: branch null and a commit that `git checkout
     /exprag snapshot/,
   );
 });
+
+Deno.test("the help of git and checkout and SKILL.md name the fallback ref refs/exprag/runs/<id> and the restored submodules", async () => {
+  const cwd = tempDir();
+  const texts: Record<string, string> = {};
+  for (const args of [["git", "--help"], ["checkout", "--help"], ["skill"]]) {
+    const o = await cli(cwd, [], args);
+    equal(o.code, 0, o.stderr);
+    texts[args[0]] = o.stdout.replace(/\s+/g, " ");
+  }
+  for (const [name, text] of Object.entries(texts)) {
+    match(text, /refs\/exprag\/runs\/<(run_)?id>/, name);
+    match(text, /submodules/, name);
+  }
+  match(texts.checkout, /submodules are restored/);
+  match(texts.skill, /branch is null: use the commit/);
+});

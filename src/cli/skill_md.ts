@@ -212,7 +212,7 @@ export const RECIPES: readonly Recipe[] = [
       },
     ],
     answer:
-      "Work in the new worktree; `git worktree remove ../exprag-run` removes it later. Without --worktree exprag checks out in place, and only when the worktree is clean.",
+      "Work in the new worktree (the run's submodules are restored in it too); `git worktree remove ../exprag-run` removes it later. Without --worktree exprag checks out in place (branch `run/<run_id>`, or the commit detached), and only when the worktree is clean.",
   },
   {
     question:
@@ -248,7 +248,7 @@ function introSection(L: string[]): void {
     "",
     "# exprag: experiment memory",
     "",
-    "Training scripts record each run as one JSONL file, `.exprag/runs/<run_id>.jsonl`, with the exact code state (git commit, or a snapshot commit on branch `run/<run_id>` when the worktree was dirty). Answer questions with the `exprag` CLI below, not by reading the files: it parses every file safely, infers the status of runs that died, and validates git references taken from the records.",
+    "Training scripts record each run as one JSONL file, `.exprag/runs/<run_id>.jsonl`, with the exact code state (git commit, or a snapshot commit on branch `run/<run_id>` when the worktree was dirty, dirty submodules included; when a local branch such as `run` blocks that name the snapshot is kept under the ref `refs/exprag/runs/<run_id>` and the recorded branch is null: use the commit, as `exprag checkout` does). Answer questions with the `exprag` CLI below, not by reading the files: it parses every file safely, infers the status of runs that died, and validates git references taken from the records.",
     "",
     "## Calling the CLI",
     "",

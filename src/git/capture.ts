@@ -18,7 +18,7 @@ import { GitNotFoundError } from "../errors.ts";
 import { gitUnavailableReason } from "./exec.ts";
 import { locate, type Place } from "./place.ts";
 import { deleteSnapshotRef } from "./refs.ts";
-import { Deadline, GitTimeoutError, runGit } from "./run.ts";
+import { Deadline, GitTimeoutError, mayRunFilters, runGit } from "./run.ts";
 import { scan } from "./scan.ts";
 import { snapshot } from "./snapshot.ts";
 import { removeStaleTemp } from "./stale.ts";
@@ -136,7 +136,10 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
   if (typeof place === "string") return { git: null, reason: place };
   const timeoutMs = options.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS;
   removeStaleTemp(resolve(options.expragDir), timeoutMs);
-  const deadline = new Deadline(timeoutMs);
+  // without filters nothing of the user's can hang: no timed calls, no worker
+  const deadline = new Deadline(
+    mayRunFilters(place.repo) ? timeoutMs : Infinity,
+  );
   const scanned = scan(place, deadline);
   if ("failed" in scanned) return { git: null, reason: scanned.failed };
   if ("timedOut" in scanned) return unscanned(place, options, scanned.timedOut);

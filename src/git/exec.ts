@@ -6,12 +6,16 @@
  *   granted → a distinct reason ({@linkcode gitUnavailableReason}).
  * - `LD_*` / `DYLD_*` variables (CUDA, conda): Deno refuses to spawn a child
  *   that would inherit such a variable unless `--allow-run` is unrestricted.
- *   Reading the environment needs `--allow-env`, so the names are learnt
- *   from Deno's refusal instead (it lists them: "... spawn subprocess with
- *   LD_LIBRARY_PATH, LD_PRELOAD environment variables"), and the spawn is
- *   retried with each of them set empty in the child, which Deno accepts
- *   (an empty value is "unset" for Deno's check and for the dynamic loader;
- *   git needs none of them). The names are remembered for the process.
+ *   Deno accepts the spawn when each of them is set empty in the child (an
+ *   empty value is "unset" for Deno's check and for the dynamic loader; git
+ *   needs none of them), also for a variable the process does not have.
+ *   So, unless `--allow-run` is unrestricted (then nothing is cleared), the
+ *   variables are cleared up front: every `LD_*`/`DYLD_*` variable of the
+ *   environment when `--allow-env` is granted (queried, never prompted),
+ *   else {@linkcode KNOWN_LOADER_VARIABLES}. Any other name is learnt from
+ *   Deno's refusal as the last resort (it lists them: "... spawn subprocess
+ *   with LD_BIND_NOW, LD_LIBRARY_PATH environment variables") and the spawn
+ *   retried. The names are remembered for the process.
  *
  * Requires `--allow-run=git` (callers query it first).
  *
@@ -75,8 +79,37 @@ export function isGitBlocked(reason: string | undefined): boolean {
   return reason === GIT_NOT_FOUND || reason === deniedReason(RUN_DESC);
 }
 
-/** `LD_*`/`DYLD_*` variables Deno refused to pass on: cleared in every child. */
-const cleared = new Set<string>();
+/**
+ * The loader variables cleared in every child when the environment cannot
+ * be read (the ones CUDA, conda and macOS toolchains set).
+ */
+export const KNOWN_LOADER_VARIABLES: readonly string[] = [
+  "LD_LIBRARY_PATH",
+  "LD_PRELOAD",
+  "LD_AUDIT",
+  "DYLD_LIBRARY_PATH",
+  "DYLD_INSERT_LIBRARIES",
+  "DYLD_FALLBACK_LIBRARY_PATH",
+  "DYLD_FRAMEWORK_PATH",
+];
+
+/** `LD_*`/`DYLD_*` variables cleared in every child; null until first needed. */
+let cleared: Set<string> | null = null;
+
+/** The variables to clear up front (see the module documentation). */
+function clearedUpFront(): Set<string> {
+  if (granted({ name: "run" })) return new Set(); // Deno refuses nothing
+  if (granted({ name: "env" })) {
+    return new Set(
+      Object.keys(Deno.env.toObject()).filter((n) => /^(LD_|DYLD_)/.test(n)),
+    );
+  }
+  return new Set(KNOWN_LOADER_VARIABLES);
+}
+
+function theCleared(): Set<string> {
+  return cleared ??= clearedUpFront();
+}
 
 /** Deno's refusal: "...spawn subprocess with A, B environment variables. ..." */
 const REFUSAL = /spawn subprocess with (.+?) environment variables?\b/;
@@ -93,17 +126,18 @@ function learnRefusal(e: unknown): boolean {
   if (!(e instanceof Deno.errors.NotCapable)) return false;
   const m = REFUSAL.exec(e.message);
   if (m === null) return false;
-  const before = cleared.size;
+  const names = theCleared();
+  const before = names.size;
   for (const name of m[1].split(",")) {
     const n = name.trim();
-    if (/^(LD_|DYLD_)/i.test(n)) cleared.add(n);
+    if (/^(LD_|DYLD_)/i.test(n)) names.add(n);
   }
-  return cleared.size > before;
+  return names.size > before;
 }
 
 function childEnv(env: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const n of cleared) out[n] = "";
+  for (const n of theCleared()) out[n] = "";
   return { ...out, ...BASE_ENV, ...env };
 }
 

@@ -10,7 +10,8 @@
 
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { granted } from "../permissions.ts";
-import { firstError, runGit } from "./run.ts";
+import { revParse } from "./rev_parse.ts";
+import { firstError } from "./run.ts";
 import { excludeSpec } from "./stage.ts";
 
 /** Where the worktree is: top level, real index, exprag directory, pathspecs. */
@@ -55,15 +56,9 @@ function expragRelative(top: string, expragDir: string): string | null {
     }
   }
   // Let git resolve it (needs no read permission of ours).
-  const out = runGit([
-    "-C",
-    abs,
-    "rev-parse",
-    "--show-toplevel",
-    "--show-prefix",
-  ]);
-  if (out.code === 0) {
-    const [t, prefix = ""] = out.stdout.split("\n");
+  const out = revParse(["-C", abs], [["--show-toplevel"], ["--show-prefix"]]);
+  if (out.ok) {
+    const [t, prefix] = out.answers;
     if (t === top) return prefix.replace(/\/$/, "");
   }
   return null;
@@ -93,17 +88,15 @@ function makePlace(
  * @returns The place, or why there is none.
  */
 export function locate(o: { cwd?: string; expragDir: string }): Place | string {
-  const info = runGit([
-    ...(o.cwd === undefined ? [] : ["-C", o.cwd]),
-    "rev-parse",
-    "--show-toplevel",
-    "--show-prefix",
-    "--git-path",
-    "index",
-    "--show-object-format",
-    "--absolute-git-dir",
+  const out = revParse(o.cwd === undefined ? [] : ["-C", o.cwd], [
+    ["--show-toplevel"],
+    ["--show-prefix"],
+    ["--git-path", "index"],
+    ["--show-object-format"],
+    ["--absolute-git-dir"],
   ]);
-  if (info.code !== 0) {
+  if (!out.ok) {
+    const info = out.failed;
     if (/not a git repository/i.test(info.stderr)) {
       return "not a git repository";
     }
@@ -112,8 +105,7 @@ export function locate(o: { cwd?: string; expragDir: string }): Place | string {
     }
     return `git rev-parse failed: ${firstError(info)}`;
   }
-  const [top, prefix = "", indexOut = "", format = "", gitDir = ""] = info
-    .stdout.split("\n");
+  const [top, prefix, indexOut, format, gitDir] = out.answers;
   const indexPath = isAbsolute(indexOut)
     ? indexOut
     : join(top, prefix, indexOut);
@@ -130,21 +122,14 @@ export function locate(o: { cwd?: string; expragDir: string }): Place | string {
  * @returns The place, or why there is none.
  */
 export function submodulePlace(top: string, expragDir: string): Place | string {
-  const info = runGit([
-    "-C",
-    top,
-    `--git-dir=${join(top, ".git")}`,
-    `--work-tree=${top}`,
-    "rev-parse",
-    "--absolute-git-dir",
-    "--git-path",
-    "index",
-    "--show-object-format",
-  ]);
-  if (info.code !== 0) {
-    return `not a checked-out submodule: ${firstError(info)}`;
+  const out = revParse(
+    ["-C", top, `--git-dir=${join(top, ".git")}`, `--work-tree=${top}`],
+    [["--absolute-git-dir"], ["--git-path", "index"], ["--show-object-format"]],
+  );
+  if (!out.ok) {
+    return `not a checked-out submodule: ${firstError(out.failed)}`;
   }
-  const [gitDir = "", indexOut = "", format = ""] = info.stdout.split("\n");
+  const [gitDir, indexOut, format] = out.answers;
   const indexPath = resolve(top, indexOut);
   return makePlace(top, { gitDir, indexPath, format }, expragDir);
 }

@@ -115,6 +115,29 @@ export function runGitTimed(
   return out;
 }
 
+/**
+ * Whether git may run a clean/smudge filter during the capture: a
+ * `filter.<driver>.*` key in the configuration git sees (system, global,
+ * repository, `-c`/`GIT_CONFIG_*`), or an initialised submodule (whose own
+ * configuration status consults). Only then are the capture's commands
+ * timed (each timed call costs a worker start, ~20 ms); git with neither
+ * runs no program of the user's (hooks and fsmonitor are off). An
+ * unreadable configuration counts as may.
+ *
+ * @param repo git's leading arguments naming the repository.
+ * @returns False when the configuration has no filter and no submodule.
+ */
+export function mayRunFilters(repo: readonly string[]): boolean {
+  const r = runGit([
+    ...repo,
+    "config",
+    "-z",
+    "--get-regexp",
+    "^(filter|submodule)\\.",
+  ]);
+  return r.code !== 1; // 1: no such key
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

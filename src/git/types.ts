@@ -126,7 +126,9 @@ export interface GitCaptureOptions {
   /**
    * Time limit for the git commands that may run clean filters (status and
    * staging); past it git is killed and the run records `mode: "state"` with
-   * the reason. Default {@linkcode DEFAULT_SNAPSHOT_TIMEOUT_MS}.
+   * the reason. Default {@linkcode DEFAULT_SNAPSHOT_TIMEOUT_MS}. Applied
+   * only when git may run a program of the user's (a filter or a submodule
+   * configured; see `mayRunFilters` in `run.ts`): otherwise nothing can hang.
    */
   timeoutMs?: number;
 }
