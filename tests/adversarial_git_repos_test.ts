@@ -28,6 +28,12 @@ interface Exact {
   gitEnv?: Record<string, string>;
   /** Training flags (default: the documented ones). */
   flags?: string[];
+  /**
+   * Nested repositories (untracked, with commits): recorded as gitlinks and
+   * restored by checkout at their commit, as a linked worktree of the
+   * user's repository (so their `.git` is a file there, not compared).
+   */
+  nested?: string[];
 }
 
 const BASE_ENV = (): Record<string, string> => ({
@@ -44,6 +50,13 @@ async function assertExact(
   const genv = o.gitEnv ?? {};
   const before = await manifest(top);
   const want = snapshotPart(top, before, genv);
+  for (const dir of o.nested ?? []) {
+    for (const [p, v] of before) {
+      if (p.startsWith(`${dir}/`) && !p.startsWith(`${dir}/.git`)) {
+        want.set(p, v);
+      }
+    }
+  }
   const meta = gitMeta(top, genv);
   const t = await train(o.cwd ?? top, { env: o.env, flags: o.flags });
   assert.equal(t.code, 0, `${label}: ${t.stderr}`);
@@ -67,8 +80,10 @@ async function assertExact(
   } else {
     sh(top, `git worktree add -q --detach '${wt}' ${g.commit}`, genv);
   }
+  const restored = await manifest(wt);
+  for (const dir of o.nested ?? []) restored.delete(`${dir}/.git`);
   assert.deepEqual(
-    differences(want, await manifest(wt)),
+    differences(want, restored),
     [],
     `${label}: the restored code differs from the worktree at run start`,
   );
@@ -142,16 +157,21 @@ Deno.test("adversarial worktree shapes: every change kind is restored byte for b
     ["a tracked file that .gitignore now matches, edited", {
       "conf.yml": "lr: 1\n",
     }, "echo conf.yml > .gitignore && echo 'lr: 2' > conf.yml"],
-    [
-      "a nested repository with commits (untracked)",
-      { "a.txt": "a\n" },
-      "mkdir inner && cd inner && git init -q && echo i > i && git add i && git commit -qm i",
-    ],
   ];
   for (const [label, files, script] of cases) {
     const g = await assertExact(label, repoWith(files, script));
     assert.equal(g.dirty, true, label);
   }
+});
+
+Deno.test("adversarial: an untracked nested repository with commits is restored at its commit", async () => {
+  const label = "a nested repository with commits (untracked)";
+  const top = repoWith(
+    { "a.txt": "a\n" },
+    "mkdir inner && cd inner && git init -q && echo i > i && git add i && git commit -qm i",
+  );
+  const g = await assertExact(label, top, { nested: ["inner"] });
+  assert.equal(g.dirty, true, label);
 });
 
 Deno.test("adversarial git configuration: filters, hooks, signing, fsmonitor, locks, index formats", async () => {
