@@ -8,9 +8,14 @@
  * when read by {@linkcode parsePath}'s users (`value.history.0.loss`).
  *
  * A key that would be ambiguous written bare — empty, containing a dot, a
- * double quote, white space or a control character, or equal to `[]` — is
- * written as a JSON string: `{"val.acc": 0.5}` tracked is the path
- * `value."val.acc"`, distinct from `{val: {acc: 0.5}}` at `value.val.acc`.
+ * double quote, a backslash, white space, a control character or another
+ * character a display escapes (C1 controls, bidirectional controls, U+2028,
+ * U+2029, the BOM), a lone surrogate, or equal to `[]` — is written as a
+ * JSON string: `{"val.acc": 0.5}` tracked is the path `value."val.acc"`,
+ * distinct from `{val: {acc: 0.5}}` at `value.val.acc`. Inside that string
+ * such characters are written as JSON escapes (`value."t\tk"`,
+ * `value."a\u202eb"`, `value."\ud800"`), so a written path holds only
+ * printable characters: it can be shown as it is and pasted back.
  *
  * This module has no imports, so that the scanner's worker source can
  * include it whole.
@@ -24,15 +29,33 @@ export const EVERY = null;
 /** One segment: a key, or {@linkcode EVERY} (written `[]`). */
 export type Segment = string | null;
 
-// deno-lint-ignore no-control-regex
-const BARE = /^[^."\s\x00-\x1f\x7f]+$/u;
+/**
+ * The characters a display escapes (see `src/cli/format.ts`): C0 and C1
+ * controls, bidirectional controls, the line and paragraph separators and
+ * the BOM, as the body of a regular-expression character class.
+ */
+export const DISPLAY_UNSAFE =
+  "\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff";
+
+const BARE = new RegExp(`^[^."\\\\\\s${DISPLAY_UNSAFE}\\ud800-\\udfff]+$`, "u");
+
+/** What JSON.stringify leaves raw but a display would escape. */
+const RAW_UNSAFE = new RegExp(`[${DISPLAY_UNSAFE}]`, "gu");
+
+function quoted(key: string): string {
+  return JSON.stringify(key).replace(
+    RAW_UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
 
 /**
  * Whether a key must be written quoted in a path.
  *
  * @param key An object key.
  * @returns `true` for keys that are empty, equal `[]`, or hold a dot, a
- *   double quote, white space or a control character.
+ *   double quote, a backslash, white space, a lone surrogate or a
+ *   character a display escapes.
  */
 export function needsQuote(key: string): boolean {
   return key === "[]" || !BARE.test(key);
@@ -42,10 +65,11 @@ export function needsQuote(key: string): boolean {
  * A key as written in a path: bare when unambiguous, else a JSON string.
  *
  * @param key An object key.
- * @returns E.g. `acc`, or `"val.acc"` (with the quotes).
+ * @returns E.g. `acc`, or `"val.acc"` (with the quotes), `"t\\tk"` for a
+ *   key holding a tab: only printable characters.
  */
 export function quoteKey(key: string): string {
-  return key === "[]" || !BARE.test(key) ? JSON.stringify(key) : key;
+  return key === "[]" || !BARE.test(key) ? quoted(key) : key;
 }
 
 /**
@@ -57,7 +81,7 @@ export function quoteKey(key: string): string {
  */
 export function childPath(parent: string, key: string): string {
   return parent + "." +
-    (key === "[]" || !BARE.test(key) ? JSON.stringify(key) : key);
+    (key === "[]" || !BARE.test(key) ? quoted(key) : key);
 }
 
 /**

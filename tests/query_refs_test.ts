@@ -221,7 +221,12 @@ Deno.test("where: filters on metadata, git, host, name, status and reduced value
   eq(await ids("git.dirty = true"), [b.id]);
   eq(await ids("name ~ ^resnet"), [a.id, b.id].sort());
   eq(await ids("name ~ net-"), [a.id, b.id].sort());
-  eq(await ids("name ~ [unclosed"), []); // invalid regex: substring match
+  // an invalid regex is a usage error (issue 9; it was a substring match)
+  await rejects(
+    ids("name ~ [unclosed"),
+    (e: Error) =>
+      e.name === "UsageError" && /no valid regular expression/.test(e.message),
+  );
   eq(await ids("status = finished"), [a.id]);
   eq(await ids("host.hostname = py-host"), [b.id]);
   eq(await ids("metadata.tags = gpu"), [a.id]); // lists match any element

@@ -38,3 +38,20 @@ Deno.test("value paths: malformed quoted keys are RangeErrors naming the path", 
   assert.throws(() => parsePath("..."), RangeError);
   assert.equal(canonicalPath('value..metrics."acc".'), "value.metrics.acc");
 });
+
+Deno.test("value paths: backslashes, lone surrogates and display-unsafe characters are quoted as escapes, leaving only printable text", () => {
+  const cases: [string, string][] = [
+    ["C:\\data", 'value."C:\\\\data"'],
+    ["\ud800", 'value."\\ud800"'],
+    ["t\tk", 'value."t\\tk"'],
+    ["a\u202eb", 'value."a\\u202eb"'],
+    ["\u0085\u2028\ufeff", 'value."\\u0085\\u2028\\ufeff"'],
+    ["\u{1f600}", "value.\u{1f600}"], // a surrogate pair is a character
+  ];
+  for (const [key, path] of cases) {
+    assert.equal(childPath("value", key), path);
+    assert.equal(formatPath(["value", key]), path);
+    assert.deepEqual(parsePath(path), ["value", key]);
+  }
+  assert.equal(childPath("value", "acc"), "value.acc", "plain keys stay bare");
+});

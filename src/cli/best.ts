@@ -82,6 +82,7 @@ export async function run(ctx: Context): Promise<number> {
       isoTime(r.run.started_at),
       r.run.metadata ?? null,
     ]),
+    { paths: ["path"] },
   );
   return 0;
 }

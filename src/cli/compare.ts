@@ -7,7 +7,8 @@
 import { compareRuns } from "../query/mod.ts";
 import { catalog, gitFields, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
-import { json, table } from "./format.ts";
+import { json, stderrLine, table } from "./format.ts";
+import { MAX_SUMMARY_PATHS } from "../summary.ts";
 import { pathCurves } from "./curves.ts";
 
 const HEX = /^[0-9a-f]{7,64}$/;
@@ -37,6 +38,18 @@ export async function run(ctx: Context): Promise<number> {
     a: { ...p.a, curve: curvesA.get(p.path) ?? "" },
     b: { ...p.b, curve: curvesB.get(p.path) ?? "" },
   }));
+  const cut = [c.truncated.a ? c.a.id : null, c.truncated.b ? c.b.id : null]
+    .filter((id) => id !== null);
+  if (cut.length > 0) {
+    // the comparison would otherwise look complete
+    stderrLine(
+      `exprag: note: statistics of the first ${MAX_SUMMARY_PATHS} numeric paths of each run only (run ${
+        cut.join(" and run ")
+      } ${cut.length === 1 ? "has" : "have"} more); exprag values PATH --run ${
+        cut[0]
+      } reads any path`,
+    );
+  }
   if (ctx.json) {
     json(ctx.out, {
       a: runJson(c.a),
@@ -46,6 +59,7 @@ export async function run(ctx: Context): Promise<number> {
       paths,
       only_a: c.only_a,
       only_b: c.only_b,
+      truncated: c.truncated,
       code_diff: codeDiff,
       git_diff: gitDiff,
     });
@@ -71,7 +85,7 @@ export async function run(ctx: Context): Promise<number> {
   }
   if (c.only_a.length > 0) rows.push(["paths_only_in_a", c.only_a, null]);
   if (c.only_b.length > 0) rows.push(["paths_only_in_b", null, c.only_b]);
-  table(ctx.out, ["field", "a", "b"], rows);
+  table(ctx.out, ["field", "a", "b"], rows, { paths: ["field"] });
   ctx.out.line();
   table(
     ctx.out,
@@ -101,6 +115,7 @@ export async function run(ctx: Context): Promise<number> {
       p.a.curve,
       p.b.curve,
     ]),
+    { paths: ["path"] },
   );
   ctx.out.line();
   table(ctx.out, ["code", "command"], [

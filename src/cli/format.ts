@@ -3,14 +3,19 @@
  * machines, one-line errors. Every string from a record is untrusted, so
  * cells and messages escape tabs, newlines, control characters and
  * bidirectional overrides: a record can neither break a table row nor
- * drive the terminal.
+ * drive the terminal. Value paths are the exception: written by
+ * `src/value_path.ts` with such characters escaped already, their cells are
+ * shown as they are, to be pasted back.
  *
  * @module
  */
 
-const UNSAFE =
-  // deno-lint-ignore no-control-regex
-  /[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+import { DISPLAY_UNSAFE } from "../value_path.ts";
+
+const UNSAFE = new RegExp(`[\\\\${DISPLAY_UNSAFE}]`, "g");
+
+/** A display-unsafe character other than the backslash. */
+const UNSAFE_IN_PATH = new RegExp(`[${DISPLAY_UNSAFE}\\ud800-\\udfff]`, "u");
 
 /**
  * Escapes a string for one table cell or one message line: backslash, tab,
@@ -69,6 +74,29 @@ export function cell(v: unknown): string {
   if (typeof v === "string") return escapeText(v);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   return escapeText(JSON.stringify(v) ?? "");
+}
+
+/**
+ * Formats one table cell holding a value path: as it is, backslashes
+ * included, so that it can be pasted back. A path written by
+ * `src/value_path.ts` (`formatPath`, `childPath`) holds only printable
+ * characters by construction; any other text is escaped as by
+ * {@linkcode cell}.
+ *
+ * @param v The path (or any value).
+ * @returns The cell text.
+ */
+export function pathCell(v: unknown): string {
+  return typeof v === "string" && !UNSAFE_IN_PATH.test(v) ? v : cell(v);
+}
+
+/** Options of {@linkcode table}. */
+export interface TableOptions {
+  /**
+   * Names of the columns that hold value paths, written with
+   * {@linkcode pathCell} (as they are) rather than {@linkcode cell}.
+   */
+  paths?: readonly string[];
 }
 
 /**
@@ -146,16 +174,20 @@ function colour(): boolean {
  * @param out The writer.
  * @param header Column names.
  * @param rows Rows of raw values (formatted with {@linkcode cell}).
+ * @param options Which columns hold value paths ({@linkcode pathCell}).
  */
 export function table(
   out: Out,
   header: readonly string[],
   rows: Iterable<readonly unknown[]>,
+  options: TableOptions = {},
 ): void {
   const h = header.join("\t");
   out.line(colour() ? `\x1b[1m${h}\x1b[0m` : h);
+  const paths = options.paths ?? [];
+  const format = header.map((name) => paths.includes(name) ? pathCell : cell);
   for (const row of rows) {
-    out.line(row.map(cell).join("\t"));
+    out.line(row.map((v, i) => (format[i] ?? cell)(v)).join("\t"));
     if (out.closed) return;
   }
 }

@@ -37,6 +37,7 @@ export async function run(ctx: Context): Promise<number> {
     paths.map((
       p,
     ) => [p.path, p.numeric, p.types.join(","), p.count, p.runs, p.examples]),
+    { paths: ["path"] },
   );
   return 0;
 }

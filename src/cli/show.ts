@@ -79,7 +79,7 @@ export async function run(ctx: Context): Promise<number> {
     rows.push([childPath("tags", k), v]);
   }
   for (const k of keys) flattenObject(start[k], quoteKey(k), rows);
-  table(ctx.out, ["key", "value"], rows);
+  table(ctx.out, ["key", "value"], rows, { paths: ["key"] });
   if ((r.notes ?? []).length > 0) {
     ctx.out.line();
     table(
@@ -111,6 +111,7 @@ export async function run(ctx: Context): Promise<number> {
       s.nan,
       curve.get(p),
     ]),
+    { paths: ["path"] },
   );
   return 0;
 }

@@ -58,7 +58,8 @@ function gitOf(run: RunInfo): Record<string, unknown> | null {
  * `metadata.hparams.lr`; lists compared whole), git fields that differ
  * (commit, branch, dirty, head, head_branch), and for every numeric path
  * both runs share, both runs' statistics (first, last, min, max, ...) and
- * the change of the last value.
+ * the change of the last value. Each run's statistics hold its first 1024
+ * numeric paths: `truncated` says which run has more.
  *
  * Requires `--allow-read` for the exprag directory.
  *
@@ -136,5 +137,6 @@ function compare(
     paths,
     only_a: onlyA,
     only_b: onlyB,
+    truncated: { a: sa.truncated, b: sb.truncated },
   };
 }

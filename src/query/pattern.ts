@@ -1,7 +1,8 @@
 /**
  * The regular expressions of `where` clauses (`PATH ~ PATTERN`): compiled
- * with the `u` flag, and refused before any file is read when their
- * matching time could grow exponentially with the value matched.
+ * with the `u` flag, and refused before any file is read when they are no
+ * valid expression or their matching time could grow exponentially with
+ * the value matched.
  *
  * JavaScript's regular expressions backtrack, so `(a+)+$` against 40
  * characters of someone else's run file never returns. A pattern is
@@ -74,18 +75,30 @@ function classEnd(src: string, i: number): number {
 }
 
 /**
- * Why a pattern could take exponential time, or `undefined` when it cannot.
+ * Why a pattern cannot be used: it is no valid regular expression (with
+ * the `u` flag), or it could take exponential time.
  *
  * @param src The pattern as written.
- * @returns A one-line reason naming the pattern, or `undefined`.
+ * @returns A one-line reason naming the pattern, or `undefined` when it
+ *   can be used.
  * @example
  * ```ts
  * import { checkPattern } from "./pattern.ts";
  * checkPattern("^resnet-(18|50)$"); // undefined
  * checkPattern("(a+)+$"); // 'the pattern "(a+)+$" repeats a group ...'
+ * checkPattern("["); // 'the pattern "[" is no valid regular expression ...'
  * ```
  */
 export function checkPattern(src: string): string | undefined {
+  try {
+    compiled(src);
+  } catch (e) {
+    return `the pattern ${
+      JSON.stringify(src)
+    } is no valid regular expression (${
+      e instanceof Error ? e.message : String(e)
+    }); escape characters such as [ ( ) { } * + ? | \\ with a backslash to match them literally`;
+  }
   const stack: Group[] = [{ variable: false, firsts: [], atStart: true }];
   let last: Group | undefined; // the group just closed, if the last token
   let i = 0;
@@ -150,28 +163,27 @@ function unsafe(src: string, shape: string): string {
   } repeats a group holding ${shape}, which can take exponential time on some values; rewrite it without repeating such a group`;
 }
 
-const cache = new Map<string, (s: string) => boolean>();
+const cache = new Map<string, RegExp>();
+
+function compiled(src: string): RegExp {
+  let re = cache.get(src);
+  if (re === undefined) {
+    re = new RegExp(src, "u");
+    if (cache.size > 256) cache.clear();
+    cache.set(src, re);
+  }
+  return re;
+}
 
 /**
  * The matcher of a pattern: a regular expression compiled with the `u`
- * flag, or, when the pattern is no valid expression, a substring test.
- * Check the pattern with {@linkcode checkPattern} first.
+ * flag. Check the pattern with {@linkcode checkPattern} first.
  *
  * @param src The pattern.
  * @returns A test of one string.
+ * @throws {SyntaxError} When the pattern is no valid regular expression.
  */
 export function patternMatcher(src: string): (s: string) => boolean {
-  let m = cache.get(src);
-  if (m === undefined) {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(src, "u");
-    } catch {
-      re = undefined;
-    }
-    m = re === undefined ? (s) => s.includes(src) : (s) => re.test(s);
-    if (cache.size > 256) cache.clear();
-    cache.set(src, m);
-  }
-  return m;
+  const re = compiled(src);
+  return (s) => re.test(s);
 }

@@ -558,4 +558,9 @@ export interface Comparison {
   only_a: string[];
   /** Numeric paths only in B. */
   only_b: string[];
+  /**
+   * Which runs have more numeric paths than their statistics hold (the
+   * first 1024): `paths`, `only_a` and `only_b` leave the others out.
+   */
+  truncated: { a: boolean; b: boolean };
 }

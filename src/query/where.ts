@@ -127,8 +127,8 @@ function checkClause(c: WhereClause, text: string): Segment[] {
  * @param text E.g. `metadata.hparams.lr <= 0.01`, `git.branch=main`, `name ~ ^resnet`.
  * @returns The clause (the path as written).
  * @throws {UsageError} (a `RangeError`) When the clause has no operator, an
- *   unknown path root, a malformed path, or a pattern that could take
- *   exponential time.
+ *   unknown path root, a malformed path, or a pattern that is no valid
+ *   regular expression or could take exponential time.
  * @throws {TypeError} When `text` is not a string.
  * @example
  * ```ts
@@ -312,7 +312,7 @@ export function clauseHolds(
  * `!=`; a list satisfies a clause when any element does; numbers (and the
  * `"NaN"`/`"Infinity"` strings) compare numerically, timestamps as instants,
  * other strings lexically; `~` is a regular-expression match (compiled with
- * the `u` flag; an invalid pattern is matched as a substring).
+ * the `u` flag; an invalid pattern is a `UsageError`, as in `parseWhere`).
  *
  * @param run The run.
  * @param clauses Clauses (strings or parsed).
