@@ -6,6 +6,7 @@
  * @module
  */
 
+import { canonicalPath, DISPLAY_UNSAFE } from "../value_path.ts";
 import {
   type PathStats,
   type RecordedNumber,
@@ -184,7 +185,55 @@ function summaryOf(
 ): { paths: Record<string, PathStats>; truncated: boolean } | null {
   const s = run.end?.summary;
   if (s === undefined || s === null || typeof s !== "object") return null;
-  return { paths: s, truncated: run.end?.summary_truncated === true };
+  return {
+    paths: canonicalSummary(s),
+    truncated: run.end?.summary_truncated === true,
+  };
+}
+
+/** A character that a canonical path writes only inside a quoted key. */
+const QUOTABLE = new RegExp(`["\\\\\\s${DISPLAY_UNSAFE}\\ud800-\\udfff]`, "u");
+
+const canonicalSummaries = new WeakMap<object, Record<string, PathStats>>();
+
+/**
+ * A summary keyed by canonical paths. Summaries written before keys were
+ * quoted (exprag for Deno 0.1.0) hold keys such as `value.C:\data` bare;
+ * they are read under today's form (`value."C:\\data"`), so `best` and
+ * `show` find them. Keys without a quotable character are canonical as
+ * written, so most summaries are returned as they are (checked once each).
+ */
+function canonicalSummary(
+  s: Record<string, PathStats>,
+): Record<string, PathStats> {
+  let out = canonicalSummaries.get(s);
+  if (out !== undefined) return out;
+  out = s;
+  for (const k in s) {
+    if (!QUOTABLE.test(k)) continue;
+    out = {};
+    for (const [key, stats] of Object.entries(s)) {
+      let c = key;
+      if (QUOTABLE.test(key)) {
+        try {
+          c = canonicalPath(key);
+        } catch {
+          c = key; // not a path this reader can write: kept as recorded
+        }
+      }
+      if (!Object.hasOwn(out, c)) {
+        Object.defineProperty(out, c, {
+          value: stats,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+    break;
+  }
+  canonicalSummaries.set(s, out);
+  return out;
 }
 
 /** A run's reduced value at a path. */
