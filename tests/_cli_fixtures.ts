@@ -138,6 +138,26 @@ export function runEndValue(
   };
 }
 
+/**
+ * The track lines of a fixture run, each at its `ms` (default 10 × its
+ * position, from 1), with the summary of their values and the last one's time
+ * (0 without tracks).
+ */
+export function trackLines(
+  rec: Recorder,
+  tracks: readonly (Track & { ms?: number })[] = [],
+): { lines: string[]; summary: SummaryBuilder; last: number } {
+  const lines: string[] = [];
+  const summary = new SummaryBuilder();
+  let last = 0;
+  tracks.forEach((t, i) => {
+    last = t.ms ?? 10 * (i + 1);
+    summary.add(t.value, last);
+    lines.push(rec("track", t.value, last, t.note));
+  });
+  return { lines, summary, last };
+}
+
 /** Writes record lines (one a line) and then the raw `tail` text as a run file. */
 export function writeRunFile(path: string, lines: string[], tail = ""): void {
   Deno.writeTextFileSync(path, lines.map((l) => l + "\n").join("") + tail);
@@ -168,10 +188,10 @@ export function writePythonRun(dir: string, r: Run): string {
     process: { argv: ["python", "train.py"], cwd: "/work", pid: 4242, ppid: 1 },
   };
   if (r.metadata !== undefined) start.metadata = r.metadata;
-  const lines = [rec("run_start", start, 0)];
-  (r.tracks ?? []).forEach((t, i) =>
-    lines.push(rec("track", t.value, 10 * (i + 1), t.note))
-  );
+  const lines = [
+    rec("run_start", start, 0),
+    ...trackLines(rec, r.tracks).lines,
+  ];
   writeRunFile(join(dir, "runs", r.file ?? `${id}.jsonl`), lines, r.tail);
   return id;
 }
@@ -202,14 +222,8 @@ export function writeDenoRun(dir: string, r: Run): string {
     runtime: { deno: "2.9.6", v8: "x", typescript: "y" },
   };
   if (r.metadata !== undefined) start.metadata = r.metadata;
-  const lines = [rec("run_start", start, 0)];
-  const summary = new SummaryBuilder();
-  let last = 0;
-  (r.tracks ?? []).forEach((t, i) => {
-    last = 10 * (i + 1);
-    summary.add(t.value, last);
-    lines.push(rec("track", t.value, last, t.note));
-  });
+  const { lines: tracks, summary, last } = trackLines(rec, r.tracks);
+  const lines = [rec("run_start", start, 0), ...tracks];
   if (r.end !== undefined) {
     const end = runEndValue(r.end, (r.tracks ?? []).length, last + 1);
     end.summary = summary.toJSON();
