@@ -28,6 +28,7 @@ import {
   SMOKE,
   target,
 } from "./lib.ts";
+import { hasCommand } from "../tests/_helpers.ts";
 
 const RUNS = Number(FLAGS.runs ?? (SMOKE ? 5 : 200));
 const RECORDS = Number(FLAGS.records ?? (SMOKE ? 300 : 5000));
@@ -55,19 +56,6 @@ function jsonAnswer(m: Measured): { run_id?: string; seconds?: number } {
     return JSON.parse(t.slice(t.lastIndexOf("\n") + 1));
   } catch {
     return {};
-  }
-}
-
-function hasJq(): boolean {
-  try {
-    return new Deno.Command("jq", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .outputSync().success;
-  } catch {
-    return false;
   }
 }
 
@@ -129,7 +117,9 @@ const tools: Tool[] = [
     role: "peer",
     rounds: 1,
     noWarm: true,
-    missing: hasJq() ? undefined : "jq not installed (apt-get install -y jq)",
+    missing: hasCommand("jq")
+      ? undefined
+      : "jq not installed (apt-get install -y jq)",
     run: (dir, by) => measure("jq", ["-n", "-c", jq(by), ...runFiles(dir)]),
     ok: (m, id) => jsonAnswer(m).run_id === id,
   },
