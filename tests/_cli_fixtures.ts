@@ -241,6 +241,21 @@ export function writeDenoRun(dir: string, r: Run): string {
   return id;
 }
 
+/**
+ * Writes a run in our shape (finished unless `run.end` says otherwise) that
+ * recorded `repo` as it is now ({@linkcode gitState}: a snapshot on
+ * `run/<id>` when dirty); returns that git state.
+ */
+export function writeRepoRun(
+  repo: string,
+  run: Run & { id: string; dir: string },
+): Record<string, unknown> {
+  const { dir, ...rest } = run;
+  const state = gitState(repo, run.id);
+  writeDenoRun(dir, { end: "finished", ...rest, git: state });
+  return state;
+}
+
 /** Metrics history as in the seed README's example loop. */
 export function history(
   steps: number,
@@ -424,22 +439,19 @@ export function twoRunRepo(
   });
   const dir = makeExprag(repo);
   const head = git(repo, "rev-parse", "HEAD");
-  writeDenoRun(dir, {
+  writeRepoRun(repo, {
+    dir,
     id: a,
     daysAgo: 2,
-    end: "finished",
-    git: gitState(repo, a),
     tracks: history(steps, 0.5, 0.1),
     metadata: options.metadata?.[0],
   });
   Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.03;\n");
   options.change?.(repo);
-  const state = gitState(repo, b);
-  writeDenoRun(dir, {
+  const state = writeRepoRun(repo, {
+    dir,
     id: b,
     daysAgo: 1,
-    end: "finished",
-    git: state,
     tracks: history(steps, 0.6, 0.1),
     metadata: options.metadata?.[1],
   });
