@@ -19,20 +19,20 @@ import {
   measure,
   type Measured,
   median,
+  numberFlag,
   oursArgs,
   pairedRatio,
   peak,
   rm,
   type Row,
   type Section,
-  SMOKE,
   target,
 } from "./lib.ts";
 import { hasCommand } from "../tests/_helpers.ts";
 
-const RUNS = Number(FLAGS.runs ?? (SMOKE ? 5 : 200));
-const RECORDS = Number(FLAGS.records ?? (SMOKE ? 300 : 5000));
-const ROUNDS = Number(FLAGS.rounds ?? (SMOKE ? 1 : 5));
+const RUNS = numberFlag("runs", [5, 200]);
+const RECORDS = numberFlag("records", [300, 5000]);
+const ROUNDS = numberFlag("rounds", [1, 5]);
 
 interface Tool {
   name: string;
