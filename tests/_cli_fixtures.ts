@@ -196,23 +196,29 @@ export function writePythonRun(dir: string, r: Run): string {
   return id;
 }
 
-/** Writes a run in our shape (docs/design.md), with a run_end summary when ended. */
-export function writeDenoRun(dir: string, r: Run): string {
-  const id = r.id ?? crypto.randomUUID();
-  const rec = denoRecorder(id, r.name ?? "deno experiment", startOf(r));
-  const start: Record<string, unknown> = {
-    git: r.git === undefined ? null : r.git,
+/**
+ * The `host`, `process` and `runtime` of a fixture run_start in our shape: a
+ * Linux machine with the given host name, pid and kernel release.
+ */
+export function denoMachine(
+  o: { hostname: string; pid: number; osRelease: string },
+): {
+  host: Record<string, unknown>;
+  process: Record<string, unknown>;
+  runtime: Record<string, unknown>;
+} {
+  return {
     host: {
-      hostname: "deno-host-elsewhere",
+      hostname: o.hostname,
       os: "linux",
       arch: "x86_64",
       username: "me",
       cpu_count: 2,
-      os_release: "6",
+      os_release: o.osRelease,
       boot_id: null,
     },
     process: {
-      pid: 4243,
+      pid: o.pid,
       ppid: 1,
       cwd: "/work",
       argv: ["deno", "train.ts"],
@@ -220,6 +226,20 @@ export function writeDenoRun(dir: string, r: Run): string {
       exec_path: "deno",
     },
     runtime: { deno: "2.9.6", v8: "x", typescript: "y" },
+  };
+}
+
+/** Writes a run in our shape (docs/design.md), with a run_end summary when ended. */
+export function writeDenoRun(dir: string, r: Run): string {
+  const id = r.id ?? crypto.randomUUID();
+  const rec = denoRecorder(id, r.name ?? "deno experiment", startOf(r));
+  const start: Record<string, unknown> = {
+    git: r.git === undefined ? null : r.git,
+    ...denoMachine({
+      hostname: "deno-host-elsewhere",
+      pid: 4243,
+      osRelease: "6",
+    }),
   };
   if (r.metadata !== undefined) start.metadata = r.metadata;
   const { lines: tracks, summary, last } = trackLines(rec, r.tracks);

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { tempDir } from "./_helpers.ts";
 import {
+  denoMachine,
   denoRecorder,
   makeExprag,
   pythonRecorder,
@@ -109,6 +110,11 @@ export function writeDenoRun(
 ): { id: string; file: string } {
   const id = run.id ?? uuid();
   const rec = denoRecorder(id, run.name ?? "deno experiment", startDate(run));
+  const machine = denoMachine({
+    hostname: "deno-host",
+    pid: 999998,
+    osRelease: "6.0",
+  });
   const startValue: Record<string, unknown> = {
     git: run.git === undefined
       ? {
@@ -125,25 +131,9 @@ export function writeDenoRun(
         skipped: [],
       }
       : run.git,
-    host: run.host ?? {
-      hostname: "deno-host",
-      os: "linux",
-      arch: "x86_64",
-      username: "me",
-      cpu_count: 2,
-      os_release: "6.0",
-      boot_id: null,
-    },
-    process: run.process ??
-      {
-        pid: 999998,
-        ppid: 1,
-        cwd: "/work",
-        argv: ["deno", "train.ts"],
-        start_ticks: null,
-        exec_path: "deno",
-      },
-    runtime: { deno: "2.9.6", v8: "x", typescript: "y" },
+    host: run.host ?? machine.host,
+    process: run.process ?? machine.process,
+    runtime: machine.runtime,
   };
   if (run.metadata !== undefined) startValue.metadata = run.metadata;
   const tracks = trackLines(rec, run.tracks);
