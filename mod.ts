@@ -58,27 +58,9 @@ export {
   type TrackOptions,
 } from "./src/tracker/experiment.ts";
 
-// --- reading API: the types its four functions take and return ---
-export type {
-  BestOptions,
-  BestResult,
-  BestRow,
-  ListRunsOptions,
-  Problem,
-  ReadOptions,
-  Reducer,
-  RunEnd,
-  RunFilter,
-  RunInfo,
-  RunNote,
-  RunState,
-  ValueRow,
-  ValuesOptions,
-  WhereClause,
-} from "./src/query/types.ts";
-export type { PathStats, RecordedNumber } from "./src/summary.ts";
-// the record format's own types, as read runs carry them
-export type { ErrorInfo, GitState, RunEndValue } from "./src/record.ts";
+// --- reading API: the types its four functions take and return, and the
+// record format's own types, as read runs carry them ---
+export type * from "./src/query/public_types.ts";
 
 /**
  * Lists the runs of an exprag directory, oldest first, each read from the

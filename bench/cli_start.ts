@@ -11,26 +11,26 @@ import {
   DENO,
   emit,
   FLAGS,
+  freshDir,
   log,
   measure,
   type Measured,
   median,
+  numberFlag,
   oursArgs,
   pairedRatio,
   peak,
   rm,
   type Row,
   type Section,
-  SMOKE,
   target,
 } from "./lib.ts";
 
-const RUNS = Number(FLAGS.runs ?? (SMOKE ? 200 : 10_000));
-const ROUNDS = Number(FLAGS.rounds ?? (SMOKE ? 3 : 15));
+const RUNS = numberFlag("runs", [200, 10_000]);
+const ROUNDS = numberFlag("rounds", [3, 15]);
 const base = join(DATA, "cli");
 rm(base);
-const emptyDir = join(base, "empty");
-Deno.mkdirSync(emptyDir, { recursive: true });
+const emptyDir = freshDir(join(base, "empty"));
 const emptyScript = join(base, "empty.ts");
 Deno.writeTextFileSync(emptyScript, "");
 const g0 = performance.now();

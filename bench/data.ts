@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { formatRecord } from "../src/record.ts";
 import { SummaryBuilder } from "../src/summary.ts";
 import { EXPRAG_VERSION, SCHEMA_VERSION } from "../src/version.ts";
-import { FLAGS, log, rm, rng } from "./lib.ts";
+import { FLAGS, freshDir, log, rm, rng } from "./lib.ts";
 
 // ---------------------------------------------------------------- ids
 
@@ -152,8 +152,7 @@ function _runStart(
  */
 export function genRuns(dir: string, o: RunsOptions): RunsInfo {
   rm(dir);
-  const runsDir = join(dir, "runs");
-  Deno.mkdirSync(runsDir, { recursive: true });
+  const runsDir = freshDir(join(dir, "runs"));
   const enc = new TextEncoder();
   let bytes = 0;
   let best = { run_id: "", last: -Infinity };

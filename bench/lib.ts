@@ -77,6 +77,21 @@ export const FLAGS: Record<string, string | true> = parseArgs(Deno.args);
 /** Whether this is a smoke run (`--smoke`): tiny data, targets not judged. */
 export const SMOKE: boolean = !!FLAGS.smoke;
 
+/**
+ * A numeric option of this section: `--name=N`, else its default for a smoke
+ * or a full run.
+ *
+ * @param name The option's name, without `--`.
+ * @param defaults The value of a smoke run, then of a full run.
+ * @returns The number.
+ */
+export function numberFlag(
+  name: string,
+  defaults: [smoke: number, full: number],
+): number {
+  return Number(FLAGS[name] ?? (SMOKE ? defaults[0] : defaults[1]));
+}
+
 /** Builds a target record (never judged in smoke runs: the data are tiny). */
 export function target(
   text: string,
@@ -376,6 +391,13 @@ export function rm(path: string): void {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
+}
+
+/** Removes a directory if it is there and makes it again, empty; returns it. */
+export function freshDir(path: string): string {
+  rm(path);
+  Deno.mkdirSync(path, { recursive: true });
+  return path;
 }
 
 /** Size of a directory tree in bytes. */

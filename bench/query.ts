@@ -19,19 +19,20 @@ import {
   measure,
   type Measured,
   median,
+  numberFlag,
   oursArgs,
   pairedRatio,
   peak,
   rm,
   type Row,
   type Section,
-  SMOKE,
   target,
 } from "./lib.ts";
+import { hasCommand } from "../tests/_helpers.ts";
 
-const RUNS = Number(FLAGS.runs ?? (SMOKE ? 5 : 200));
-const RECORDS = Number(FLAGS.records ?? (SMOKE ? 300 : 5000));
-const ROUNDS = Number(FLAGS.rounds ?? (SMOKE ? 1 : 5));
+const RUNS = numberFlag("runs", [5, 200]);
+const RECORDS = numberFlag("records", [300, 5000]);
+const ROUNDS = numberFlag("rounds", [1, 5]);
 
 interface Tool {
   name: string;
@@ -55,19 +56,6 @@ function jsonAnswer(m: Measured): { run_id?: string; seconds?: number } {
     return JSON.parse(t.slice(t.lastIndexOf("\n") + 1));
   } catch {
     return {};
-  }
-}
-
-function hasJq(): boolean {
-  try {
-    return new Deno.Command("jq", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .outputSync().success;
-  } catch {
-    return false;
   }
 }
 
@@ -129,7 +117,9 @@ const tools: Tool[] = [
     role: "peer",
     rounds: 1,
     noWarm: true,
-    missing: hasJq() ? undefined : "jq not installed (apt-get install -y jq)",
+    missing: hasCommand("jq")
+      ? undefined
+      : "jq not installed (apt-get install -y jq)",
     run: (dir, by) => measure("jq", ["-n", "-c", jq(by), ...runFiles(dir)]),
     ok: (m, id) => jsonAnswer(m).run_id === id,
   },

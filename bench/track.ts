@@ -12,10 +12,12 @@ import {
   emit,
   FLAGS,
   fmt,
+  freshDir,
   loadExperiment,
   log,
   median,
   MOD_URL,
+  numberFlag,
   pairedRatio,
   PINO,
   rm,
@@ -27,11 +29,9 @@ import {
 import { summarizeProfile } from "./profile.ts";
 import { EXPRAG_VERSION, SCHEMA_VERSION } from "../src/version.ts";
 
-const N = Number(FLAGS.records ?? (SMOKE ? 2_000 : 100_000));
-const ROUNDS = Number(FLAGS.rounds ?? (SMOKE ? 2 : 9));
-const DIR = join(DATA, "track");
-rm(DIR);
-Deno.mkdirSync(DIR, { recursive: true });
+const N = numberFlag("records", [2_000, 100_000]);
+const ROUNDS = numberFlag("rounds", [2, 9]);
+const DIR = freshDir(join(DATA, "track"));
 
 const enc = new TextEncoder();
 const RUN_ID = crypto.randomUUID();
@@ -292,9 +292,7 @@ rm(DIR);
 emit(section);
 
 function profileOurs(): string[] {
-  const profDir = join(DATA, "track-prof");
-  rm(profDir);
-  Deno.mkdirSync(profDir, { recursive: true });
+  const profDir = freshDir(join(DATA, "track-prof"));
   const script = join(profDir, "loop.ts");
   Deno.writeTextFileSync(
     script,

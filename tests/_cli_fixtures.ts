@@ -138,6 +138,26 @@ export function runEndValue(
   };
 }
 
+/**
+ * The track lines of a fixture run, each at its `ms` (default 10 × its
+ * position, from 1), with the summary of their values and the last one's time
+ * (0 without tracks).
+ */
+export function trackLines(
+  rec: Recorder,
+  tracks: readonly (Track & { ms?: number })[] = [],
+): { lines: string[]; summary: SummaryBuilder; last: number } {
+  const lines: string[] = [];
+  const summary = new SummaryBuilder();
+  let last = 0;
+  tracks.forEach((t, i) => {
+    last = t.ms ?? 10 * (i + 1);
+    summary.add(t.value, last);
+    lines.push(rec("track", t.value, last, t.note));
+  });
+  return { lines, summary, last };
+}
+
 /** Writes record lines (one a line) and then the raw `tail` text as a run file. */
 export function writeRunFile(path: string, lines: string[], tail = ""): void {
   Deno.writeTextFileSync(path, lines.map((l) => l + "\n").join("") + tail);
@@ -168,31 +188,37 @@ export function writePythonRun(dir: string, r: Run): string {
     process: { argv: ["python", "train.py"], cwd: "/work", pid: 4242, ppid: 1 },
   };
   if (r.metadata !== undefined) start.metadata = r.metadata;
-  const lines = [rec("run_start", start, 0)];
-  (r.tracks ?? []).forEach((t, i) =>
-    lines.push(rec("track", t.value, 10 * (i + 1), t.note))
-  );
+  const lines = [
+    rec("run_start", start, 0),
+    ...trackLines(rec, r.tracks).lines,
+  ];
   writeRunFile(join(dir, "runs", r.file ?? `${id}.jsonl`), lines, r.tail);
   return id;
 }
 
-/** Writes a run in our shape (docs/design.md), with a run_end summary when ended. */
-export function writeDenoRun(dir: string, r: Run): string {
-  const id = r.id ?? crypto.randomUUID();
-  const rec = denoRecorder(id, r.name ?? "deno experiment", startOf(r));
-  const start: Record<string, unknown> = {
-    git: r.git === undefined ? null : r.git,
+/**
+ * The `host`, `process` and `runtime` of a fixture run_start in our shape: a
+ * Linux machine with the given host name, pid and kernel release.
+ */
+export function denoMachine(
+  o: { hostname: string; pid: number; osRelease: string },
+): {
+  host: Record<string, unknown>;
+  process: Record<string, unknown>;
+  runtime: Record<string, unknown>;
+} {
+  return {
     host: {
-      hostname: "deno-host-elsewhere",
+      hostname: o.hostname,
       os: "linux",
       arch: "x86_64",
       username: "me",
       cpu_count: 2,
-      os_release: "6",
+      os_release: o.osRelease,
       boot_id: null,
     },
     process: {
-      pid: 4243,
+      pid: o.pid,
       ppid: 1,
       cwd: "/work",
       argv: ["deno", "train.ts"],
@@ -201,15 +227,23 @@ export function writeDenoRun(dir: string, r: Run): string {
     },
     runtime: { deno: "2.9.6", v8: "x", typescript: "y" },
   };
+}
+
+/** Writes a run in our shape (docs/design.md), with a run_end summary when ended. */
+export function writeDenoRun(dir: string, r: Run): string {
+  const id = r.id ?? crypto.randomUUID();
+  const rec = denoRecorder(id, r.name ?? "deno experiment", startOf(r));
+  const start: Record<string, unknown> = {
+    git: r.git === undefined ? null : r.git,
+    ...denoMachine({
+      hostname: "deno-host-elsewhere",
+      pid: 4243,
+      osRelease: "6",
+    }),
+  };
   if (r.metadata !== undefined) start.metadata = r.metadata;
-  const lines = [rec("run_start", start, 0)];
-  const summary = new SummaryBuilder();
-  let last = 0;
-  (r.tracks ?? []).forEach((t, i) => {
-    last = 10 * (i + 1);
-    summary.add(t.value, last);
-    lines.push(rec("track", t.value, last, t.note));
-  });
+  const { lines: tracks, summary, last } = trackLines(rec, r.tracks);
+  const lines = [rec("run_start", start, 0), ...tracks];
   if (r.end !== undefined) {
     const end = runEndValue(r.end, (r.tracks ?? []).length, last + 1);
     end.summary = summary.toJSON();
@@ -225,6 +259,21 @@ export function writeDenoRun(dir: string, r: Run): string {
   }
   writeRunFile(join(dir, "runs", r.file ?? `${id}.jsonl`), lines, r.tail);
   return id;
+}
+
+/**
+ * Writes a run in our shape (finished unless `run.end` says otherwise) that
+ * recorded `repo` as it is now ({@linkcode gitState}: a snapshot on
+ * `run/<id>` when dirty); returns that git state.
+ */
+export function writeRepoRun(
+  repo: string,
+  run: Run & { id: string; dir: string },
+): Record<string, unknown> {
+  const { dir, ...rest } = run;
+  const state = gitState(repo, run.id);
+  writeDenoRun(dir, { end: "finished", ...rest, git: state });
+  return state;
 }
 
 /** Metrics history as in the seed README's example loop. */
@@ -410,22 +459,19 @@ export function twoRunRepo(
   });
   const dir = makeExprag(repo);
   const head = git(repo, "rev-parse", "HEAD");
-  writeDenoRun(dir, {
+  writeRepoRun(repo, {
+    dir,
     id: a,
     daysAgo: 2,
-    end: "finished",
-    git: gitState(repo, a),
     tracks: history(steps, 0.5, 0.1),
     metadata: options.metadata?.[0],
   });
   Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.03;\n");
   options.change?.(repo);
-  const state = gitState(repo, b);
-  writeDenoRun(dir, {
+  const state = writeRepoRun(repo, {
+    dir,
     id: b,
     daysAgo: 1,
-    end: "finished",
-    git: state,
     tracks: history(steps, 0.6, 0.1),
     metadata: options.metadata?.[1],
   });

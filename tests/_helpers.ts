@@ -36,6 +36,25 @@ export function tempDir(prefix = "exprag-test-"): string {
   return Deno.realPathSync(Deno.makeTempDirSync({ prefix }));
 }
 
+/**
+ * Whether a program is installed: `cmd --version` starts and exits 0.
+ *
+ * @param cmd The program's name, looked up on PATH.
+ * @returns Whether it ran and succeeded.
+ */
+export function hasCommand(cmd: string): boolean {
+  try {
+    return new Deno.Command(cmd, {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a command to completion and returns its output. */
 export async function run(
   cmd: string,

@@ -1,13 +1,14 @@
 // Fixture run files for the reading API tests, in our shape (docs/design.md)
 // and in the Python exprag's exact shape (no tests here; imported by query_*_test.ts).
 import { join } from "node:path";
-import { SummaryBuilder } from "../src/summary.ts";
 import { tempDir } from "./_helpers.ts";
 import {
+  denoMachine,
   denoRecorder,
   makeExprag,
   pythonRecorder,
   runEndValue,
+  trackLines,
   writeRunFile,
 } from "./_cli_fixtures.ts";
 
@@ -74,7 +75,6 @@ export function writePythonRun(
     run.name ?? "python experiment",
     startDate(run),
   );
-  const lines: string[] = [];
   const startValue: Record<string, unknown> = {
     git: run.git === undefined
       ? {
@@ -94,10 +94,10 @@ export function writePythonRun(
       { pid: 999999, ppid: 1, cwd: "/work", argv: ["train.py"] },
   };
   if (run.metadata !== undefined) startValue.metadata = run.metadata;
-  lines.push(rec("run_start", startValue, 0));
-  (run.tracks ?? []).forEach((t, i) =>
-    lines.push(rec("track", t.value, t.ms ?? 10 * (i + 1), t.note))
-  );
+  const lines = [
+    rec("run_start", startValue, 0),
+    ...trackLines(rec, run.tracks).lines,
+  ];
   const file = join(dir, "runs", `${id}.jsonl`);
   writeRunFile(file, lines, run.tail);
   return { id, file };
@@ -110,7 +110,11 @@ export function writeDenoRun(
 ): { id: string; file: string } {
   const id = run.id ?? uuid();
   const rec = denoRecorder(id, run.name ?? "deno experiment", startDate(run));
-  const lines: string[] = [];
+  const machine = denoMachine({
+    hostname: "deno-host",
+    pid: 999998,
+    osRelease: "6.0",
+  });
   const startValue: Record<string, unknown> = {
     git: run.git === undefined
       ? {
@@ -127,36 +131,14 @@ export function writeDenoRun(
         skipped: [],
       }
       : run.git,
-    host: run.host ?? {
-      hostname: "deno-host",
-      os: "linux",
-      arch: "x86_64",
-      username: "me",
-      cpu_count: 2,
-      os_release: "6.0",
-      boot_id: null,
-    },
-    process: run.process ??
-      {
-        pid: 999998,
-        ppid: 1,
-        cwd: "/work",
-        argv: ["deno", "train.ts"],
-        start_ticks: null,
-        exec_path: "deno",
-      },
-    runtime: { deno: "2.9.6", v8: "x", typescript: "y" },
+    host: run.host ?? machine.host,
+    process: run.process ?? machine.process,
+    runtime: machine.runtime,
   };
   if (run.metadata !== undefined) startValue.metadata = run.metadata;
-  lines.push(rec("run_start", startValue, 0));
-  const summary = new SummaryBuilder();
-  let last = 0;
-  (run.tracks ?? []).forEach((t, i) => {
-    const ms = t.ms ?? 10 * (i + 1);
-    last = ms;
-    summary.add(t.value, ms);
-    lines.push(rec("track", t.value, ms, t.note));
-  });
+  const tracks = trackLines(rec, run.tracks);
+  const { summary, last } = tracks;
+  const lines = [rec("run_start", startValue, 0), ...tracks.lines];
   if (run.end !== undefined) {
     const end = runEndValue(run.end, (run.tracks ?? []).length, last + 1);
     if (run.end === "failed") {

@@ -12,7 +12,6 @@ import { commitAll, git, makeRepo, tempDir } from "./_helpers.ts";
 import {
   ALLOWED_GIT_OPTIONS,
   cli,
-  gitState,
   makeExprag,
   oneLine,
   RUN_A as A,
@@ -21,6 +20,7 @@ import {
   twoRunRepo,
   writeDenoRun,
   writePythonRun,
+  writeRepoRun,
 } from "./_cli_fixtures.ts";
 import { loggingGit } from "./_faults.ts";
 
@@ -67,20 +67,10 @@ Deno.test("diff: leaves out the exprag directory, works from a subdirectory with
   // .exprag is NOT ignored here and gets committed between the runs
   const repo = makeRepo({ "train.ts": "a\n", "sub/x.ts": "x\n" });
   const dir = makeExprag(repo);
-  writeDenoRun(dir, {
-    id: A,
-    daysAgo: 2,
-    end: "finished",
-    git: gitState(repo, A),
-  });
+  writeRepoRun(repo, { dir, id: A, daysAgo: 2 });
   Deno.writeTextFileSync(join(repo, "train.ts"), "b\n");
   commitAll(repo, "second, with .exprag");
-  writeDenoRun(dir, {
-    id: B,
-    daysAgo: 1,
-    end: "finished",
-    git: gitState(repo, B),
-  });
+  writeRepoRun(repo, { dir, id: B, daysAgo: 1 });
   const sub = join(repo, "sub");
   const o = await cli(sub, ["--allow-read=../.exprag", "--allow-run=git"], [
     "diff",
@@ -306,12 +296,7 @@ Deno.test("checkout in place: an untracked, unignored exprag directory does not 
   const repo = makeRepo({ "train.ts": "a\n" });
   const dir = makeExprag(repo);
   const head = git(repo, "rev-parse", "HEAD");
-  writeDenoRun(dir, {
-    id: A,
-    daysAgo: 2,
-    end: "finished",
-    git: gitState(repo, A),
-  });
+  writeRepoRun(repo, { dir, id: A, daysAgo: 2 });
   Deno.writeTextFileSync(join(repo, "train.ts"), "b\n");
   git(repo, "commit", "-q", "-am", "b");
   ok(git(repo, "status", "--porcelain").includes(".exprag"));

@@ -5,7 +5,14 @@
 // created_at, dotted value paths with `[]` for list elements.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeRepo, MOD_URL, run, runFiles, runScript } from "./_helpers.ts";
+import {
+  hasCommand,
+  makeRepo,
+  MOD_URL,
+  run,
+  runFiles,
+  runScript,
+} from "./_helpers.ts";
 
 const PY_READER = String.raw`
 import json, sys
@@ -55,20 +62,7 @@ print(json.dumps(out))
 `;
 
 function python(): string | null {
-  for (const cmd of ["python3", "python"]) {
-    try {
-      const ok = new Deno.Command(cmd, {
-        args: ["--version"],
-        stdout: "null",
-        stderr: "null",
-      })
-        .outputSync().success;
-      if (ok) return cmd;
-    } catch {
-      // not installed
-    }
-  }
-  return null;
+  return ["python3", "python"].find(hasCommand) ?? null;
 }
 
 const PY = python();

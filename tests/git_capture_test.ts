@@ -245,15 +245,21 @@ async function capture(o: CaptureOptions): Promise<CaptureRun> {
   return { result: JSON.parse(out.stdout), out, runId };
 }
 
-/** {@linkcode capture}, asserting that `repo` is left as it was but for the run's new ref. */
+/**
+ * {@linkcode capture}, asserting that `repo` is left as it was but for the
+ * run's new ref (not even that with `noRef`); also returns the repo's state
+ * before.
+ */
 async function captureUntouched(
   repo: string,
   o: CaptureOptions,
-): Promise<CaptureRun> {
+  { noRef = false }: { noRef?: boolean } = {},
+): Promise<CaptureRun & { before: RepoState }> {
   const before = repoState(repo);
   const cap = await capture(o);
-  assertUntouched(before, repoState(repo), `refs/heads/run/${cap.runId}`);
-  return cap;
+  const newRef = noRef ? undefined : `refs/heads/run/${cap.runId}`;
+  assertUntouched(before, repoState(repo), newRef);
+  return { ...cap, before };
 }
 
 /** No temporary file of ours is left in the exprag dir. */
@@ -366,11 +372,11 @@ Deno.test("dirty worktree: snapshot tree is exactly the worktree; HEAD, index, s
   const repo = dirtyRepo();
   const exprag = join(repo, ".exprag");
   write(join(exprag, "runs/old.jsonl"), "{}\n"); // not ignored: must be excluded anyway
-  const before = repoState(repo);
-  const { result, runId } = await capture({ cwd: repo, expragDir: exprag });
+  const { result, runId, before } = await captureUntouched(repo, {
+    cwd: repo,
+    expragDir: exprag,
+  });
   const g = result.git!;
-  const after = repoState(repo);
-  assertUntouched(before, after, `refs/heads/run/${runId}`);
   assert.equal(g.head, before.head);
   assert.equal(g.head_branch, "main");
   assert.equal(g.toplevel, repo);
@@ -951,15 +957,12 @@ Deno.test("many changes (add --all path), ignored exprag dir, status capped at 6
 
 Deno.test("mode state: dirty recorded, HEAD kept, no ref, nothing written", async () => {
   const repo = dirtyRepo();
-  const exprag = join(repo, ".exprag");
-  const before = repoState(repo);
-  const { result } = await capture({
+  const { result, before } = await captureUntouched(repo, {
     cwd: repo,
-    expragDir: exprag,
+    expragDir: join(repo, ".exprag"),
     mode: "state",
     flags: ["--allow-run=git"],
-  });
-  assertUntouched(before, repoState(repo));
+  }, { noRef: true });
   const g = result.git!;
   assert.equal(g.mode, "state");
   assert.equal(g.dirty, true);
@@ -1049,14 +1052,11 @@ Deno.test("no read permission for the index: snapshot from HEAD's tree, noted; u
 
 Deno.test("no write permission for the exprag dir: state only, the reason noted", async () => {
   const repo = dirtyRepo();
-  const exprag = join(repo, ".exprag");
-  const before = repoState(repo);
-  const { result } = await capture({
+  const { result, before } = await captureUntouched(repo, {
     cwd: repo,
-    expragDir: exprag,
+    expragDir: join(repo, ".exprag"),
     flags: ["--allow-run=git", "--allow-read"],
-  });
-  assertUntouched(before, repoState(repo));
+  }, { noRef: true });
   assert.equal(result.git!.mode, "state");
   assert.equal(result.git!.commit, before.head);
   assert.equal(result.git!.branch, "main");

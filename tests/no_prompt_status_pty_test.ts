@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   git,
+  hasCommand,
   IMPORT_TRACKER,
   makeRepo,
   ROOT,
@@ -14,18 +15,7 @@ import {
 } from "./_helpers.ts";
 import { spawnDeno } from "./_faults.ts";
 
-const HAS_SCRIPT = (() => {
-  try {
-    return new Deno.Command("script", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+const HAS_SCRIPT = hasCommand("script");
 
 /** Single-quotes a word for the shell. */
 function sh(word: string): string {

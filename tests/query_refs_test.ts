@@ -136,36 +136,17 @@ Deno.test("refs: a run id from a file can never name a path", async () => {
 });
 
 Deno.test("where: parsing", () => {
-  eq(parseWhere("metadata.hparams.lr <= 0.01"), {
-    path: "metadata.hparams.lr",
-    op: "<=",
-    value: "0.01",
-  });
-  eq(parseWhere("git.branch=main"), {
-    path: "git.branch",
-    op: "=",
-    value: "main",
-  });
-  eq(parseWhere("name == 'my run'"), {
-    path: "name",
-    op: "=",
-    value: "my run",
-  });
-  eq(parseWhere('note ~ "a b"'.replace("note", "name")), {
-    path: "name",
-    op: "~",
-    value: "a b",
-  });
-  eq(parseWhere("value.metrics.acc>0.9"), {
-    path: "value.metrics.acc",
-    op: ">",
-    value: "0.9",
-  });
-  eq(parseWhere("status != finished"), {
-    path: "status",
-    op: "!=",
-    value: "finished",
-  });
+  const parsed: [string, string, string, string][] = [
+    ["metadata.hparams.lr <= 0.01", "metadata.hparams.lr", "<=", "0.01"],
+    ["git.branch=main", "git.branch", "=", "main"],
+    ["name == 'my run'", "name", "=", "my run"],
+    ['note ~ "a b"'.replace("note", "name"), "name", "~", "a b"],
+    ["value.metrics.acc>0.9", "value.metrics.acc", ">", "0.9"],
+    ["status != finished", "status", "!=", "finished"],
+  ];
+  for (const [clause, path, op, value] of parsed) {
+    eq(parseWhere(clause), { path, op, value });
+  }
   throws(
     () => parseWhere("metadata.lr"),
     (e: Error) =>

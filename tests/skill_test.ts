@@ -16,10 +16,9 @@ import {
 import { commitAll, git, tempDir } from "./_helpers.ts";
 import {
   cli,
-  gitState,
   makeExprag,
-  writeDenoRun,
   writePythonRun,
+  writeRepoRun,
 } from "./_cli_fixtures.ts";
 
 const md = skillMarkdown();
@@ -177,21 +176,19 @@ Deno.test("skill: every recipe runs on a real repository under the documented mi
     tracks: tracks(0.01),
   });
   const best = crypto.randomUUID();
-  writeDenoRun(dir, {
+  writeRepoRun(repo, {
+    dir,
     id: best,
     daysAgo: 5,
-    end: "finished",
-    git: gitState(repo, best),
     metadata: { hparams: { learning_rate: 0.05, batch_size: 32 } },
     tracks: tracks(0.05),
   });
   Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 0.02;\n");
   const latest = crypto.randomUUID();
-  writeDenoRun(dir, {
+  writeRepoRun(repo, {
+    dir,
     id: latest,
     daysAgo: 1,
-    end: "finished",
-    git: gitState(repo, latest),
     metadata: { hparams: { learning_rate: 0.02, batch_size: 16 } },
     tracks: tracks(0.02),
   });

@@ -8,34 +8,17 @@
  * @module
  */
 
+export type * from "./public_types.ts";
 export type {
-  BestOptions,
-  BestResult,
-  BestRow,
   Comparison,
   DiscoverOptions,
   ExpragRecord,
-  ListRunsOptions,
   MetadataDiff,
   PathComparison,
   PathInfo,
-  Problem,
-  ReadOptions,
-  Reducer,
-  RunEnd,
-  RunFilter,
-  RunInfo,
-  RunNote,
-  RunState,
   RunStats,
   SourcedRecord,
-  ValueRow,
-  ValuesOptions,
-  WhereClause,
 } from "./types.ts";
-export type { PathStats, RecordedNumber } from "../summary.ts";
-// the record types the reading API's types are built on (`RunInfo.git`, `RunEnd`)
-export type { ErrorInfo, GitState, RunEndValue } from "../record.ts";
 export { NotFoundError, ProblemError, UsageError } from "../errors.ts";
 export { isValidRunId, listRunFiles, resolveDir, runsDir } from "./files.ts";
 export {
