@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as adv from "./_adversarial.ts";
-import { tempDir } from "./_helpers.ts";
+import { denoRunArgs, GIT_ENV, tempDir, TRACKER_URL } from "./_helpers.ts";
 
 // Was a bug (fixed in src/git/rev_parse.ts): the top level was read from
 // git's output as a line, so a repository
@@ -118,4 +118,29 @@ Deno.test({
     assert.match(d.unavailable.git, /dubious ownership/);
     assert.match(d.stderr, /exprag: .*dubious ownership/);
   },
+});
+
+Deno.test('a dirty worktree under git: "state" (as asked) says nothing on stderr', async () => {
+  const repo = adv.repoWith({ "a.txt": "a\n" }, "echo e >> a.txt");
+  const file = join(tempDir("exprag-adv-script-"), "train.ts");
+  Deno.writeTextFileSync(
+    file,
+    `import { Experiment } from ${JSON.stringify(TRACKER_URL)};
+const e = new Experiment("adv", { git: "state" }); e.track({ acc: 1 });
+console.log(e.path);\n`,
+  );
+  const o = await new Deno.Command(Deno.execPath(), {
+    args: denoRunArgs(adv.DOCUMENTED, file),
+    cwd: repo,
+    env: GIT_ENV,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  assert.equal(o.code, 0, dec.decode(o.stderr));
+  assert.equal(dec.decode(o.stderr), "");
+  const path = dec.decode(o.stdout).trim();
+  const git = JSON.parse(Deno.readTextFileSync(path).split("\n")[0]).value.git;
+  assert.equal(git.mode, "state");
+  assert.equal(git.dirty, true);
 });

@@ -183,3 +183,65 @@ Deno.test("a checkout that fails after HEAD moved (a submodule's index locked) s
   sh(repo, "git checkout -q main");
   assert.equal(sh(repo, "git status --porcelain -- . ':!.exprag'"), "");
 });
+
+/** A repository with a submodule `lib` and a dirty run in both, cleaned afterwards. */
+async function submoduleRun(
+  libFiles: Record<string, string>,
+  edit: string,
+  restore: string,
+): Promise<{ repo: string; id: string }> {
+  const lib = repoWith(libFiles);
+  const repo = repoWith({ "a.txt": "a\n" });
+  addSubmodule(repo, lib, "lib");
+  sh(repo, `echo e >> a.txt && (cd lib && ${edit})`);
+  const t = await train(repo);
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(t.git?.mode, "snapshot");
+  assert.equal(
+    (t.git?.submodules as unknown[] | undefined)?.length,
+    1,
+    JSON.stringify(t.unavailable),
+  );
+  sh(repo, `git checkout -q -- . && (cd lib && ${restore})`);
+  return { repo, id: t.id };
+}
+
+Deno.test("checkout in place never deletes ignored files inside a submodule directory the run replaced by a file", async () => {
+  const { repo, id } = await submoduleRun(
+    { "lib.ts": "x\n", "out/keep.txt": "k\n", ".gitignore": "*.pt\n" },
+    "rm -r out && echo f > out",
+    "rm out && git checkout -q -- out",
+  );
+  Deno.writeTextFileSync(join(repo, "lib", "out", "model.pt"), "WEIGHTS");
+  const before = head(repo);
+  const c = await exprag(repo, ["checkout", id]);
+  assert.equal(c.code, 1, c.stdout);
+  assert.match(c.stderr, /ignored file.*submodule lib.*out\/model\.pt/);
+  assert.equal(
+    Deno.readTextFileSync(join(repo, "lib", "out", "model.pt")),
+    "WEIGHTS",
+  );
+  assert.equal(head(repo), before);
+});
+
+Deno.test("checkout --worktree whose submodule worktree fails says the new worktree was left and how to remove it", async () => {
+  const { repo, id } = await submoduleRun(
+    { "lib.ts": "x\n" },
+    "echo y >> lib.ts",
+    "git checkout -q -- .",
+  );
+  // the submodule's repository cannot hold linked worktrees
+  const libGit = sh(join(repo, "lib"), "git rev-parse --absolute-git-dir")
+    .trim();
+  Deno.writeTextFileSync(join(libGit, "worktrees"), "not a directory\n");
+  const wt = join(tempDir("exprag-adv-wt-"), "code");
+  const c = await exprag(repo, ["checkout", id, "--worktree", wt]);
+  assert.equal(c.code, 1, c.stdout);
+  assert.match(
+    c.stderr,
+    /^exprag: git worktree add .* \(submodule lib\) failed: .*; the worktree .* was created without its submodules; remove it with: git worktree remove --force '?[^ ]*code'?\n$/,
+  );
+  const remove = c.stderr.split("remove it with: ")[1].trim();
+  sh(repo, remove);
+  assert.throws(() => Deno.statSync(wt), Deno.errors.NotFound);
+});
