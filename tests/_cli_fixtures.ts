@@ -410,10 +410,14 @@ export const ALLOWED_GIT_OPTIONS: ReadonlySet<string> = new Set([
   "----",
   "-q",
   "--short",
-  // checkout's check for ignored files it would overwrite
+  // exprag's fixed config on every git call: -c core.hooksPath=/dev/null
+  // -c core.fsmonitor=false (src/git/run.ts)
+  "-c",
+  // checkout's check for ignored files it would overwrite or delete
   "--name-only",
   "--no-renames",
   "--diff-filter=A",
+  "--diff-filter=ADT",
   "--others",
   "--ignored",
   "--exclude-standard",

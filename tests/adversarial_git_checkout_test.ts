@@ -2,12 +2,13 @@
 // repositories, then checkout under the documented flags where a user's file
 // is in the way. It must never overwrite or delete a user file, refuse
 // clearly (exit 1, one line) where it must, and tell the truth about what it
-// did. Tests marked `ignore` are bugs found by the pass and reported to the
-// owner of src/cli/checkout*.ts (each names the bug); they fail today.
+// did. Tests whose comment says "Was a bug" are bugs the pass found, fixed
+// since (each names the bug and its repro).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { exprag, repoWith, sh, train } from "./_adversarial.ts";
 import { tempDir } from "./_helpers.ts";
+import { addSubmodule } from "./_git_fixtures.ts";
 
 /** A repository with a dirty run recorded; its worktree cleaned afterwards. */
 async function dirtyRun(
@@ -91,7 +92,7 @@ Deno.test("checkout in place: the run's branch checked out in another worktree, 
   assert.equal(Deno.readTextFileSync(join(m.repo, "a.txt")), "a\ne\n");
 });
 
-// BUG (reported, src/cli/checkout_guard.ts): ignoredCollisions looks only at
+// Was a bug (fixed in src/cli/checkout_guard.ts): ignoredCollisions looked only at
 // paths the run's commit *adds* and at ignored files lying exactly there (or
 // at a collapsed ignored directory). When the run replaced a tracked
 // directory by a file (or a symlink), git deletes the ignored files left in
@@ -102,7 +103,6 @@ Deno.test("checkout in place: the run's branch checked out in another worktree, 
 Deno.test({
   name:
     "checkout in place never deletes ignored files inside a directory the run replaced by a file",
-  ignore: true,
   fn: async () => {
     for (const replace of ["echo f > out", "ln -s a.txt out"]) {
       const { repo, id } = await dirtyRun(
@@ -125,7 +125,8 @@ Deno.test({
   },
 });
 
-// BUG (reported, src/cli/checkout.ts): checkout runs the user's
+// Was a bug (fixed: exprag's git calls run no hooks, src/cli/gitsafe.ts;
+// a failure after HEAD moved says so, src/cli/checkout.ts): checkout ran the user's
 // post-checkout hook (the capture never runs hooks). A failing hook makes
 // git exit non-zero after the checkout is complete: in place, exprag says
 // "git checkout failed" (exit 1) although HEAD is now run/<id> and gives no
@@ -136,7 +137,6 @@ Deno.test({
 Deno.test({
   name:
     "a failing post-checkout hook: checkout tells the truth about the state it left",
-  ignore: true,
   fn: async () => {
     const { repo, id } = await dirtyRun({ "a.txt": "a\n" }, "echo e >> a.txt");
     const hooks = tempDir("exprag-adv-hooks-");
@@ -158,4 +158,90 @@ Deno.test({
     const moved = head(repo) !== before;
     assert.equal(c.code === 0, moved, c.stderr);
   },
+});
+
+Deno.test("a checkout that fails after HEAD moved (a submodule's index locked) says where HEAD is and how to go back", async () => {
+  const lib = repoWith({ "lib.ts": "export const v = 1;\n" });
+  const repo = repoWith({ "a.txt": "a\n" });
+  addSubmodule(repo, lib, "lib");
+  sh(repo, "echo e >> a.txt && echo 'export const v = 2;' > lib/lib.ts");
+  const t = await train(repo);
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(t.git?.mode, "snapshot");
+  sh(repo, "git checkout -q -- . && git -C lib checkout -q -- .");
+  const libGit = sh(join(repo, "lib"), "git rev-parse --absolute-git-dir")
+    .trim();
+  Deno.writeTextFileSync(join(libGit, "index.lock"), "");
+  const c = await exprag(repo, ["checkout", t.id]);
+  Deno.removeSync(join(libGit, "index.lock"));
+  assert.equal(c.code, 1, c.stdout);
+  assert.match(
+    c.stderr,
+    /^exprag: git checkout in submodule lib failed: .*; HEAD is already at the run's commit [0-9a-f]{40}, without the submodules; go back with: git checkout main\n$/,
+  );
+  assert.equal(sh(repo, "git rev-parse HEAD").trim(), t.git?.commit);
+  sh(repo, "git checkout -q main");
+  assert.equal(sh(repo, "git status --porcelain -- . ':!.exprag'"), "");
+});
+
+/** A repository with a submodule `lib` and a dirty run in both, cleaned afterwards. */
+async function submoduleRun(
+  libFiles: Record<string, string>,
+  edit: string,
+  restore: string,
+): Promise<{ repo: string; id: string }> {
+  const lib = repoWith(libFiles);
+  const repo = repoWith({ "a.txt": "a\n" });
+  addSubmodule(repo, lib, "lib");
+  sh(repo, `echo e >> a.txt && (cd lib && ${edit})`);
+  const t = await train(repo);
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(t.git?.mode, "snapshot");
+  assert.equal(
+    (t.git?.submodules as unknown[] | undefined)?.length,
+    1,
+    JSON.stringify(t.unavailable),
+  );
+  sh(repo, `git checkout -q -- . && (cd lib && ${restore})`);
+  return { repo, id: t.id };
+}
+
+Deno.test("checkout in place never deletes ignored files inside a submodule directory the run replaced by a file", async () => {
+  const { repo, id } = await submoduleRun(
+    { "lib.ts": "x\n", "out/keep.txt": "k\n", ".gitignore": "*.pt\n" },
+    "rm -r out && echo f > out",
+    "rm out && git checkout -q -- out",
+  );
+  Deno.writeTextFileSync(join(repo, "lib", "out", "model.pt"), "WEIGHTS");
+  const before = head(repo);
+  const c = await exprag(repo, ["checkout", id]);
+  assert.equal(c.code, 1, c.stdout);
+  assert.match(c.stderr, /ignored file.*submodule lib.*out\/model\.pt/);
+  assert.equal(
+    Deno.readTextFileSync(join(repo, "lib", "out", "model.pt")),
+    "WEIGHTS",
+  );
+  assert.equal(head(repo), before);
+});
+
+Deno.test("checkout --worktree whose submodule worktree fails says the new worktree was left and how to remove it", async () => {
+  const { repo, id } = await submoduleRun(
+    { "lib.ts": "x\n" },
+    "echo y >> lib.ts",
+    "git checkout -q -- .",
+  );
+  // the submodule's repository cannot hold linked worktrees
+  const libGit = sh(join(repo, "lib"), "git rev-parse --absolute-git-dir")
+    .trim();
+  Deno.writeTextFileSync(join(libGit, "worktrees"), "not a directory\n");
+  const wt = join(tempDir("exprag-adv-wt-"), "code");
+  const c = await exprag(repo, ["checkout", id, "--worktree", wt]);
+  assert.equal(c.code, 1, c.stdout);
+  assert.match(
+    c.stderr,
+    /^exprag: git worktree add .* \(submodule lib\) failed: .*; the worktree .* was created without its submodules; remove it with: git worktree remove --force '?[^ ]*code'?\n$/,
+  );
+  const remove = c.stderr.split("remove it with: ")[1].trim();
+  sh(repo, remove);
+  assert.throws(() => Deno.statSync(wt), Deno.errors.NotFound);
 });

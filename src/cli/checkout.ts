@@ -17,18 +17,21 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
 import { escapeText, json, shellQuote, stderrLine, table } from "./format.ts";
 import {
   git,
   gitFailure,
+  type GitResult,
   pathspecsExcluding,
   type RunCode,
   runCode,
   toplevel,
 } from "./gitsafe.ts";
-import { RefusedError } from "../errors.ts";
+import { GitError, RefusedError } from "../errors.ts";
+import { granted } from "../permissions.ts";
 import { checkClean } from "./checkout_guard.ts";
 import {
   checkoutSubmodules,
@@ -77,6 +80,32 @@ function checkCaptured(ctx: Context, code: RunCode): void {
   );
 }
 
+/**
+ * A failure after the checkout changed something: the same error, saying
+ * what was left and how to undo it.
+ */
+function leftBehind(e: unknown, state: string): unknown {
+  if (!(e instanceof GitError)) return e;
+  return new GitError(e.attempted, `${e.gitMessage}; ${state}`);
+}
+
+/** Whether git lists `dir` among the repository's worktrees. */
+function isWorktree(dir: string): boolean {
+  const r = git(["worktree", "list", "--porcelain", "-z"]);
+  const want = new Set([resolve(dir)]);
+  if (granted({ name: "read", path: resolve(dir) })) {
+    try {
+      want.add(Deno.realPathSync(dir)); // git records the real path
+    } catch {
+      // not there
+    }
+  }
+  return r.code === 0 &&
+    r.stdout.split("\0").some((l) =>
+      l.startsWith("worktree ") && want.has(l.slice("worktree ".length))
+    );
+}
+
 function intoWorktree(
   ctx: Context,
   code: RunCode,
@@ -91,10 +120,28 @@ function intoWorktree(
     worktree,
     code.sha,
   ]);
+  const made = `git worktree remove --force ${shellQuote(worktree)}`;
   if (r.code !== 0) {
-    throw gitFailure(`git worktree add ${escapeText(worktree)}`, r);
+    const e = gitFailure(`git worktree add ${escapeText(worktree)}`, r);
+    if (!isWorktree(worktree)) throw e;
+    throw leftBehind(
+      e,
+      `the worktree ${
+        escapeText(worktree)
+      } was created all the same; remove it with: ${made}`,
+    );
   }
-  const removeSubs = submoduleWorktrees(worktree, o.subs);
+  let removeSubs: string[];
+  try {
+    removeSubs = submoduleWorktrees(worktree, o.subs);
+  } catch (e) {
+    throw leftBehind(
+      e,
+      `the worktree ${
+        escapeText(worktree)
+      } was created without its submodules; remove it with: ${made}`,
+    );
+  }
   report(ctx, code, {
     worktree,
     checked_out: `detached ${code.sha}`,
@@ -115,6 +162,32 @@ function submoduleFields(
   return {
     submodules: subs.map((s) => `${escapeText(s.path)} ${s.sha}`).join(", "),
   };
+}
+
+/** HEAD's commit, or "" when unborn. */
+function headCommit(): string {
+  return git(["rev-parse", "--verify", "-q", "HEAD"]).stdout.trim();
+}
+
+/**
+ * The error for a failed in-place `git checkout`, saying whether HEAD
+ * moved all the same (then the worktree may be partly the run's).
+ */
+function checkoutFailure(
+  r: GitResult,
+  o: { before: string; back: string | null },
+): unknown {
+  const e = gitFailure("git checkout", r);
+  const now = headCommit();
+  if (now === o.before) return e;
+  return leftBehind(
+    e,
+    `HEAD moved all the same (now ${
+      now || "unborn"
+    }); the worktree may be only partly the run's${
+      o.back === null ? "" : `; go back with: ${o.back}`
+    }`,
+  );
 }
 
 /**
@@ -138,17 +211,27 @@ export async function run(ctx: Context): Promise<number> {
   const moving = toMove(subs);
   checkSubmodulesClean(code.run, moving);
   const head = git(["symbolic-ref", "--short", "-q", "HEAD"]);
-  const previous = head.code === 0
-    ? head.stdout.trim()
-    : git(["rev-parse", "--verify", "-q", "HEAD"]).stdout.trim();
+  const before = headCommit();
+  const previous = head.code === 0 ? head.stdout.trim() : before;
   // code.branch is exactly `run/<validated id>`, checked by check-ref-format and
   // pointing at code.sha; `--` makes git read it as a branch, never a path.
   const args = code.branch !== null
     ? ["checkout", "-q", code.branch, "--"]
     : ["checkout", "-q", "--detach", code.sha, "--"];
+  const back = previous ? `git checkout ${shellQuote(previous)}` : null;
   const r = git(args);
-  if (r.code !== 0) throw gitFailure("git checkout", r);
-  const backSubs = checkoutSubmodules(moving);
+  if (r.code !== 0) throw checkoutFailure(r, { before, back });
+  let backSubs: string[];
+  try {
+    backSubs = checkoutSubmodules(moving);
+  } catch (e) {
+    throw leftBehind(
+      e,
+      `HEAD is already at the run's commit ${code.sha}, without the submodules${
+        back === null ? "" : `; go back with: ${back}`
+      }`,
+    );
+  }
   report(ctx, code, {
     worktree: top,
     checked_out: code.branch !== null
@@ -156,9 +239,7 @@ export async function run(ctx: Context): Promise<number> {
       : `detached ${code.sha}`,
     ...submoduleFields(moving),
     previous: previous || null,
-    return_with: previous
-      ? [`git checkout ${shellQuote(previous)}`, ...backSubs].join(" && ")
-      : null,
+    return_with: back === null ? null : [back, ...backSubs].join(" && "),
   });
   return 0;
 }

@@ -1,9 +1,13 @@
 /**
- * Which files an in-place `git checkout` would silently overwrite: ignored
- * files present in the worktree where the target commit has a file that
- * the current commit lacks. git refuses to overwrite untracked files but
- * overwrites ignored ones, and checking out the previous commit afterwards
- * deletes them: exprag checks first and refuses.
+ * Which files an in-place `git checkout` would silently overwrite or
+ * delete: ignored files present in the worktree at or below a path that
+ * git replaces, or at a directory git would create. git refuses to
+ * overwrite untracked files but overwrites and deletes ignored ones (an
+ * ignored file where the target commit has a file, inside a directory the
+ * target commit turns into a file or a symlink, or where it needs a
+ * directory), and checking out the previous commit afterwards deletes
+ * them: exprag checks first and refuses. (Untracked files that are not
+ * ignored never get this far: the worktree must be clean.)
  *
  * Requires `--allow-run=git` (checked by cli.ts).
  *
@@ -22,15 +26,17 @@ function nul(text: string): string[] {
 }
 
 /**
- * The paths (from the top level) that the commit has and the current HEAD
- * lacks: the files a checkout of the commit creates.
+ * The paths (from the top level) that a checkout of the commit replaces:
+ * those the commit has and the current HEAD lacks (the files it creates,
+ * which replace whatever lies at or below them), those HEAD has and the
+ * commit lacks (the files it deletes), and those whose type changes.
  *
  * @param sha The target commit, a full hash.
  * @param specs Pathspecs limiting the comparison.
  * @param dir The worktree (a submodule's); default: the current directory.
  * @returns The paths.
  */
-export function addedPaths(
+export function changedPaths(
   sha: string,
   specs: readonly string[],
   dir?: string,
@@ -42,7 +48,7 @@ export function addedPaths(
       "--name-only",
       "-z",
       "--no-renames",
-      "--diff-filter=A",
+      "--diff-filter=ADT",
       "--end-of-options",
       head.stdout.trim(),
       sha,
@@ -83,7 +89,9 @@ function ignoredPresent(
 
 /**
  * The ignored files in the worktree that checking out `sha` in place would
- * overwrite (or replace by a file, for an ignored directory).
+ * overwrite or delete: at or below a path the checkout replaces (an
+ * ignored directory, or one the commit turns into a file or a symlink,
+ * is listed with its ignored contents), or where it needs a directory.
  *
  * @param sha The target commit, a full hash.
  * @param specs Pathspecs covering the repository minus the exprag directory.
@@ -95,19 +103,27 @@ export function ignoredCollisions(
   specs: readonly string[],
   dir?: string,
 ): string[] {
-  const added = addedPaths(sha, specs, dir);
-  if (added.length === 0) return [];
+  const changed = changedPaths(sha, specs, dir);
+  if (changed.length === 0) return [];
   // ignored directories come collapsed (`build/`): bounded output
   const entries = ignoredPresent(specs, true, dir);
   if (entries.length === 0) return [];
   const found = new Set<string>();
   const maybe: string[] = [];
+  const replaced = new Set(changed);
   const exact = new Set(entries.filter((e) => !e.endsWith("/")));
   const dirs = entries.filter((e) => e.endsWith("/"));
-  for (const p of added) {
-    if (exact.has(p)) found.add(p);
-    else if (dirs.some((d) => d === `${p}/`)) found.add(`${p}/`);
-    else if (dirs.some((d) => p.startsWith(d))) maybe.push(p);
+  // an ignored file or directory at or below a replaced path: git deletes
+  // it to put the commit's file (or symlink) there
+  for (const e of entries) {
+    const p = e.endsWith("/") ? e.slice(0, -1) : e;
+    if (replaced.has(p)) found.add(e);
+    for (let at = p.indexOf("/"); at > 0; at = p.indexOf("/", at + 1)) {
+      if (replaced.has(p.slice(0, at))) found.add(e);
+    }
+  }
+  for (const p of changed) {
+    if (dirs.some((d) => p.startsWith(d))) maybe.push(p);
     // an ignored file where the commit has a directory: git would delete it
     for (let at = p.indexOf("/"); at > 0; at = p.indexOf("/", at + 1)) {
       if (exact.has(p.slice(0, at))) found.add(p.slice(0, at));

@@ -15,7 +15,8 @@ import { relative, resolve, sep } from "node:path";
 import type { RunInfo } from "../query/mod.ts";
 import { escapeText } from "./format.ts";
 import { GitError, NotFoundError, RefusedError } from "../errors.ts";
-import { execGit, type GitResult } from "../git/exec.ts";
+import type { GitResult } from "../git/exec.ts";
+import { runGit } from "../git/run.ts";
 import { FALLBACK_REF_PREFIX } from "../git/refs.ts";
 
 /** A commit as recorded: 7 to 64 lower-case hex digits (SHA-1 or SHA-256). */
@@ -25,14 +26,17 @@ export type { GitResult };
 
 /**
  * Runs git with fixed arguments in the current directory; never prompts
- * (`GIT_TERMINAL_PROMPT=0`), reads nothing from stdin.
+ * (`GIT_TERMINAL_PROMPT=0`), reads nothing from stdin, and, like the
+ * tracker's capture, never runs the user's hooks or fsmonitor (a
+ * `post-checkout` hook that fails would make a complete checkout look
+ * failed).
  *
  * @param args The arguments (never an unvalidated record string).
  * @returns Exit code and output.
- * @throws {GitNotFoundError} When git is not installed (from `execGit`).
+ * @throws {GitNotFoundError} When git is not installed (from `runGit`).
  */
 export function git(args: readonly string[]): GitResult {
-  return execGit(args);
+  return runGit([...args]);
 }
 
 /**
@@ -42,13 +46,13 @@ export function git(args: readonly string[]): GitResult {
  * @param dir The directory (validated by the caller); undefined: the current one.
  * @param args The arguments (never an unvalidated record string).
  * @returns Exit code and output.
- * @throws {GitNotFoundError} When git is not installed (from `execGit`).
+ * @throws {GitNotFoundError} When git is not installed (from `runGit`).
  */
 export function gitIn(
   dir: string | undefined,
   args: readonly string[],
 ): GitResult {
-  return execGit(dir === undefined ? args : ["-C", dir, ...args]);
+  return runGit(dir === undefined ? [...args] : ["-C", dir, ...args]);
 }
 
 /**

@@ -68,18 +68,6 @@ const RUN_DESC: Deno.RunPermissionDescriptor = { name: "run", command: "git" };
 export const GIT_NOT_FOUND = "git not found on PATH";
 
 /**
- * Whether a reason of {@linkcode gitUnavailableReason} (or of a
- * {@linkcode GitNotFoundError}) says git cannot be run at all: not
- * installed, or `--allow-run=git` not granted.
- *
- * @param reason The recorded reason.
- * @returns True for those two reasons.
- */
-export function isGitBlocked(reason: string | undefined): boolean {
-  return reason === GIT_NOT_FOUND || reason === deniedReason(RUN_DESC);
-}
-
-/**
  * The loader variables cleared in every child when the environment cannot
  * be read (the ones CUDA, conda and macOS toolchains set).
  */

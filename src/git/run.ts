@@ -1,5 +1,6 @@
 /**
- * How the capture runs git: never hooks or fsmonitor, retries on another
+ * How exprag runs git (the capture, and the CLI's checkout and diff):
+ * never hooks or fsmonitor, retries on another
  * process's lock file, a shared time limit for the commands that may run
  * clean filters, and one-line reasons from git's stderr.
  *
@@ -13,7 +14,7 @@ import {
   type GitResult,
 } from "./exec.ts";
 
-/** Options passed to every git invocation of the capture: never run hooks or fsmonitor. */
+/** Options passed to every git invocation of exprag: never run hooks or fsmonitor. */
 const BASE_CONFIG = [
   "-c",
   "core.hooksPath=/dev/null",
@@ -62,7 +63,7 @@ export class Deadline {
 }
 
 /**
- * Runs git with the capture's config.
+ * Runs git with exprag's config (no hooks, no fsmonitor).
  *
  * @param args The arguments.
  * @param env Extra environment.

@@ -12,7 +12,6 @@ import {
   type Unavailable,
 } from "../record.ts";
 import { captureGit } from "../git/capture.ts";
-import { isGitBlocked } from "../git/exec.ts";
 import type { GitState } from "../git/types.ts";
 import { captureHost } from "./capture/host.ts";
 import { captureProcess } from "./capture/process.ts";
@@ -41,17 +40,49 @@ export interface StartCapture {
 /** Whether the "code state not captured" line was printed (once per process). */
 let warned = false;
 
+/** Reasons for `git: null` that mean "no worktree here": nothing to say. */
+const NO_WORKTREE = new Set([
+  "not a git repository",
+  "not inside a git work tree",
+]);
+
 /**
- * Says once per process on stderr that the code state cannot be captured
- * because git cannot be run at all (not granted, or not installed): the
- * run goes on, but `checkout` would fail weeks later.
+ * Why the run's exact code was not captured although the user asked for
+ * it (`git` not false) and the run is in a git worktree: git cannot be
+ * run (not granted, not installed), git refused or failed (`git: null`,
+ * e.g. dubious ownership), or the worktree is dirty and the snapshot
+ * failed or timed out (`mode: "state"` in mode `"snapshot"`).
+ *
+ * @returns The reason, or null when the code was captured, not asked for,
+ *   or there is no worktree.
  */
-function warnBlocked(reason: string): void {
+function lostReason(
+  mode: "snapshot" | "state",
+  r: { git: GitState | null; reason?: string; unavailable?: Unavailable },
+): string | null {
+  if (r.git === null) {
+    const why = r.reason ?? "unknown reason";
+    return NO_WORKTREE.has(why) ? null : why;
+  }
+  const snap = r.unavailable?.["git.snapshot"];
+  if (mode === "snapshot" && r.git.dirty && r.git.mode === "state") {
+    return typeof snap === "string" ? snap : "no snapshot was taken";
+  }
+  return null;
+}
+
+/**
+ * Says once per process on stderr that the run's exact code is not
+ * captured (see {@linkcode lostReason}): the run goes on, but `checkout`
+ * would fail (or give only the base commit) weeks later.
+ */
+function warnNotCaptured(reason: string): void {
   if (warned) return;
   warned = true;
+  const line = reason.replace(/\s*[\r\n]+\s*/g, " ");
   try {
     Deno.stderr.writeSync(
-      new TextEncoder().encode(`exprag: code state not captured: ${reason}\n`),
+      new TextEncoder().encode(`exprag: code state not captured: ${line}\n`),
     );
   } catch {
     // no stderr: the reason is in the record
@@ -81,12 +112,14 @@ function gitState(
       timeoutMs: o.timeoutMs,
     });
     if (r.reason !== undefined) unavailable.git = r.reason;
-    if (r.git === null && isGitBlocked(r.reason)) warnBlocked(r.reason!);
+    const lost = lostReason(o.gitMode, r);
+    if (lost !== null) warnNotCaptured(lost);
     // "git.snapshot", "git.index", "git.skipped" (docs/design.md)
     if (r.unavailable !== undefined) Object.assign(unavailable, r.unavailable);
     return { git: r.git, discard: r.discard };
   } catch (e) {
     unavailable.git = `git capture failed: ${(e as Error).message}`;
+    warnNotCaptured(unavailable.git);
     return { git: null };
   }
 }
