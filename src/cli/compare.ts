@@ -7,7 +7,8 @@
 import { compareRuns } from "../query/mod.ts";
 import { catalog, gitFields, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
-import { json, table } from "./format.ts";
+import { json, stderrLine, table } from "./format.ts";
+import { uncapturedReason } from "./gitsafe.ts";
 import { pathCurves } from "./curves.ts";
 
 const HEX = /^[0-9a-f]{7,64}$/;
@@ -24,11 +25,19 @@ export async function run(ctx: Context): Promise<number> {
   const c = await compareRuns(a, b, { catalog: catalog(ctx) });
   const ga = gitFields(c.a), gb = gitFields(c.b);
   const codeDiff = `exprag diff ${c.a.id} ${c.b.id}`;
-  const gitDiff =
-    typeof ga.commit === "string" && typeof gb.commit === "string" &&
+  const sameCode = ga.commit === gb.commit && typeof ga.commit === "string" &&
+    HEX.test(ga.commit) && uncapturedReason(c.a) === null &&
+    uncapturedReason(c.b) === null;
+  const gitDiff = !sameCode &&
+      typeof ga.commit === "string" && typeof gb.commit === "string" &&
       HEX.test(ga.commit) && HEX.test(gb.commit)
-      ? `git diff ${ga.commit} ${gb.commit}`
-      : null;
+    ? `git diff ${ga.commit} ${gb.commit}`
+    : null;
+  if (sameCode) {
+    stderrLine(
+      `exprag: note: both runs ran commit ${ga.commit}: no code difference`,
+    );
+  }
   const names = c.paths.map((p) => p.path);
   const curvesA = pathCurves(ctx, c.a, names);
   const curvesB = pathCurves(ctx, c.b, names);
@@ -48,6 +57,7 @@ export async function run(ctx: Context): Promise<number> {
       only_b: c.only_b,
       code_diff: codeDiff,
       git_diff: gitDiff,
+      same_code: sameCode,
     });
     return 0;
   }
@@ -102,6 +112,7 @@ export async function run(ctx: Context): Promise<number> {
       p.b.curve,
     ]),
   );
+  if (sameCode) return 0;
   ctx.out.line();
   table(ctx.out, ["code", "command"], [
     ["exprag", codeDiff],
