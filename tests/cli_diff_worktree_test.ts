@@ -207,3 +207,16 @@ Deno.test("cat and diff RUN: hostile commit strings in a record never reach git"
   }
   ok(!args.includes("--output=/tmp/pwned") && !args.includes("@{-1}"));
 });
+
+Deno.test("diff RUN: needs only --allow-read of the exprag dir and --allow-run=git (git writes its temporary index)", async () => {
+  const { repo } = twoRunRepo();
+  Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 7;\n");
+  const o = await cli(repo, G, ["diff", A, "--stat"]);
+  equal(o.code, 0, o.stderr);
+  match(o.stdout, /train\.ts/);
+  for (const flag of G) {
+    const fewer = await cli(repo, G.filter((f) => f !== flag), ["diff", A]);
+    equal(fewer.code, 1);
+    ok(oneLine(fewer.stderr).includes(`add ${flag}`), fewer.stderr);
+  }
+});
