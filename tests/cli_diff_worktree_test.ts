@@ -29,6 +29,22 @@ function userState(repo: string): string[] {
   ];
 }
 
+/** Runs A and B with the same code: the same commit, or (dirty) the same edits in two snapshots. */
+function sameCodeRuns(dirty: boolean): { repo: string; dir: string } {
+  const repo = makeRepo({ "train.ts": "a\n", ".gitignore": ".exprag/\n" });
+  const dir = makeExprag(repo);
+  if (dirty) Deno.writeTextFileSync(join(repo, "train.ts"), "dirty\n");
+  for (const [id, days] of [[A, 2], [B, 1]] as const) {
+    writeDenoRun(dir, {
+      id,
+      daysAgo: days,
+      end: "finished",
+      git: gitState(repo, id),
+    });
+  }
+  return { repo, dir };
+}
+
 Deno.test("diff RUN: the run's code against the worktree, tracked edits, deletions and untracked files included, exprag dir left out", async () => {
   const { repo } = twoRunRepo({
     files: { "src/m.ts": "m\n", "old.ts": "o\n" },
@@ -113,16 +129,7 @@ Deno.test("diff RUN: the same code as the worktree prints nothing and one note",
 });
 
 Deno.test("diff and compare: two runs of the same commit say so in one note line", async () => {
-  const repo = makeRepo({ "train.ts": "a\n", ".gitignore": ".exprag/\n" });
-  const dir = makeExprag(repo);
-  for (const [id, days] of [[A, 2], [B, 1]] as const) {
-    writeDenoRun(dir, {
-      id,
-      daysAgo: days,
-      end: "finished",
-      git: gitState(repo, id),
-    });
-  }
+  const { repo, dir } = sameCodeRuns(false);
   const head = git(repo, "rev-parse", "HEAD");
   const d = await cli(repo, G, ["diff", A, B]);
   equal(d.code, 0, d.stderr);
@@ -160,17 +167,7 @@ Deno.test("diff and compare: two runs of the same commit say so in one note line
 });
 
 Deno.test("diff: two dirty runs with identical edits (different snapshot commits) say they ran the same code", async () => {
-  const repo = makeRepo({ "train.ts": "a\n", ".gitignore": ".exprag/\n" });
-  const dir = makeExprag(repo);
-  Deno.writeTextFileSync(join(repo, "train.ts"), "dirty\n");
-  for (const [id, days] of [[A, 2], [B, 1]] as const) {
-    writeDenoRun(dir, {
-      id,
-      daysAgo: days,
-      end: "finished",
-      git: gitState(repo, id),
-    });
-  }
+  const { repo } = sameCodeRuns(true);
   const d = await cli(repo, G, ["diff", A, B]);
   equal(d.stdout, "");
   match(
