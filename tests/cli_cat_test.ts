@@ -10,6 +10,7 @@ import {
   RUN_A as A,
   RUN_B as B,
   twoRunRepo,
+  writeDenoRun,
 } from "./_cli_fixtures.ts";
 import { addSubmodule, G, trackedRun } from "./_git_fixtures.ts";
 import { denoRunArgs } from "./_helpers.ts";
@@ -158,5 +159,23 @@ Deno.test("cat: a file inside a dirty submodule is read from the run's snapshot 
   match(
     oneLine(gone.stderr),
     /inside submodule lib, whose commit [0-9a-f]+ in run .* \(its recorded snapshot\) is not in a checked-out submodule here/,
+  );
+});
+
+Deno.test("cat: a dirty run without a snapshot gives its base commit's file with a note saying so", async () => {
+  const { repo, dir, head } = twoRunRepo();
+  const id = "ffffffff-0000-4000-8000-00000000000f";
+  writeDenoRun(dir, {
+    id,
+    daysAgo: 0.5,
+    end: "finished",
+    git: { commit: head, branch: "main", dirty: true, head, mode: "state" },
+  });
+  const o = await cli(repo, G, ["cat", id, "train.ts"]);
+  equal(o.code, 0, o.stderr);
+  equal(o.stdout, "const lr = 0.1;\n");
+  match(
+    oneLine(o.stderr),
+    /^exprag: note: run ffffffff\S* was dirty but its uncommitted edits were not captured \(no snapshot was taken\): this is the file in its base commit$/,
   );
 });

@@ -217,3 +217,29 @@ Deno.test("diff RUN: needs only --allow-read of the exprag dir and --allow-run=g
     ok(oneLine(fewer.stderr).includes(`add ${flag}`), fewer.stderr);
   }
 });
+
+Deno.test("diff RUN: skip-worktree files (sparse checkouts) absent from the worktree are not deletions; edited ones are changes", async () => {
+  const repo = makeRepo({
+    "train.ts": "a\n",
+    "far.ts": "far\n",
+    "local.cfg": "x=1\n",
+    ".gitignore": ".exprag/\n",
+  });
+  const dir = makeExprag(repo);
+  writeDenoRun(dir, {
+    id: A,
+    daysAgo: 1,
+    end: "finished",
+    git: gitState(repo, A),
+  });
+  git(repo, "update-index", "--skip-worktree", "far.ts", "local.cfg");
+  Deno.removeSync(join(repo, "far.ts"));
+  Deno.writeTextFileSync(join(repo, "local.cfg"), "x=2\n");
+  for (let i = 0; i < 2; i++) { // the second call reuses the kept index
+    const o = await cli(repo, G, ["diff", A, "--stat"]);
+    equal(o.code, 0, o.stderr);
+    match(o.stdout, /local\.cfg \| 2 \+-/);
+    ok(!o.stdout.includes("far.ts"), o.stdout);
+  }
+  equal(git(repo, "ls-files", "-t", "far.ts"), "S far.ts");
+});

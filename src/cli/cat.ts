@@ -13,7 +13,7 @@
 import { join, posix } from "node:path";
 import { resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
-import { escapeText, json } from "./format.ts";
+import { escapeText, json, stderrLine } from "./format.ts";
 import {
   gitFailure,
   gitIn,
@@ -219,6 +219,11 @@ export async function run(ctx: Context): Promise<number> {
   const info = await resolveRef(ctx, ctx.args[0]);
   const top = toplevel();
   const code = runCode(info);
+  if (code.uncaptured !== null) {
+    stderrLine(
+      `exprag: note: run ${code.run} was dirty but its uncommitted edits were not captured (${code.uncaptured}): this is the file in its base commit`,
+    );
+  }
   const recorded = new Map(code.submodules.map((s) => [s.path, s.commit]));
   const found = findFile(undefined, code.sha, path, {
     run: code.run,

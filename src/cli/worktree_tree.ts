@@ -38,7 +38,7 @@ function onIndex(index: string, args: string[]): GitResult {
     if (!locked) return r;
     if (Date.now() > until) {
       throw new GitError(
-        `git ${args[0]}`,
+        `git ${args.find((a) => /^[a-z]/.test(a))}`,
         `${
           escapeText(gitMessage(r))
         } (another exprag diff is running, or one was killed: then remove ${
@@ -48,6 +48,51 @@ function onIndex(index: string, args: string[]): GitResult {
     }
     sleep(100);
   }
+}
+
+/** NUL-separated git output as a list. */
+function entries(out: string): string[] {
+  return out.split("\0").filter((e) => e !== "");
+}
+
+/** The skip-worktree paths of an index (the user's: `index` undefined). */
+function skipWorktree(index: string | undefined, top: string): string[] {
+  const args = ["-C", top, "ls-files", "-z", "-t", "--", ":(top)"];
+  const r = index === undefined ? execGit(args) : onIndex(index, args);
+  if (r.code !== 0) throw gitFailure("git ls-files", r);
+  return entries(r.stdout).filter((e) => e.startsWith("S ")).map((e) =>
+    e.slice(2)
+  );
+}
+
+/** Sets or clears the skip-worktree flag of paths in the temporary index. */
+function flag(index: string, top: string, set: boolean, paths: string[]): void {
+  if (paths.length === 0) return;
+  const r = onIndex(index, [
+    "-C",
+    top,
+    "update-index",
+    set ? "--skip-worktree" : "--no-skip-worktree",
+    "--",
+    ...paths.map((p) => `./${p}`),
+  ]);
+  if (r.code !== 0) throw gitFailure("git update-index", r);
+}
+
+/**
+ * Files the user's index flags skip-worktree (sparse checkouts) that are
+ * absent from the worktree are not deletions: flag them in the temporary
+ * index too, so that `git add -A` keeps them as HEAD has them (present
+ * ones, edited, are staged, as a snapshot does). Flags left from the last
+ * call are cleared first.
+ */
+function keepSparse(index: string, top: string): void {
+  flag(index, top, false, skipWorktree(index, top));
+  const sparse = new Set(skipWorktree(undefined, top));
+  if (sparse.size === 0) return;
+  const gone = onIndex(index, ["-C", top, "ls-files", "-z", "-d"]);
+  if (gone.code !== 0) throw gitFailure("git ls-files", gone);
+  flag(index, top, true, entries(gone.stdout).filter((p) => sparse.has(p)));
 }
 
 /**
@@ -73,6 +118,7 @@ export function worktreeTree(dir: string, top: string): string {
     ];
   const rt = onIndex(index, base);
   if (rt.code !== 0) throw gitFailure("git read-tree", rt);
+  keepSparse(index, top);
   const add = onIndex(index, ["add", "-A", "--", ":(top)"]);
   if (add.code !== 0) throw gitFailure("git add", add);
   // the exprag directory, when not ignored: out again (an exclude pathspec
