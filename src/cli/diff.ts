@@ -78,7 +78,8 @@ export async function run(ctx: Context): Promise<number> {
       `exprag: note: run ${c.run} was dirty but its uncommitted edits were not captured (${c.uncaptured}): its side of the diff is only its base commit`,
     );
   }
-  if (r.stdout === "") {
+  // an uncaptured side already has its note: its commit is not its code
+  if (r.stdout === "" && codes.every((c) => c.uncaptured === null)) {
     stderrLine(
       `exprag: note: ${sameCodeNote(ca, cb, ctx.options.path !== undefined)}`,
     );
