@@ -39,6 +39,7 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   git: () => import("./src/cli/git.ts"),
   checkout: () => import("./src/cli/checkout.ts"),
   diff: () => import("./src/cli/diff.ts"),
+  cat: () => import("./src/cli/cat.ts"),
   note: () => import("./src/cli/note.ts"),
   tag: () => import("./src/cli/tag.ts"),
   tail: () => import("./src/cli/tail.ts"),

@@ -122,7 +122,7 @@ Deno.test("permissions: read-only commands need only read on the exprag dir", ()
         option: "--write .claude/skills/exprag/SKILL.md",
         flags: ["--allow-read=.claude", "--allow-write=.claude/skills/exprag"],
       }]);
-    } else if (c.name === "checkout" || c.name === "diff") {
+    } else if (c.name === "checkout" || c.name === "diff" || c.name === "cat") {
       deepStrictEqual(base, ["--allow-read=.exprag", "--allow-run=git"]);
     } else if (c.name === "note" || c.name === "tag") {
       // they write only their notes directory

@@ -37,6 +37,8 @@ function invocation(name: string): string[] {
       ];
     case "diff":
       return ["diff", "latest~1", "latest", "--stat"];
+    case "cat":
+      return ["cat", "latest", "train.ts"];
     case "note":
       return ["note", "latest", "diverged: lr too high"];
     case "tag":
@@ -71,6 +73,7 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     git: read,
     checkout: withGit,
     diff: withGit,
+    cat: withGit,
     note: notes,
     tag: notes,
     tail: read,

@@ -138,6 +138,8 @@ Deno.test("skill: a recipe for each seed question, each in at most three calls",
       /best run against the latest run/,
       /Check out the exact code for run/,
       /Write a conclusion back/,
+      /with my current checkout/,
+      /train\.ts as that run ran it/,
     ]
   ) {
     ok(questions.some((q) => topic.test(q)), `no recipe for ${topic}`);

@@ -399,17 +399,28 @@ export const COMMANDS: readonly CommandDef[] = [
   },
   {
     name: "diff",
-    summary: "the code difference between two runs' commits",
+    summary:
+      "the code difference between two runs, or a run and your current checkout",
     description:
-      "`git diff` between the commits of RUN_A and RUN_B, leaving out the exprag directory.",
+      "With RUN_A and RUN_B: `git diff` between the two runs' commits. With one RUN: the run's code against the current worktree as a snapshot would see it (tracked edits and untracked, not ignored files included), built in a temporary index in the git directory: your index, HEAD and files are never touched. Either way the exprag directory is left out; identical code gives no diff and a `exprag: note:` line saying so.",
     args: [
-      { name: "RUN_A", description: "the old side" },
-      { name: "RUN_B", description: "the new side" },
+      { name: "RUN_A", description: "the old side (the run)" },
+      {
+        name: "RUN_B",
+        optional: true,
+        description: "the new side (default: your current worktree)",
+      },
     ],
     options: [{
       name: "stat",
       values: [],
       description: "only the changed files and line counts (git diff --stat)",
+    }, {
+      name: "path",
+      values: ["PATH"],
+      multiple: true,
+      description:
+        "only this file or directory, relative to the repository's top level (repeatable)",
     }],
     permissions: readDirAndGit,
     writes: false,
@@ -417,6 +428,33 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         cmd: "exprag diff latest~1 latest --stat",
         says: "files changed between the two newest runs",
+      },
+      {
+        cmd: "exprag diff latest",
+        says: "the newest run's code against your current checkout",
+      },
+    ],
+  },
+  {
+    name: "cat",
+    summary: "print one file as it was in a run's code",
+    description:
+      "The file's bytes exactly as they were in the run's commit (its snapshot for a dirty run; a file inside a submodule from the submodule's commit in the run), without a worktree and without touching anything. PATH is relative to the repository's top level, also when exprag runs in a subdirectory. A path the run's code lacks is an error (exit 1) naming the closest path it has. --json gives text (or base64 for binary files), mode and size.",
+    args: [
+      { name: "RUN", description: "id, unique prefix, latest or latest~N" },
+      {
+        name: "PATH",
+        description:
+          "a file path relative to the repository's top level, e.g. src/train.ts",
+      },
+    ],
+    options: [],
+    permissions: readDirAndGit,
+    writes: false,
+    examples: [
+      {
+        cmd: "exprag cat latest train.ts",
+        says: "train.ts as the newest run ran it",
       },
     ],
   },

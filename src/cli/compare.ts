@@ -9,6 +9,7 @@ import { catalog, gitFields, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { json, stderrLine, table } from "./format.ts";
 import { MAX_SUMMARY_PATHS } from "../summary.ts";
+import { uncapturedReason } from "./gitsafe.ts";
 import { pathCurves } from "./curves.ts";
 
 const HEX = /^[0-9a-f]{7,64}$/;
@@ -25,11 +26,19 @@ export async function run(ctx: Context): Promise<number> {
   const c = await compareRuns(a, b, { catalog: catalog(ctx) });
   const ga = gitFields(c.a), gb = gitFields(c.b);
   const codeDiff = `exprag diff ${c.a.id} ${c.b.id}`;
-  const gitDiff =
-    typeof ga.commit === "string" && typeof gb.commit === "string" &&
+  const sameCode = ga.commit === gb.commit && typeof ga.commit === "string" &&
+    HEX.test(ga.commit) && uncapturedReason(c.a) === null &&
+    uncapturedReason(c.b) === null;
+  const gitDiff = !sameCode &&
+      typeof ga.commit === "string" && typeof gb.commit === "string" &&
       HEX.test(ga.commit) && HEX.test(gb.commit)
-      ? `git diff ${ga.commit} ${gb.commit}`
-      : null;
+    ? `git diff ${ga.commit} ${gb.commit}`
+    : null;
+  if (sameCode) {
+    stderrLine(
+      `exprag: note: both runs ran commit ${ga.commit}: no code difference`,
+    );
+  }
   const names = c.paths.map((p) => p.path);
   const curvesA = pathCurves(ctx, c.a, names);
   const curvesB = pathCurves(ctx, c.b, names);
@@ -62,6 +71,7 @@ export async function run(ctx: Context): Promise<number> {
       truncated: c.truncated,
       code_diff: codeDiff,
       git_diff: gitDiff,
+      same_code: sameCode,
     });
     return 0;
   }
@@ -117,6 +127,7 @@ export async function run(ctx: Context): Promise<number> {
     ]),
     { paths: ["path"] },
   );
+  if (sameCode) return 0;
   ctx.out.line();
   table(ctx.out, ["code", "command"], [
     ["exprag", codeDiff],

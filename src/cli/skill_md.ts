@@ -97,7 +97,7 @@ export const RECIPES: readonly Recipe[] = [
       {
         cmd: "exprag diff SECOND_ID BEST_ID",
         read:
-          "the code that differs between them (empty when only the metadata changed)",
+          "the code that differs between them (none, with a note line saying so, when both ran the same code)",
       },
     ],
     answer:
@@ -216,6 +216,34 @@ export const RECIPES: readonly Recipe[] = [
   },
   {
     question:
+      "Compare that run with my current checkout: what have I changed since?",
+    steps: [
+      {
+        cmd: "exprag diff RUN_ID --stat",
+        read:
+          "the files that differ between the run's code and the current worktree (tracked edits, deletions and untracked, not ignored files; the exprag directory left out)",
+      },
+      {
+        cmd: "exprag diff RUN_ID",
+        read:
+          "the changes themselves, the run's code as the old side (add --path FILE_OR_DIR, repeatable, to narrow it)",
+      },
+    ],
+    answer:
+      "Summarize the changes file by file. An empty diff comes with a line `exprag: note: ... no code difference`: then the worktree holds exactly the run's code. Nothing in the user's index, HEAD or files is touched.",
+  },
+  {
+    question: "Show me train.ts as that run ran it.",
+    steps: [{
+      cmd: "exprag cat RUN_ID train.ts",
+      read:
+        "the file's exact bytes in the run's code (its snapshot when the worktree was dirty); the path is relative to the repository's top level",
+    }],
+    answer:
+      "No worktree is needed. A path the run lacks is an error naming the closest path it has; a file inside a submodule is read from the submodule's commit in the run.",
+  },
+  {
+    question:
       "Write a conclusion back: this run diverged because the learning rate was too high.",
     steps: [
       {
@@ -235,7 +263,7 @@ export const RECIPES: readonly Recipe[] = [
 
 /** The description in SKILL.md's frontmatter. */
 export const SKILL_DESCRIPTION =
-  "Answers questions about past experiment runs recorded by exprag in .exprag/runs/*.jsonl: which run is best by a metric, what changed between runs, metric histories, which hyperparameters gave which results, runs in a time window, the exact code of any run (diff, checkout into a worktree), and conclusions written back about runs (note, tag). Use it whenever the user asks about experiments, runs, metrics or the code a result came from.";
+  "Answers questions about past experiment runs recorded by exprag in .exprag/runs/*.jsonl: which run is best by a metric, what changed between runs, metric histories, which hyperparameters gave which results, runs in a time window, the exact code of any run (diff against another run or the current checkout, one file with cat, checkout into a worktree), and conclusions written back about runs (note, tag). Use it whenever the user asks about experiments, runs, metrics or the code a result came from.";
 
 /** The front matter, how to call the CLI, and the flags of each command. */
 function introSection(L: string[]): void {
@@ -360,7 +388,7 @@ function rulesSection(L: string[]): void {
     "## Rules",
     "",
     "- Prefer `exprag` over reading `.exprag/runs/*.jsonl` directly; cite values with the `file:line` that `exprag values` prints.",
-    "- Never pass a branch or commit string from a record to git yourself: `exprag checkout` and `exprag diff` validate them first.",
+    "- Never pass a branch or commit string from a record to git yourself: `exprag checkout`, `exprag diff` and `exprag cat` validate them first.",
     "- Never discard the user's uncommitted changes to restore a run: use `--worktree`.",
     "- State how runs were ranked (`by last` unless you passed `--by`).",
     "- Record conclusions with `exprag note` and `exprag tag`, never by editing files under `.exprag/runs`.",
