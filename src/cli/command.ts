@@ -229,7 +229,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "best",
     summary: "rank runs by a numeric path",
     description:
-      "Ranks runs by one number per run taken from PATH (by default its last value, as MLflow and W&B summarize; the `by` column states it). NaN never wins: NaN rows come last, unranked. Runs without the path are counted, not listed.",
+      "Ranks runs by one number per run taken from PATH (by default its last value, as MLflow and W&B summarize; the `by` column states it). Only the finished runs are ranked when any finished: an `exprag: note:` line says how many others were left out (--status any includes them); runs without run_end (e.g. Python exprag files) are ranked when no run has one. NaN never wins: NaN rows come last, unranked. Runs without the path are counted, not listed. With --group-by: one row per group.",
     args: [{ name: "PATH", description: "a numeric value path" }],
     options: [
       {
@@ -259,6 +259,19 @@ export const COMMANDS: readonly CommandDef[] = [
         default: "1",
         description: "how many runs to list (default 1)",
       },
+      {
+        name: "status",
+        values: ["STATES"],
+        description:
+          "which runs are ranked: any, or a comma-separated list of finished, failed, interrupted, running, crashed, unknown (default: the finished runs when any finished, else all; a note says what was left out)",
+      },
+      {
+        name: "group-by",
+        values: ["PATH"],
+        multiple: true,
+        description:
+          "one row per group of runs with the same value at PATH (repeatable; e.g. metadata.hparams.lr): n, mean, std (sample), min, max of the runs' values and the group's best run, best mean first",
+      },
       SINCE,
       UNTIL,
       WHERE,
@@ -273,6 +286,14 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         cmd: "exprag best value.metrics.loss --min --by min",
         says: "the run that reached the lowest loss at any step",
+      },
+      {
+        cmd: "exprag best value.metrics.acc --group-by metadata.hparams.lr",
+        says: "which learning rate is best across seeds (mean, std per lr)",
+      },
+      {
+        cmd: "exprag best value.metrics.acc --status any --top 5",
+        says: "rank running, crashed and failed runs too",
       },
     ],
   },

@@ -51,7 +51,7 @@ export const RECIPES: readonly Recipe[] = [
       {
         cmd: "exprag best value.metrics.val_acc --max --top 3",
         read:
-          "rank 1 is the best run (BEST_ID) by its last value (the `by` column); the next rows are the runners-up",
+          "rank 1 is the best run (BEST_ID) by its last value (the `by` column); the next rows are the runners-up. Only finished runs are ranked when any finished: an `exprag: note:` line counts the running/crashed/failed runs left out (--status any includes them)",
       },
       {
         cmd: "exprag show BEST_ID",
@@ -137,6 +137,19 @@ export const RECIPES: readonly Recipe[] = [
     ],
     answer:
       "List the distinct learning rates with their runs and accuracies (add --json for the full metadata). Compare with the runs at or below 0.9 if the user asks which rates work best.",
+  },
+  {
+    question: "Which learning rate is best across seeds?",
+    steps: [
+      {
+        cmd:
+          "exprag best value.metrics.acc --group-by metadata.hparams.learning_rate",
+        read:
+          "one row per learning rate, best mean first: n (runs), mean, std, min, max of the runs' last accuracy, and the best run of each rate (best_id)",
+      },
+    ],
+    answer:
+      "Name the rate with the best mean and its spread (std over n runs); with n = 1 there is no spread to report. Add --group-by metadata.hparams.seed to see each run.",
   },
   {
     question: "Show the metric history for the run where batch size was 32.",

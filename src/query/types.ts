@@ -454,6 +454,11 @@ export interface BestOptions extends ReadOptions, RunFilter {
   by?: Reducer;
   /** How many runs to return (default 1; `Infinity` for all). */
   top?: number;
+  /**
+   * Which statuses are ranked: `any` (default), a list of states, or
+   * `auto` (the CLI's default): the finished runs when any finished, else all.
+   */
+  status?: "auto" | "any" | readonly string[];
 }
 
 /**
@@ -518,6 +523,10 @@ export interface BestResult {
   considered: number;
   /** How many of those had no numeric value at the path. */
   missing: number;
+  /** Runs that passed the filters but not the status choice, by status. */
+  left_out: Record<string, number>;
+  /** How many runs that passed the filters have a run_end. */
+  ended: number;
 }
 
 /** One metadata difference between two runs. */
