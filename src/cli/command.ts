@@ -141,15 +141,32 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "runs",
     summary: "list runs, newest first, with status and code state",
     description:
-      "One row per run: id, name, status (finished, failed, interrupted from run_end; running, crashed, unknown inferred), start time, time of the last record, duration, track record count, and git commit, branch and dirty flag.",
+      "One row per run: id, name, status (finished, failed, interrupted from run_end; running, crashed, unknown inferred), start time, time of the last record, duration, track record count, and git commit, branch and dirty flag; then the value of each --where path (value.* paths: the last value) as a column. --columns picks the columns; with --json a `columns` object holds the paths' values.",
     args: [],
     options: [
       ...RUN_FILTERS,
+      {
+        name: "columns",
+        values: ["LIST"],
+        description:
+          "the columns to show, comma-separated: any of id, name, status, started, last, duration_s, records, commit, branch, dirty, metadata, tags, notes, or a path as --where takes it (metadata.hparams.lr, value.metrics.acc: its last value, tags.verdict)",
+      },
     ],
     permissions: readDir,
     writes: false,
     examples: [
       { cmd: "exprag runs --limit 5", says: "the five newest runs" },
+      {
+        cmd: "exprag runs --where 'value.metrics.acc > 0.9'",
+        says:
+          "runs whose last accuracy is above 0.9, with a value.metrics.acc column",
+      },
+      {
+        cmd:
+          "exprag runs --columns id,status,metadata.hparams.lr,value.metrics.acc",
+        says:
+          "one column per path: the learning rate and last accuracy of each run",
+      },
       {
         cmd: "exprag runs --since 2w --where metadata.hparams.batch_size = 32",
         says: "runs of the last two weeks with batch size 32",

@@ -130,13 +130,14 @@ export const RECIPES: readonly Recipe[] = [
           "the accuracy path and example values (is 90% recorded as 0.9 or as 90?)",
       },
       {
-        cmd: "exprag runs --where 'value.metrics.acc > 0.9'",
+        cmd:
+          "exprag runs --where 'value.metrics.acc > 0.9' --columns id,status,metadata.hparams.learning_rate,value.metrics.acc",
         read:
-          "the runs whose last accuracy is above 0.9; the metadata column holds each run's hyperparameters, e.g. hparams.learning_rate",
+          "the runs whose last accuracy is above 0.9, one column per path: learning rate and last accuracy (without --columns: every run column, then one column per --where path)",
       },
     ],
     answer:
-      "List the distinct learning rates with their runs and accuracies (add --json for the full metadata). Compare with the runs at or below 0.9 if the user asks which rates work best.",
+      "List the distinct learning rates with their runs and accuracies (if the metadata path differs, see it in exprag show latest). Compare with the runs at or below 0.9 if the user asks which rates work best.",
   },
   {
     question: "Which learning rate is best across seeds?",
