@@ -233,7 +233,7 @@ Deno.test("values: rows with run, time, elapsed, value, note and source file:lin
         A,
         "20",
         "0.5",
-        "training metrics after each step",
+        "", // the same note as the row above: shown once
         `.exprag/runs/${A}.jsonl:3`,
       ],
     ],

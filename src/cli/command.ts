@@ -219,10 +219,12 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "values",
     summary: "every value at a path, with run, time and source file:line",
     description:
-      "One row per recorded value at PATH: run id, record time, elapsed ms since run start, the value (JSON), the note, and the source `file:line` to cite. A path with no value is an error (exit 1) naming the recorded path it probably meant.",
+      "One row per recorded value at PATH: run id, record time, elapsed ms since run start, the value (JSON), the note (shown once, where it changes), and the source `file:line` to cite. With several PATHs: one row per record holding any of them, one column per PATH (empty where the record has none). The table shows at most 200 rows unless --limit or --tail is given (a note says how many were left out; --json gives every row). A path with no value is an error (exit 1) naming the recorded path it probably meant.",
     args: [{
       name: "PATH",
-      description: "a value path from `exprag paths`, e.g. value.metrics.loss",
+      multiple: true,
+      description:
+        "value paths from `exprag paths`, e.g. value.metrics.loss; several: one column each, one row per record",
     }],
     options: [
       RUN_OPT,
@@ -230,7 +232,23 @@ export const COMMANDS: readonly CommandDef[] = [
         name: "limit",
         values: ["N"],
         integer: true,
-        description: "at most N values",
+        conflicts: ["tail"],
+        description:
+          "at most N rows, the first ones (tables default to 200, with a note when rows were left out; --json to all)",
+      },
+      {
+        name: "tail",
+        values: ["N"],
+        integer: true,
+        conflicts: ["limit"],
+        description: "the last N rows",
+      },
+      {
+        name: "every",
+        values: ["K"],
+        integer: true,
+        description:
+          "every K-th row (the 1st, K+1-th, ...), before --tail or --limit: a long curve thinned out",
       },
     ],
     permissions: readDir,
@@ -239,6 +257,11 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         cmd: "exprag values value.metrics.loss --run latest",
         says: "the loss history of the newest run",
+      },
+      {
+        cmd:
+          "exprag values value.metrics.val_acc value.metrics.val_loss --run latest --tail 20",
+        says: "the last 20 records' validation accuracy and loss, side by side",
       },
     ],
   },

@@ -163,7 +163,7 @@ export const RECIPES: readonly Recipe[] = [
       {
         cmd: "exprag values value --run RUN_ID",
         read:
-          "every tracked value in order (step and metrics together), with time, elapsed ms and source file:line",
+          "every tracked value in order (step and metrics together), with time, elapsed ms and source file:line; at most 200 rows (a note says how many more: --tail N for the last, --every K to thin out); several paths give one column each, e.g. exprag values value.metrics.loss value.metrics.acc --run RUN_ID",
       },
     ],
     answer:

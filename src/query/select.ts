@@ -15,13 +15,19 @@ import { UsageError } from "../errors.ts";
 import type {
   DiscoverOptions,
   PathInfo,
+  ReadOptions,
   RunFilter,
   ValueRow,
   ValuesOptions,
 } from "./types.ts";
 
-/** The runs a question is about (`run`, else the filters), checked first. */
-async function selectRuns(
+/**
+ * The runs a question is about (`run`, else the filters), checked first.
+ *
+ * @param options A run reference or the filters, or a `catalog` to reuse.
+ * @returns Their files (start order), names by file and the reading options.
+ */
+export async function selectRuns(
   options: RunFilter & InCatalog & { run?: string },
 ) {
   if (options.run !== undefined) checkRunRef(options.run);
@@ -29,7 +35,11 @@ async function selectRuns(
   const runs = await catalog.select(options); // the filter checked before any read
   const names = new Map<string, string | null>();
   for (const r of runs) names.set(r.file, r.name);
-  return { files: runs.map((r) => r.file), names, read: catalog.options };
+  return {
+    files: runs.map((r) => r.file),
+    names,
+    read: catalog.options as ReadOptions,
+  };
 }
 
 function jsonType(v: unknown): string {
