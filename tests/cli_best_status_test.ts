@@ -74,6 +74,15 @@ Deno.test("best ranks only the finished runs by default and says in one note wha
     failed,
   ]);
   equal(notes(any.stderr).length, 0, any.stderr);
+  // every run finished: nothing to say
+  const only = await cli(root, R, [
+    "best",
+    "value.metrics.acc",
+    "--where",
+    "status = finished",
+  ]);
+  equal(only.code, 0, only.stderr);
+  equal(only.stderr, "");
   const some = await cli(root, R, [
     "best",
     "value.metrics.acc",

@@ -69,7 +69,9 @@ export function statusNote(
       out.map(([k, n]) => `${n} ${k}`).join(", ")
     } (include them with --status any)`;
   }
-  if (status !== "auto" || result.considered === 0) return undefined;
+  if (status !== "auto" || result.considered === result.finished) {
+    return undefined; // nothing left out, or every run ranked finished
+  }
   if (result.ended === 0) {
     return `no run has a run_end (e.g. Python exprag files): ranked all ${result.considered} run${
       s(result.considered)

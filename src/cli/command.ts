@@ -75,7 +75,7 @@ const SINCE: OptionDef = {
   name: "since",
   values: ["WHEN"],
   description:
-    "only runs started at or after WHEN: an RFC 3339 time, a date (2025-01-31), or an age like 30m, 12h, 7d, 2w",
+    "only runs started at or after WHEN: an RFC 3339 time, a date (2025-01-31, UTC midnight), or an age like 30m, 12h, 7d, 2w (a note states the instant an age or date stands for)",
 };
 
 const UNTIL: OptionDef = {

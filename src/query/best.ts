@@ -150,5 +150,6 @@ export async function rankRuns(
     missing,
     left_out,
     ended,
+    finished: runs.filter((r) => r.status === "finished").length,
   };
 }

@@ -527,6 +527,8 @@ export interface BestResult {
   left_out: Record<string, number>;
   /** How many runs that passed the filters have a run_end. */
   ended: number;
+  /** How many of the runs ranked finished. */
+  finished: number;
 }
 
 /** One metadata difference between two runs. */
