@@ -10,7 +10,13 @@ import { catalog, runJson } from "./common.ts";
 import type { Context } from "./context.ts";
 import { isoTime, json, stderrLine, table } from "./format.ts";
 import { runBestGroups } from "./best_groups.ts";
-import { bestOptions, counted, noRows, statusNote } from "./best_status.ts";
+import {
+  bestOptions,
+  checkBestPath,
+  counted,
+  noRows,
+  statusNote,
+} from "./best_status.ts";
 
 /**
  * Runs `best`.
@@ -22,6 +28,7 @@ export async function run(ctx: Context): Promise<number> {
   if (ctx.options["group-by"] !== undefined) return await runBestGroups(ctx);
   const path = ctx.args[0];
   const options = bestOptions(ctx);
+  await checkBestPath(ctx, ctx.args[0]);
   const result = await bestRuns(path, {
     ...options,
     top: (ctx.options.top as number | undefined) ?? 1,

@@ -6,7 +6,13 @@
  */
 
 import { bestGroups } from "../query/best_groups.ts";
-import { bestOptions, counted, noRows, statusNote } from "./best_status.ts";
+import {
+  bestOptions,
+  checkBestPath,
+  counted,
+  noRows,
+  statusNote,
+} from "./best_status.ts";
 import { catalog, runJson } from "./common.ts";
 import type { Context } from "./context.ts";
 import { json, stderrLine, table } from "./format.ts";
@@ -20,6 +26,7 @@ import { json, stderrLine, table } from "./format.ts";
 export async function runBestGroups(ctx: Context): Promise<number> {
   const groupBy = ctx.options["group-by"] as string[];
   const options = bestOptions(ctx);
+  await checkBestPath(ctx, ctx.args[0]);
   const result = await bestGroups(ctx.args[0], groupBy, {
     ...options,
     catalog: catalog(ctx),

@@ -15,6 +15,8 @@ import type {
 import { catalog, emptyNote, runFilter } from "./common.ts";
 import type { Context } from "./context.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
+import { trackPathKey } from "../query/get_path.ts";
+import { suggestPaths } from "./suggest.ts";
 
 /** The run states `--status` accepts, besides `any`. */
 const STATES = [
@@ -114,15 +116,46 @@ export async function noRows(
       Object.keys(result.left_out).length === 0
     ? await emptyNote(ctx)
     : undefined;
+  if (note !== undefined) throw new NotFoundError(note);
   const why = statusNote(result, status);
+  const near = await suggestPaths(ctx, result.path, { numeric: true });
   throw new NotFoundError(
-    note ??
-      `no run has a numeric value at ${result.path} (${result.considered} run${
-        result.considered === 1 ? "" : "s"
-      } considered${
-        why === undefined ? "" : `: ${why}`
-      }; see exprag paths --numeric)`,
+    `no run has a numeric value at ${result.path} (${result.considered} run${
+      result.considered === 1 ? "" : "s"
+    } considered${why === undefined ? "" : `: ${why}`}); ${
+      near.length > 0 ? `did you mean ${near.join(" or ")}? ` : ""
+    }see exprag paths --numeric`,
   );
+}
+
+/**
+ * Checks the path of `best`: a path not below `value` that ends a recorded
+ * numeric path (`acc` for `value.metrics.acc`) gets it suggested, as
+ * `values` does.
+ *
+ * @param ctx The invocation.
+ * @param path The path given.
+ * @throws {NotFoundError} With the suggestion, when there is one.
+ * @throws {UsageError} For another invalid path.
+ */
+export async function checkBestPath(ctx: Context, path: string): Promise<void> {
+  try {
+    trackPathKey(path);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    let near: string[] = [];
+    try {
+      near = await suggestPaths(ctx, path, { numeric: true });
+    } catch {
+      throw e; // malformed: the usage error says why
+    }
+    if (near.length === 0) throw e;
+    throw new NotFoundError(
+      `no values at ${JSON.stringify(path)}; did you mean ${
+        near.join(" or ")
+      }? see exprag paths --numeric`,
+    );
+  }
 }
 
 /**

@@ -149,7 +149,7 @@ export const COMMANDS: readonly CommandDef[] = [
         name: "columns",
         values: ["LIST"],
         description:
-          "the columns to show, comma-separated: any of id, name, status, started, last, duration_s, records, commit, branch, dirty, metadata, tags, notes, or a path as --where takes it (metadata.hparams.lr, value.metrics.acc: its last value, tags.verdict)",
+          "the columns to show, comma-separated: any of id, name, status, started, last, duration_s, records, commit, branch, dirty, metadata, status_reason (why: a failed run's error, a crash's evidence), tags, notes, or a path as --where takes it (metadata.hparams.lr, value.metrics.acc: its last value, tags.verdict)",
       },
     ],
     permissions: readDir,

@@ -77,10 +77,11 @@ function columnsOf(ctx: Context, runs: readonly RunInfo[]): string[] {
     return picked.split(",").map((c) => c.trim()).filter((c) => c !== "");
   }
   const where = (ctx.options.where as Where[] | undefined) ?? [];
+  const back = writtenBack(runs);
   const extra = where.map((w) => w.path).filter((p) =>
-    !RUNS_HEADER.includes(p)
+    !RUNS_HEADER.includes(p) && !back.includes(p)
   );
-  return [...RUNS_HEADER, ...new Set(extra), ...writtenBack(runs)];
+  return [...RUNS_HEADER, ...new Set(extra), ...back];
 }
 
 /**
@@ -92,7 +93,7 @@ function columnsOf(ctx: Context, runs: readonly RunInfo[]): string[] {
 export async function run(ctx: Context): Promise<number> {
   const runs = await listedRuns(ctx, true);
   const columns = columnsOf(ctx, runs);
-  const fixed = new Set([...RUNS_HEADER, "tags", "notes"]);
+  const fixed = new Set([...RUNS_HEADER, "status_reason", "tags", "notes"]);
   const paths = columns.filter((c) => !fixed.has(c));
   const values = await columnValues(runs, paths, { catalog: catalog(ctx) });
   if (ctx.json) {
@@ -110,6 +111,7 @@ export async function run(ctx: Context): Promise<number> {
     runs.map((r, i) => {
       const cells: Record<string, unknown> = {
         ...standardCells(r),
+        status_reason: r.status_reason,
         tags: r.tags ?? {},
         notes: r.notes?.length ?? 0,
         ...values[i],

@@ -42,9 +42,11 @@ export async function selectRuns(
   };
 }
 
+/** The JSON type of a value; `"NaN"`, `"Infinity"`, `"-Infinity"` are numbers. */
 function jsonType(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
+  if (typeof v === "string" && toNumber(v) !== undefined) return "number";
   return typeof v;
 }
 
@@ -52,7 +54,8 @@ function jsonType(v: unknown): string {
  * Discovers the leaf paths of the records' values, with counts, JSON types,
  * examples and a numeric flag (as Python exprag's `discover_value_paths`:
  * lists as `[]`, empty objects and lists are leaves; the `"NaN"`,
- * `"Infinity"`, `"-Infinity"` strings count as numbers). Sorted by count
+ * `"Infinity"`, `"-Infinity"` strings count as numbers, in `numeric` and
+ * in `types`). Sorted by count
  * (descending), then path. Streams the records.
  *
  * Requires `--allow-read` for the exprag directory.

@@ -160,7 +160,11 @@ export interface RunInfo {
   file: string;
   /** The status (see {@linkcode RunState}). */
   status: RunState;
-  /** Why an inferred status was chosen (null when from `run_end`). */
+  /**
+   * Why an inferred status was chosen; for a failed run its error
+   * (`TypeError: bad batch`, null when none was recorded); else null when
+   * from `run_end`.
+   */
   status_reason: string | null;
   /** `created_at` of run_start, as recorded. */
   started_at: string | null;
