@@ -99,7 +99,7 @@ export async function run(ctx: Context): Promise<number> {
   const all = await rowsOf(ctx, paths);
   const missing = paths.length === 1
     ? (all.length === 0 ? paths[0] : undefined)
-    : paths.find((p, i) => all.every((r) => r.cells[i] === null));
+    : paths.find((_, i) => all.every((r) => r.cells[i] === null));
   if (missing !== undefined) await noValues(ctx, missing);
   const rows = shown(ctx, all);
   if (ctx.json) {
