@@ -9,7 +9,7 @@ import { UsageError } from "../errors.ts";
 import type { InCatalog } from "./catalog.ts";
 import { segmentsOf, valuesAtSegments } from "./get_path.ts";
 import { readRecords } from "./reader.ts";
-import { selectRuns } from "./select.ts";
+import { checkLimit, recordHead, selectRuns } from "./select.ts";
 import type { ValuesOptions } from "./types.ts";
 
 /** One record's values at several paths. */
@@ -62,14 +62,7 @@ export async function selectRecordValues(
 ): Promise<RecordValues[]> {
   if (paths.length === 0) throw new UsageError("no path given");
   const parsed = paths.map((p) => segmentsOf(p));
-  const limit = options.limit ?? Infinity;
-  if (!(limit >= 0)) {
-    throw new UsageError(
-      `Invalid limit ${
-        JSON.stringify(options.limit)
-      }: expected a non-negative integer`,
-    );
-  }
+  const limit = checkLimit(options.limit);
   const kinds = options.kinds === undefined ? ["track"] : options.kinds;
   const rows: RecordValues[] = [];
   if (limit === 0) return rows;
@@ -85,19 +78,7 @@ export async function selectRecordValues(
       values[p] = vs.length === 0 ? null : vs.length === 1 ? vs[0] : vs;
     });
     if (!any) continue;
-    rows.push({
-      run_id: String(record.run_id ?? ""),
-      created_at: typeof record.created_at === "string"
-        ? record.created_at
-        : null,
-      elapsed_ms: typeof record.elapsed_ms === "number"
-        ? record.elapsed_ms
-        : null,
-      values,
-      note: typeof record.note === "string" ? record.note : null,
-      file,
-      line,
-    });
+    rows.push({ ...recordHead(record), values, file, line });
     if (rows.length >= limit) return rows;
   }
   return rows;
