@@ -6,9 +6,8 @@
  * @module
  */
 
-import { discoverPaths } from "../query/mod.ts";
+import { discoverPaths, RunCatalog } from "../query/mod.ts";
 import { canonicalPath, formatPath, parsePath } from "../value_path.ts";
-import { catalog } from "./common.ts";
 import type { Context } from "./context.ts";
 
 /** Edit distance of two strings (small: path segments). */
@@ -59,10 +58,12 @@ export async function suggestPaths(
 ): Promise<string[]> {
   const given = canonicalPath(path);
   const tail = "." + given;
+  // a second look, for the error message only: its problems are not the answer's
+  const quiet = new RunCatalog({ dir: ctx.dir, onProblem: () => {} });
   const known = await discoverPaths({
     run: ctx.options.run as string | undefined,
     numeric: options.numeric,
-    catalog: catalog(ctx), // problems already reported are not repeated
+    catalog: quiet,
   });
   const out = new Set<string>();
   for (const p of known) {

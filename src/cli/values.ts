@@ -73,19 +73,20 @@ async function noValues(ctx: Context, path: string): Promise<never> {
  * the first N (`--limit`, else for tables {@linkcode DEFAULT_ROWS} with a
  * note).
  */
-function shown(ctx: Context, rows: Row[]): Row[] {
+function shown(ctx: Context, rows: Row[]): { rows: Row[]; note?: string } {
   const every = (ctx.options.every as number | undefined) ?? 1;
   const thinned = every > 1 ? rows.filter((_, i) => i % every === 0) : rows;
   const tail = ctx.options.tail as number | undefined;
-  if (tail !== undefined) return tail === 0 ? [] : thinned.slice(-tail);
+  if (tail !== undefined) return { rows: thinned.slice(-tail) };
   const limit = ctx.options.limit as number | undefined;
-  if (limit !== undefined) return thinned.slice(0, limit);
+  if (limit !== undefined) return { rows: thinned.slice(0, limit) };
   // --json is complete (machine readers page themselves); tables are for reading
-  if (ctx.json || thinned.length <= DEFAULT_ROWS) return thinned;
-  stderrLine(
-    `exprag: note: showing the first ${DEFAULT_ROWS} of ${thinned.length} rows; --tail N shows the last, --every K every K-th, --limit N more`,
-  );
-  return thinned.slice(0, DEFAULT_ROWS);
+  if (ctx.json || thinned.length <= DEFAULT_ROWS) return { rows: thinned };
+  return {
+    rows: thinned.slice(0, DEFAULT_ROWS),
+    note:
+      `showing the first ${DEFAULT_ROWS} of ${thinned.length} rows; --tail N shows the last, --every K every K-th, --limit N more`,
+  };
 }
 
 /**
@@ -101,7 +102,7 @@ export async function run(ctx: Context): Promise<number> {
     ? (all.length === 0 ? paths[0] : undefined)
     : paths.find((_, i) => all.every((r) => r.cells[i] === null));
   if (missing !== undefined) await noValues(ctx, missing);
-  const rows = shown(ctx, all);
+  const { rows, note } = shown(ctx, all);
   if (ctx.json) {
     json(
       ctx.out,
@@ -134,5 +135,9 @@ export async function run(ctx: Context): Promise<number> {
       `${r.file}:${r.line}`,
     ]),
   );
+  if (note !== undefined) {
+    ctx.out.flush(); // the note follows the rows it is about, if they were written
+    if (ctx.out.error === undefined) stderrLine(`exprag: note: ${note}`);
+  }
   return 0;
 }
