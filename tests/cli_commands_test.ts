@@ -233,7 +233,7 @@ Deno.test("values: rows with run, time, elapsed, value, note and source file:lin
         A,
         "20",
         "0.5",
-        "training metrics after each step",
+        "", // the same note as the row above: shown once
         `.exprag/runs/${A}.jsonl:3`,
       ],
     ],
@@ -253,7 +253,14 @@ Deno.test("values: rows with run, time, elapsed, value, note and source file:lin
 });
 
 Deno.test("best: default by last (stated), NaN last and never first, --min --by, --where, missing path", async () => {
-  const o = await cli(root, R, ["best", "value.metrics.acc", "--top", "3"]);
+  const o = await cli(root, R, [
+    "best",
+    "value.metrics.acc",
+    "--top",
+    "3",
+    "--status",
+    "any",
+  ]);
   equal(o.code, 0, o.stderr);
   const rows = tableObjects(o.stdout);
   deepStrictEqual(rows.map((r) => [r.rank, r.id, r.by, r.direction]), [
@@ -271,6 +278,8 @@ Deno.test("best: default by last (stated), NaN last and never first, --min --by,
     "--by",
     "min",
     "--json",
+    "--status",
+    "any",
   ]);
   const r = JSON.parse(min.stdout);
   equal(r.by, "min");
@@ -284,6 +293,8 @@ Deno.test("best: default by last (stated), NaN last and never first, --min --by,
     "value.metrics.acc",
     "--where",
     "metadata.hparams.batch_size = 64",
+    "--status",
+    "any",
   ]);
   deepStrictEqual(tableObjects(w.stdout).map((x) => x.id), [P]);
   const since = await cli(root, R, [
@@ -293,6 +304,8 @@ Deno.test("best: default by last (stated), NaN last and never first, --min --by,
     "2d",
     "--top",
     "5",
+    "--status",
+    "any",
   ]);
   deepStrictEqual(tableObjects(since.stdout).map((x) => x.id), [B]);
 

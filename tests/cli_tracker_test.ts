@@ -119,7 +119,15 @@ Deno.test("tracker runs: statuses, best, values, compare, diff and checkout of s
 
   // best by last acc: the lr 0.5 run (crashed, no run_end: scanned) wins; NaN-free
   const best = JSON.parse(
-    (await cli(repo, R, ["best", "value.metrics.acc", "--top", "6", "--json"]))
+    (await cli(repo, R, [
+      "best",
+      "value.metrics.acc",
+      "--top",
+      "6",
+      "--json",
+      "--status",
+      "any",
+    ]))
       .stdout,
   );
   deepStrictEqual(

@@ -60,7 +60,7 @@ Deno.test("paths: discovered like Python's discover_value_paths, lists as []", a
     path: "value.metrics.acc",
     count: 3,
     runs: 2,
-    types: ["number", "string"],
+    types: ["number"], // "NaN" is a number, as everywhere else
     examples: ["NaN", 0.7, 0.9],
     numeric: true,
   });

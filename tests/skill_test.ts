@@ -207,7 +207,8 @@ Deno.test("skill: every recipe runs on a real repository under the documented mi
       const o = await cli(repo, flagVariants(cmd).base, words);
       equal(o.code, 0, `${r.question}: ${s.cmd}: ${o.stderr}`);
       ok(o.stdout.trim() !== "", `${s.cmd} printed nothing`);
-      equal(o.stderr, "", `${s.cmd}: ${o.stderr}`);
+      // at most one `exprag: note:` line (e.g. the runs best left out)
+      ok(/^(exprag: note: [^\n]*\n)?$/.test(o.stderr), `${s.cmd}: ${o.stderr}`);
     }
   }
   // spot-check answers: best validation accuracy, the batch-size-32 run, lr above 90%

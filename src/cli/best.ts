@@ -1,15 +1,22 @@
 /**
- * `exprag best PATH`: runs ranked by one number per run.
+ * `exprag best PATH`: runs ranked by one number per run (the finished runs
+ * by default when any finished), or groups of runs with `--group-by`.
  *
  * @module
  */
 
 import { bestRuns } from "../query/mod.ts";
-import type { Reducer } from "../query/mod.ts";
-import { catalog, emptyNote, runFilter, runJson } from "./common.ts";
+import { catalog, runJson } from "./common.ts";
 import type { Context } from "./context.ts";
-import { isoTime, json, table } from "./format.ts";
-import { NotFoundError } from "../errors.ts";
+import { isoTime, json, stderrLine, table } from "./format.ts";
+import { runBestGroups } from "./best_groups.ts";
+import {
+  bestOptions,
+  checkBestPath,
+  counted,
+  noRows,
+  statusNote,
+} from "./best_status.ts";
 
 /**
  * Runs `best`.
@@ -18,25 +25,19 @@ import { NotFoundError } from "../errors.ts";
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
+  if (ctx.options["group-by"] !== undefined) return await runBestGroups(ctx);
   const path = ctx.args[0];
-  const direction = ctx.options.min === true ? "min" : "max";
-  const by = (ctx.options.by as Reducer | undefined) ?? "last";
+  const options = bestOptions(ctx);
+  await checkBestPath(ctx, ctx.args[0]);
   const result = await bestRuns(path, {
-    ...runFilter(ctx),
-    direction,
-    by,
+    ...options,
     top: (ctx.options.top as number | undefined) ?? 1,
     catalog: catalog(ctx),
   });
-  if (result.rows.length === 0) {
-    const note = result.considered === 0 ? await emptyNote(ctx) : undefined;
-    throw new NotFoundError(
-      note ??
-        `no run has a numeric value at ${result.path} (${result.considered} run${
-          result.considered === 1 ? "" : "s"
-        } considered; see exprag paths --numeric)`,
-    );
-  }
+  const note = statusNote(result, options.status);
+  // --json carries the note as a field: stderr stays for problems
+  if (result.rows.length === 0) await noRows(ctx, result, options.status);
+  if (note !== undefined && !ctx.json) stderrLine(`exprag: note: ${note}`);
   if (ctx.json) {
     json(ctx.out, {
       path: result.path,
@@ -44,12 +45,14 @@ export async function run(ctx: Context): Promise<number> {
       by: result.by,
       considered: result.considered,
       missing: result.missing,
+      left_out: result.left_out,
+      note: note ?? null,
       rows: result.rows.map((r) => ({
         rank: r.rank,
         value: r.value,
         count: r.count,
         source: r.source,
-        run: runJson(r.run),
+        run: runJson(counted(ctx, r.run)),
       })),
     });
     return 0;

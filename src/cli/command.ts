@@ -75,7 +75,7 @@ const SINCE: OptionDef = {
   name: "since",
   values: ["WHEN"],
   description:
-    "only runs started at or after WHEN: an RFC 3339 time, a date (2025-01-31), or an age like 30m, 12h, 7d, 2w",
+    "only runs started at or after WHEN: an RFC 3339 time, a date (2025-01-31, UTC midnight), or an age like 30m, 12h, 7d, 2w (a note states the instant an age or date stands for)",
 };
 
 const UNTIL: OptionDef = {
@@ -141,15 +141,32 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "runs",
     summary: "list runs, newest first, with status and code state",
     description:
-      "One row per run: id, name, status (finished, failed, interrupted from run_end; running, crashed, unknown inferred), start time, time of the last record, duration, track record count, and git commit, branch and dirty flag.",
+      "One row per run: id, name, status (finished, failed, interrupted from run_end; running, crashed, unknown inferred), start time, time of the last record, duration, track record count, and git commit, branch and dirty flag; then the value of each --where path (value.* paths: the last value) as a column. --columns picks the columns; with --json a `columns` object holds the paths' values.",
     args: [],
     options: [
       ...RUN_FILTERS,
+      {
+        name: "columns",
+        values: ["LIST"],
+        description:
+          "the columns to show, comma-separated: any of id, name, status, started, last, duration_s, records, commit, branch, dirty, metadata, status_reason (why: a failed run's error, a crash's evidence), tags, notes, or a path as --where takes it (metadata.hparams.lr, value.metrics.acc: its last value, tags.verdict)",
+      },
     ],
     permissions: readDir,
     writes: false,
     examples: [
       { cmd: "exprag runs --limit 5", says: "the five newest runs" },
+      {
+        cmd: "exprag runs --where 'value.metrics.acc > 0.9'",
+        says:
+          "runs whose last accuracy is above 0.9, with a value.metrics.acc column",
+      },
+      {
+        cmd:
+          "exprag runs --columns id,status,metadata.hparams.lr,value.metrics.acc",
+        says:
+          "one column per path: the learning rate and last accuracy of each run",
+      },
       {
         cmd: "exprag runs --since 2w --where metadata.hparams.batch_size = 32",
         says: "runs of the last two weeks with batch size 32",
@@ -202,10 +219,12 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "values",
     summary: "every value at a path, with run, time and source file:line",
     description:
-      "One row per recorded value at PATH: run id, record time, elapsed ms since run start, the value (JSON), the note, and the source `file:line` to cite. A path with no value is an error (exit 1) naming the recorded path it probably meant.",
+      "One row per recorded value at PATH: run id, record time, elapsed ms since run start, the value (JSON), the note (shown once, where it changes), and the source `file:line` to cite. With several PATHs: one row per record holding any of them, one column per PATH (empty where the record has none). The table shows at most 200 rows unless --limit or --tail is given (a note says how many were left out; --json gives every row). A path with no value is an error (exit 1) naming the recorded path it probably meant.",
     args: [{
       name: "PATH",
-      description: "a value path from `exprag paths`, e.g. value.metrics.loss",
+      multiple: true,
+      description:
+        "value paths from `exprag paths`, e.g. value.metrics.loss; several: one column each, one row per record",
     }],
     options: [
       RUN_OPT,
@@ -213,7 +232,23 @@ export const COMMANDS: readonly CommandDef[] = [
         name: "limit",
         values: ["N"],
         integer: true,
-        description: "at most N values",
+        conflicts: ["tail"],
+        description:
+          "at most N rows, the first ones (tables default to 200, with a note when rows were left out; --json to all)",
+      },
+      {
+        name: "tail",
+        values: ["N"],
+        integer: true,
+        conflicts: ["limit"],
+        description: "the last N rows",
+      },
+      {
+        name: "every",
+        values: ["K"],
+        integer: true,
+        description:
+          "every K-th row (the 1st, K+1-th, ...), before --tail or --limit: a long curve thinned out",
       },
     ],
     permissions: readDir,
@@ -223,13 +258,18 @@ export const COMMANDS: readonly CommandDef[] = [
         cmd: "exprag values value.metrics.loss --run latest",
         says: "the loss history of the newest run",
       },
+      {
+        cmd:
+          "exprag values value.metrics.val_acc value.metrics.val_loss --run latest --tail 20",
+        says: "the last 20 records' validation accuracy and loss, side by side",
+      },
     ],
   },
   {
     name: "best",
     summary: "rank runs by a numeric path",
     description:
-      "Ranks runs by one number per run taken from PATH (by default its last value, as MLflow and W&B summarize; the `by` column states it). NaN never wins: NaN rows come last, unranked. Runs without the path are counted, not listed.",
+      "Ranks runs by one number per run taken from PATH (by default its last value, as MLflow and W&B summarize; the `by` column states it). Only the finished runs are ranked when any finished: an `exprag: note:` line says how many others were left out (--status any includes them); runs without run_end (e.g. Python exprag files) are ranked when no run has one. NaN never wins: NaN rows come last, unranked. Runs without the path are counted, not listed. With --group-by: one row per group.",
     args: [{ name: "PATH", description: "a numeric value path" }],
     options: [
       {
@@ -259,6 +299,19 @@ export const COMMANDS: readonly CommandDef[] = [
         default: "1",
         description: "how many runs to list (default 1)",
       },
+      {
+        name: "status",
+        values: ["STATES"],
+        description:
+          "which runs are ranked: any, or a comma-separated list of finished, failed, interrupted, running, crashed, unknown (default: the finished runs when any finished, else all; a note says what was left out)",
+      },
+      {
+        name: "group-by",
+        values: ["PATH"],
+        multiple: true,
+        description:
+          "one row per group of runs with the same value at PATH (repeatable; e.g. metadata.hparams.lr): n, mean, std (sample), min, max of the runs' values and the group's best run, best mean first",
+      },
       SINCE,
       UNTIL,
       WHERE,
@@ -273,6 +326,14 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         cmd: "exprag best value.metrics.loss --min --by min",
         says: "the run that reached the lowest loss at any step",
+      },
+      {
+        cmd: "exprag best value.metrics.acc --group-by metadata.hparams.lr",
+        says: "which learning rate is best across seeds (mean, std per lr)",
+      },
+      {
+        cmd: "exprag best value.metrics.acc --status any --top 5",
+        says: "rank running, crashed and failed runs too",
       },
     ],
   },

@@ -16,6 +16,7 @@ import {
   RunCatalog,
   RunRefError,
   runsDir,
+  tryParseTimestamp,
 } from "../query/mod.ts";
 import type { ReadOptions, RunFilter, RunInfo } from "../query/mod.ts";
 import { compileWhere } from "../query/filter.ts";
@@ -55,9 +56,17 @@ export function catalog(ctx: Context, countRecords = false): RunCatalog {
 
 const filters = new WeakMap<Context, RunFilter>();
 
+/** A time bound as an instant to the second, UTC: `2026-11-18T13:36:05Z`. */
+function cutoffText(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  return new Date(ms).toISOString().slice(0, 19) + "Z";
+}
+
 /**
  * The run filter of an invocation (`--since`, `--until`, `--where`),
- * checked once, before anything is read.
+ * checked once, before anything is read. An age or a date (`--since 2w`,
+ * `--since 2026-01-31`) is stated as the instant it stands for in one
+ * `exprag: note:` line (tables only).
  *
  * @param ctx The invocation.
  * @returns The filter.
@@ -67,6 +76,7 @@ export function runFilter(ctx: Context): RunFilter {
   const known = filters.get(ctx);
   if (known !== undefined) return known;
   const f: RunFilter = {};
+  const cutoffs: string[] = [];
   for (const key of ["since", "until"] as const) {
     const v = ctx.options[key];
     if (typeof v !== "string") continue;
@@ -75,6 +85,13 @@ export function runFilter(ctx: Context): RunFilter {
     } catch (e) {
       throw new UsageError(`--${key}: ${(e as Error).message}`);
     }
+    if (tryParseTimestamp(v.trim()) === undefined || !/T/i.test(v)) {
+      cutoffs.push(`--${key} ${v}: ${key} ${cutoffText(f[key] as bigint)}`);
+    }
+  }
+  // an age or a date states the instant it stands for (not with --json)
+  if (cutoffs.length > 0 && !ctx.json) {
+    stderrLine(`exprag: note: ${cutoffs.join("; ")}`);
   }
   const where = ctx.options.where as Where[] | undefined;
   if (where && where.length > 0) {

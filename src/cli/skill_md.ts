@@ -51,7 +51,7 @@ export const RECIPES: readonly Recipe[] = [
       {
         cmd: "exprag best value.metrics.val_acc --max --top 3",
         read:
-          "rank 1 is the best run (BEST_ID) by its last value (the `by` column); the next rows are the runners-up",
+          "rank 1 is the best run (BEST_ID) by its last value (the `by` column); the next rows are the runners-up. Only finished runs are ranked when any finished: an `exprag: note:` line counts the running/crashed/failed runs left out (--status any includes them)",
       },
       {
         cmd: "exprag show BEST_ID",
@@ -130,13 +130,27 @@ export const RECIPES: readonly Recipe[] = [
           "the accuracy path and example values (is 90% recorded as 0.9 or as 90?)",
       },
       {
-        cmd: "exprag runs --where 'value.metrics.acc > 0.9'",
+        cmd:
+          "exprag runs --where 'value.metrics.acc > 0.9' --columns id,status,metadata.hparams.learning_rate,value.metrics.acc",
         read:
-          "the runs whose last accuracy is above 0.9; the metadata column holds each run's hyperparameters, e.g. hparams.learning_rate",
+          "the runs whose last accuracy is above 0.9, one column per path: learning rate and last accuracy (without --columns: every run column, then one column per --where path)",
       },
     ],
     answer:
-      "List the distinct learning rates with their runs and accuracies (add --json for the full metadata). Compare with the runs at or below 0.9 if the user asks which rates work best.",
+      "List the distinct learning rates with their runs and accuracies (if the metadata path differs, see it in exprag show latest). Compare with the runs at or below 0.9 if the user asks which rates work best.",
+  },
+  {
+    question: "Which learning rate is best across seeds?",
+    steps: [
+      {
+        cmd:
+          "exprag best value.metrics.acc --group-by metadata.hparams.learning_rate",
+        read:
+          "one row per learning rate, best mean first: n (runs), mean, std, min, max of the runs' last accuracy, and the best run of each rate (best_id)",
+      },
+    ],
+    answer:
+      "Name the rate with the best mean and its spread (std over n runs); with n = 1 there is no spread to report. Add --group-by metadata.hparams.seed to see each run.",
   },
   {
     question: "Show the metric history for the run where batch size was 32.",
@@ -149,7 +163,7 @@ export const RECIPES: readonly Recipe[] = [
       {
         cmd: "exprag values value --run RUN_ID",
         read:
-          "every tracked value in order (step and metrics together), with time, elapsed ms and source file:line",
+          "every tracked value in order (step and metrics together), with time, elapsed ms and source file:line; at most 200 rows (a note says how many more: --tail N for the last, --every K to thin out); several paths give one column each, e.g. exprag values value.metrics.loss value.metrics.acc --run RUN_ID",
       },
     ],
     answer:

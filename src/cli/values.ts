@@ -1,33 +1,92 @@
 /**
- * `exprag values PATH`: every value at a path, with its source line.
+ * `exprag values PATH...`: every value at a path with its source line, or
+ * several paths side by side, one row per record; `--tail`, `--every`, and
+ * a default limit with a note when rows were left out.
  *
  * @module
  */
 
-import { discoverPaths, selectValues } from "../query/mod.ts";
-import { canonicalPath } from "../value_path.ts";
+import { selectValues } from "../query/mod.ts";
+import { selectRecordValues } from "../query/record_values.ts";
 import { catalog, missingDirNote, withRefNote } from "./common.ts";
 import type { Context } from "./context.ts";
-import { isoTime, json, table } from "./format.ts";
+import { isoTime, json, stderrLine, table } from "./format.ts";
 import { NotFoundError } from "../errors.ts";
+import { suggestPaths } from "./suggest.ts";
+
+/** Rows shown when neither --limit nor --tail is given. */
+export const DEFAULT_ROWS = 200;
+
+/** A row of the values table: one value (one path) or one record (several). */
+interface Row {
+  run_id: string;
+  created_at: string | null;
+  elapsed_ms: number | null;
+  cells: unknown[];
+  note: string | null;
+  file: string;
+  line: number;
+  json: Record<string, unknown>;
+}
+
+async function rowsOf(ctx: Context, paths: string[]): Promise<Row[]> {
+  const options = {
+    run: ctx.options.run as string | undefined,
+    catalog: catalog(ctx),
+  };
+  if (paths.length === 1) {
+    const rows = await withRefNote(ctx, () => selectValues(paths[0], options));
+    return rows.map((r) => ({ ...r, cells: [r.value], json: { ...r } }));
+  }
+  const rows = await withRefNote(
+    ctx,
+    () => selectRecordValues(paths, options),
+  );
+  return rows.map((r) => ({
+    ...r,
+    cells: paths.map((p) => r.values[p]),
+    json: { ...r },
+  }));
+}
+
+/** The error for a path no row has a value at, with a "did you mean". */
+async function noValues(ctx: Context, path: string): Promise<never> {
+  // user text in a one-line error: plain when safe, else JSON-quoted
+  const q = (s: string) => /^[\w.\[\]~-]+$/.test(s) ? s : JSON.stringify(s);
+  const dirNote = missingDirNote(ctx);
+  if (dirNote !== undefined) throw new NotFoundError(dirNote);
+  const run = ctx.options.run as string | undefined;
+  const near = await suggestPaths(ctx, path);
+  throw new NotFoundError(
+    `no values at ${q(path)}${run === undefined ? "" : ` in run ${q(run)}`}; ${
+      near.length > 0
+        ? `did you mean ${near.join(" or ")}?`
+        : /^value\./.test(path)
+        ? "no run recorded it:"
+        : "track value paths start with value., e.g. value.metrics.loss:"
+    } see exprag paths${run === undefined ? "" : ` --run ${q(run)}`}`,
+  );
+}
 
 /**
- * The recorded paths a mistyped path probably meant: those ending in it
- * (`acc` → `value.metrics.acc`, `metrics.loss` → `value.metrics.loss`).
+ * The rows shown: every K-th (`--every`), then the last N (`--tail`) or
+ * the first N (`--limit`, else for tables {@linkcode DEFAULT_ROWS} with a
+ * note).
  */
-async function suggestions(ctx: Context, path: string): Promise<string[]> {
-  const tail = "." + canonicalPath(path); // checked by the first pass
-  const known = await discoverPaths({
-    run: ctx.options.run as string | undefined,
-    catalog: catalog(ctx), // problems already reported are not repeated
-  });
-  const out = new Set<string>();
-  for (const p of known) {
-    // a leaf path ending in PATH, or an object path (value.metrics) above one
-    const at = (p.path + ".").indexOf(tail + ".");
-    if (at >= 0) out.add(p.path.slice(0, at + tail.length));
-  }
-  return [...out].slice(0, 3);
+function shown(ctx: Context, rows: Row[]): { rows: Row[]; note?: string } {
+  const every = (ctx.options.every as number | undefined) ?? 1;
+  const thinned = every > 1 ? rows.filter((_, i) => i % every === 0) : rows;
+  const tail = ctx.options.tail as number | undefined;
+  if (tail !== undefined) return { rows: thinned.slice(-tail) };
+  const limit = ctx.options.limit as number | undefined;
+  if (limit !== undefined) return { rows: thinned.slice(0, limit) };
+  // --json is complete (machine readers page themselves); tables are for reading
+  if (ctx.json || thinned.length <= DEFAULT_ROWS) return { rows: thinned };
+  return {
+    rows: thinned.slice(0, DEFAULT_ROWS),
+    note:
+      `showing the first ${DEFAULT_ROWS} of ${thinned.length} rows; --tail N shows the last, --every K every K-th, --limit N more`,
+  };
 }
 
 /**
@@ -37,48 +96,48 @@ async function suggestions(ctx: Context, path: string): Promise<string[]> {
  * @returns The exit code.
  */
 export async function run(ctx: Context): Promise<number> {
-  const rows = await withRefNote(ctx, () =>
-    selectValues(ctx.args[0], {
-      run: ctx.options.run as string | undefined,
-      limit: ctx.options.limit as number | undefined,
-      catalog: catalog(ctx),
-    }));
-  if (rows.length === 0) {
-    // user text in a one-line error: plain when safe, else JSON-quoted
-    const q = (s: string) => /^[\w.\[\]~-]+$/.test(s) ? s : JSON.stringify(s);
-    const dirNote = missingDirNote(ctx);
-    if (dirNote !== undefined) throw new NotFoundError(dirNote);
-    const run = ctx.options.run as string | undefined;
-    const near = await suggestions(ctx, ctx.args[0]);
-    throw new NotFoundError(
-      `no values at ${q(ctx.args[0])}${
-        run === undefined ? "" : ` in run ${q(run)}`
-      }; ${
-        near.length > 0
-          ? `did you mean ${near.join(" or ")}?`
-          : /^value\./.test(ctx.args[0])
-          ? "no run recorded it:"
-          : "track value paths start with value., e.g. value.metrics.loss:"
-      } see exprag paths${run === undefined ? "" : ` --run ${q(run)}`}`,
-    );
-  }
+  const paths = ctx.args;
+  const all = await rowsOf(ctx, paths);
+  const missing = paths.length === 1
+    ? (all.length === 0 ? paths[0] : undefined)
+    : paths.find((_, i) => all.every((r) => r.cells[i] === null));
+  if (missing !== undefined) await noValues(ctx, missing);
+  const { rows, note } = shown(ctx, all);
   if (ctx.json) {
-    json(ctx.out, rows.map((r) => ({ ...r, source: `${r.file}:${r.line}` })));
+    json(
+      ctx.out,
+      rows.map((r) => ({ ...r.json, source: `${r.file}:${r.line}` })),
+    );
     return 0;
   }
+  // a record's note is shown once, where it changes (or a new run starts)
+  const notes = rows.map((r, i) =>
+    i > 0 && rows[i - 1].note === r.note && rows[i - 1].run_id === r.run_id
+      ? null
+      : r.note
+  );
   table(
     ctx.out,
-    ["run", "time", "elapsed_ms", "value", "note", "source"],
-    rows.map((
-      r,
-    ) => [
+    [
+      "run",
+      "time",
+      "elapsed_ms",
+      ...(paths.length === 1 ? ["value"] : paths),
+      "note",
+      "source",
+    ],
+    rows.map((r, i) => [
       r.run_id,
       isoTime(r.created_at),
       r.elapsed_ms,
-      r.value,
-      r.note,
+      ...r.cells,
+      notes[i],
       `${r.file}:${r.line}`,
     ]),
   );
+  if (note !== undefined) {
+    ctx.out.flush(); // the note follows the rows it is about, if they were written
+    if (ctx.out.error === undefined) stderrLine(`exprag: note: ${note}`);
+  }
   return 0;
 }

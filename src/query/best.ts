@@ -11,7 +11,7 @@ import { catalogOf, type InCatalog } from "./catalog.ts";
 import { trackPathKey } from "./get_path.ts";
 import { checkReducer } from "./reduce.ts";
 import { reducedValues } from "./run_stats.ts";
-import type { BestOptions, BestResult, BestRow } from "./types.ts";
+import type { BestOptions, BestResult, BestRow, RunInfo } from "./types.ts";
 
 /**
  * Ranks runs by a numeric track value path. Each run is reduced to one
@@ -26,11 +26,13 @@ import type { BestOptions, BestResult, BestRow } from "./types.ts";
  *
  * @param path A track value path, e.g. `value.metrics.acc`.
  * @param options `direction` (`max` default), `by`, `top` (default 1),
- *   filters (`since`, `until`, `where`), directory and problem handling,
- *   or a `catalog` to reuse.
- * @returns The ranked rows and how many runs were considered / missing the path.
+ *   `status` (`any` default; `auto`: only the finished runs when any
+ *   finished; or a list of states), filters (`since`, `until`, `where`),
+ *   directory and problem handling, or a `catalog` to reuse.
+ * @returns The ranked rows and how many runs were considered / missing the path /
+ *   left out by status.
  * @throws {UsageError} (a `RangeError`) For an invalid path, reducer,
- *   direction, top or filter.
+ *   direction, top, status or filter.
  *
  * @example The package's bestRuns, plus a catalogue to reuse
  * ```ts
@@ -48,6 +50,59 @@ export async function bestRuns(
   path: string,
   options: BestOptions & InCatalog = {},
 ): Promise<BestResult> {
+  const top = options.top ?? 1;
+  if (!(top === Infinity || (Number.isInteger(top) && top >= 0))) {
+    throw new UsageError(
+      `Invalid top ${JSON.stringify(top)}: expected a non-negative integer`,
+    );
+  }
+  const all = await rankRuns(path, options);
+  return { ...all, rows: all.rows.slice(0, top) };
+}
+
+/**
+ * Which runs are ranked under a status choice: `any` keeps all, a list of
+ * states keeps those, `auto` keeps the finished runs when any finished,
+ * else every run.
+ */
+function selectStatus(
+  runs: readonly RunInfo[],
+  status: BestOptions["status"],
+): { kept: RunInfo[]; left_out: Record<string, number>; ended: number } {
+  const ended = runs.filter((r) => r.end !== null).length;
+  let keep: (state: string) => boolean = () => true;
+  if (Array.isArray(status)) keep = (s) => status.includes(s);
+  else if (status === "auto" && runs.some((r) => r.status === "finished")) {
+    keep = (s) => s === "finished";
+  } else if (status !== undefined && status !== "auto" && status !== "any") {
+    throw new UsageError(
+      `Invalid status ${
+        JSON.stringify(status)
+      }: expected auto, any or a list of states`,
+    );
+  }
+  const kept: RunInfo[] = [];
+  const left_out: Record<string, number> = {};
+  for (const r of runs) {
+    if (keep(r.status)) kept.push(r);
+    else left_out[r.status] = (left_out[r.status] ?? 0) + 1;
+  }
+  return { kept, left_out, ended };
+}
+
+/**
+ * Every run with a numeric value at the path, ranked (see
+ * {@linkcode bestRuns}, which keeps the top rows).
+ *
+ * @param path A track value path.
+ * @param options As for {@linkcode bestRuns} (`top` is ignored).
+ * @returns Every ranked row and the counts.
+ * @throws {UsageError} For an invalid path, reducer, direction, status or filter.
+ */
+export async function rankRuns(
+  path: string,
+  options: BestOptions & InCatalog = {},
+): Promise<BestResult> {
   const key = trackPathKey(path);
   const by = checkReducer(options.by ?? "last");
   const direction = options.direction ?? "max";
@@ -56,17 +111,18 @@ export async function bestRuns(
       `Invalid direction ${JSON.stringify(direction)}: expected max or min`,
     );
   }
-  const top = options.top ?? 1;
-  if (!(top === Infinity || (Number.isInteger(top) && top >= 0))) {
-    throw new UsageError(
-      `Invalid top ${JSON.stringify(top)}: expected a non-negative integer`,
-    );
-  }
   const catalog = catalogOf(options, false);
-  const runs = await catalog.filter(options); // checked before anything is read
+  const filtered = await catalog.filter(options); // checked before anything is read
+  const { kept: runs, left_out, ended } = selectStatus(
+    filtered,
+    options.status ?? "any",
+  );
   const scored: Omit<BestRow, "rank">[] = [];
   let missing = 0;
-  const reduced = await reducedValues(runs, key, by, catalog.options);
+  const reduced = await reducedValues(runs, key, by, {
+    ...catalog.options,
+    counted: true,
+  });
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i];
     const r = reduced[i];
@@ -84,6 +140,16 @@ export async function bestRuns(
     if (a.n === b.n) return a.i - b.i;
     return sign * (a.n < b.n ? -1 : 1);
   });
-  const rows = indexed.slice(0, top).map((x, k) => ({ rank: k + 1, ...x.s }));
-  return { path: key, direction, by, rows, considered: runs.length, missing };
+  const rows = indexed.map((x, k) => ({ rank: k + 1, ...x.s }));
+  return {
+    path: key,
+    direction,
+    by,
+    rows,
+    considered: runs.length,
+    missing,
+    left_out,
+    ended,
+    finished: runs.filter((r) => r.status === "finished").length,
+  };
 }

@@ -254,14 +254,16 @@ export interface Reduced {
  * @param runs The runs.
  * @param path A track value path.
  * @param by The reducer.
- * @param options Problem handling.
+ * @param options Problem handling; `counted`: scan forwards to the end
+ *   where there is no summary, so that every count is known (no backward
+ *   shortcut for `last`, no early stop for `first`).
  * @returns One reduced value per run, in the order given.
  */
 export async function reducedValues(
   runs: readonly RunInfo[],
   path: string,
   by: Reducer,
-  options: ReadOptions = {},
+  options: ReadOptions & { counted?: boolean } = {},
 ): Promise<Reduced[]> {
   const key = trackPathKey(path);
   const out: (Reduced | undefined)[] = new Array(runs.length);
@@ -283,7 +285,7 @@ export async function reducedValues(
         return;
       }
     }
-    if (by === "last" && !options.strict) {
+    if (by === "last" && !options.strict && !options.counted) {
       out[i] = {
         value: scanLast(run.file, key, options, run.id),
         count: null,
@@ -294,17 +296,18 @@ export async function reducedValues(
     pending.push(i);
   });
   if (pending.length > 0) {
+    const firstOnly = by === "first" && !options.counted;
     const stats = await scanPathStatsMany(
       pending.map((i) => runs[i].file),
       key,
       options,
-      by === "first",
+      firstOnly,
     );
     pending.forEach((i, k) => {
       const st = stats[k];
       out[i] = st === null ? { value: null, count: 0, source: "scan" } : {
         value: reduceStats(st, by),
-        count: by === "first" ? null : st.count,
+        count: firstOnly ? null : st.count,
         source: "scan",
       };
     });

@@ -15,13 +15,19 @@ import { UsageError } from "../errors.ts";
 import type {
   DiscoverOptions,
   PathInfo,
+  ReadOptions,
   RunFilter,
   ValueRow,
   ValuesOptions,
 } from "./types.ts";
 
-/** The runs a question is about (`run`, else the filters), checked first. */
-async function selectRuns(
+/**
+ * The runs a question is about (`run`, else the filters), checked first.
+ *
+ * @param options A run reference or the filters, or a `catalog` to reuse.
+ * @returns Their files (start order), names by file and the reading options.
+ */
+export async function selectRuns(
   options: RunFilter & InCatalog & { run?: string },
 ) {
   if (options.run !== undefined) checkRunRef(options.run);
@@ -29,12 +35,60 @@ async function selectRuns(
   const runs = await catalog.select(options); // the filter checked before any read
   const names = new Map<string, string | null>();
   for (const r of runs) names.set(r.file, r.name);
-  return { files: runs.map((r) => r.file), names, read: catalog.options };
+  return {
+    files: runs.map((r) => r.file),
+    names,
+    read: catalog.options as ReadOptions,
+  };
+}
+
+/** The JSON type of a value; `"NaN"`, `"Infinity"`, `"-Infinity"` are numbers. */
+/**
+ * The fields of a value row that come from its record, as recorded when of
+ * the right type, else `null` (the run id as a string).
+ *
+ * @param record A record.
+ * @returns Its run id, time, elapsed ms and note.
+ */
+export function recordHead(record: Record<string, unknown>): {
+  run_id: string;
+  created_at: string | null;
+  elapsed_ms: number | null;
+  note: string | null;
+} {
+  return {
+    run_id: String(record.run_id ?? ""),
+    created_at: typeof record.created_at === "string"
+      ? record.created_at
+      : null,
+    elapsed_ms: typeof record.elapsed_ms === "number"
+      ? record.elapsed_ms
+      : null,
+    note: typeof record.note === "string" ? record.note : null,
+  };
+}
+
+/**
+ * Checks a row limit.
+ *
+ * @param limit The limit (default: none).
+ * @returns The limit, `Infinity` for none.
+ * @throws {UsageError} When it is not a non-negative number.
+ */
+export function checkLimit(limit: number | undefined): number {
+  const n = limit ?? Infinity;
+  if (!(n >= 0)) {
+    throw new UsageError(
+      `Invalid limit ${JSON.stringify(limit)}: expected a non-negative integer`,
+    );
+  }
+  return n;
 }
 
 function jsonType(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
+  if (typeof v === "string" && toNumber(v) !== undefined) return "number";
   return typeof v;
 }
 
@@ -42,7 +96,8 @@ function jsonType(v: unknown): string {
  * Discovers the leaf paths of the records' values, with counts, JSON types,
  * examples and a numeric flag (as Python exprag's `discover_value_paths`:
  * lists as `[]`, empty objects and lists are leaves; the `"NaN"`,
- * `"Infinity"`, `"-Infinity"` strings count as numbers). Sorted by count
+ * `"Infinity"`, `"-Infinity"` strings count as numbers, in `numeric` and
+ * in `types`). Sorted by count
  * (descending), then path. Streams the records.
  *
  * Requires `--allow-read` for the exprag directory.
@@ -184,14 +239,7 @@ export async function selectValues(
   options: ValuesOptions & InCatalog = {},
 ): Promise<ValueRow[]> {
   const parts = segmentsOf(path);
-  const limit = options.limit ?? Infinity;
-  if (!(limit >= 0)) {
-    throw new UsageError(
-      `Invalid limit ${
-        JSON.stringify(options.limit)
-      }: expected a non-negative integer`,
-    );
-  }
+  const limit = checkLimit(options.limit);
   const kinds = options.kinds === undefined ? ["track"] : options.kinds;
   const rows: ValueRow[] = [];
   if (limit === 0) return rows;
@@ -201,19 +249,16 @@ export async function selectValues(
   ) {
     const values = valuesAtSegments(record, parts);
     for (const value of values) {
+      const head = recordHead(record);
       rows.push({
-        run_id: String(record.run_id ?? ""),
+        run_id: head.run_id,
         name: typeof record.experiment_name === "string"
           ? record.experiment_name
           : names.get(file) ?? null,
-        created_at: typeof record.created_at === "string"
-          ? record.created_at
-          : null,
-        elapsed_ms: typeof record.elapsed_ms === "number"
-          ? record.elapsed_ms
-          : null,
+        created_at: head.created_at,
+        elapsed_ms: head.elapsed_ms,
         value,
-        note: typeof record.note === "string" ? record.note : null,
+        note: head.note,
         file,
         line,
       });

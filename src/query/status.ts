@@ -253,10 +253,22 @@ export function inferStatus(input: StatusInput): StatusInference {
   return input.deno ? lockStatus(input) : processStatus(input);
 }
 
-/** The status a run_end records. */
+/** A failed run's error as one line (`TypeError: bad batch`), or null. */
+function errorText(end: RunEnd): string | null {
+  const e = end.error as { name?: unknown; message?: unknown } | undefined;
+  if (e === null || typeof e !== "object") return null;
+  const message = typeof e.message === "string" ? e.message : "";
+  const name = typeof e.name === "string" ? e.name : "";
+  const text = name && message ? `${name}: ${message}` : name || message;
+  // one line: the first line of a multi-line message
+  return text === "" ? null : text.split(/\r?\n/)[0];
+}
+
+/** The status a run_end records (a failed run's error as its reason). */
 function endStatus(end: RunEnd): StatusInference {
   const s = end.status;
-  if (s === "finished" || s === "failed" || s === "interrupted") {
+  if (s === "failed") return { status: s, reason: errorText(end) };
+  if (s === "finished" || s === "interrupted") {
     return { status: s, reason: null };
   }
   return {

@@ -160,7 +160,11 @@ export interface RunInfo {
   file: string;
   /** The status (see {@linkcode RunState}). */
   status: RunState;
-  /** Why an inferred status was chosen (null when from `run_end`). */
+  /**
+   * Why an inferred status was chosen; for a failed run its error
+   * (`TypeError: bad batch`, null when none was recorded); else null when
+   * from `run_end`.
+   */
   status_reason: string | null;
   /** `created_at` of run_start, as recorded. */
   started_at: string | null;
@@ -454,6 +458,11 @@ export interface BestOptions extends ReadOptions, RunFilter {
   by?: Reducer;
   /** How many runs to return (default 1; `Infinity` for all). */
   top?: number;
+  /**
+   * Which statuses are ranked: `any` (default), a list of states, or
+   * `auto` (the CLI's default): the finished runs when any finished, else all.
+   */
+  status?: "auto" | "any" | readonly string[];
 }
 
 /**
@@ -518,6 +527,12 @@ export interface BestResult {
   considered: number;
   /** How many of those had no numeric value at the path. */
   missing: number;
+  /** Runs that passed the filters but not the status choice, by status. */
+  left_out: Record<string, number>;
+  /** How many runs that passed the filters have a run_end. */
+  ended: number;
+  /** How many of the runs ranked finished. */
+  finished: number;
 }
 
 /** One metadata difference between two runs. */

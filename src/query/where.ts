@@ -205,8 +205,18 @@ export function compileClause(c: string | WhereClause): CompiledClause {
   };
 }
 
-/** The values a clause path names on a run (value.* excluded). */
-function runValues(run: RunInfo, segments: readonly Segment[]): unknown[] {
+/**
+ * The values a path names on a run's fields, metadata, run_start or
+ * run_end (`value.*` paths excluded: they name track records).
+ *
+ * @param run The run.
+ * @param segments The parsed path, e.g. of `metadata.hparams.lr`.
+ * @returns The values there (empty when the run has none).
+ */
+export function runValues(
+  run: RunInfo,
+  segments: readonly Segment[],
+): unknown[] {
   const root = segments[0] as string;
   const rest = segments.slice(1);
   let base: unknown;
