@@ -10,7 +10,7 @@ import { toNumber } from "../summary.ts";
 import { catalogOf, type InCatalog } from "./catalog.ts";
 import { trackPathKey } from "./get_path.ts";
 import { checkReducer } from "./reduce.ts";
-import { reducedValues } from "./run_stats.ts";
+import { reducedValues, scanPathStats } from "./run_stats.ts";
 import type { BestOptions, BestResult, BestRow, RunInfo } from "./types.ts";
 
 /**
@@ -57,7 +57,15 @@ export async function bestRuns(
     );
   }
   const all = await rankRuns(path, options);
-  return { ...all, rows: all.rows.slice(0, top) };
+  const rows = all.rows.slice(0, top);
+  // ranking read runs without run_end backwards (the last value only); the
+  // rows shown get their count from a forward scan of their file alone
+  const read = catalogOf(options, false).options;
+  for (const row of rows) {
+    if (row.count !== null) continue;
+    row.count = scanPathStats(row.run.file, all.path, read)?.count ?? 0;
+  }
+  return { ...all, rows };
 }
 
 /**
@@ -119,10 +127,7 @@ export async function rankRuns(
   );
   const scored: Omit<BestRow, "rank">[] = [];
   let missing = 0;
-  const reduced = await reducedValues(runs, key, by, {
-    ...catalog.options,
-    counted: true,
-  });
+  const reduced = await reducedValues(runs, key, by, catalog.options);
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i];
     const r = reduced[i];

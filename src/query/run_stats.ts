@@ -254,16 +254,14 @@ export interface Reduced {
  * @param runs The runs.
  * @param path A track value path.
  * @param by The reducer.
- * @param options Problem handling; `counted`: scan forwards to the end
- *   where there is no summary, so that every count is known (no backward
- *   shortcut for `last`, no early stop for `first`).
+ * @param options Problem handling.
  * @returns One reduced value per run, in the order given.
  */
 export async function reducedValues(
   runs: readonly RunInfo[],
   path: string,
   by: Reducer,
-  options: ReadOptions & { counted?: boolean } = {},
+  options: ReadOptions = {},
 ): Promise<Reduced[]> {
   const key = trackPathKey(path);
   const out: (Reduced | undefined)[] = new Array(runs.length);
@@ -285,7 +283,7 @@ export async function reducedValues(
         return;
       }
     }
-    if (by === "last" && !options.strict && !options.counted) {
+    if (by === "last" && !options.strict) {
       out[i] = {
         value: scanLast(run.file, key, options, run.id),
         count: null,
@@ -296,7 +294,7 @@ export async function reducedValues(
     pending.push(i);
   });
   if (pending.length > 0) {
-    const firstOnly = by === "first" && !options.counted;
+    const firstOnly = by === "first";
     const stats = await scanPathStatsMany(
       pending.map((i) => runs[i].file),
       key,
