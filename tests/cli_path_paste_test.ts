@@ -87,7 +87,16 @@ Deno.test("every path paths prints, from the table or --json, finds that key's v
         `values ${path} --run ${id}`,
       );
     }
-    const b = await cli(cwd, READ, ["best", path, "--top", "2", "--json"]);
+    // both runs: the one without run_end too (best ranks finished runs by default)
+    const b = await cli(cwd, READ, [
+      "best",
+      path,
+      "--top",
+      "2",
+      "--status",
+      "any",
+      "--json",
+    ]);
     assert.equal(b.code, 0, `best ${path}: ${b.stderr}`);
     const rows = JSON.parse(b.stdout).rows as {
       value: number;
