@@ -108,7 +108,15 @@ Deno.test("every path paths prints, from the table or --json, finds that key's v
       `best ${path}`,
     );
     // --by max scans the run without run_end forward (the scanner's needle)
-    const max = await cli(cwd, READ, ["best", path, "--by", "max", "--json"]);
+    const max = await cli(cwd, READ, [
+      "best",
+      path,
+      "--by",
+      "max",
+      "--status",
+      "any",
+      "--json",
+    ]);
     assert.equal(max.code, 0, `best --by max ${path}: ${max.stderr}`);
     assert.deepEqual(
       (JSON.parse(max.stdout).rows as { value: number }[]).map((r) => r.value),
