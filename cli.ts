@@ -25,7 +25,7 @@ import type { CommandModule, Context } from "./src/cli/context.ts";
 import type { Problem } from "./src/query/types.ts";
 import { flagFor, granted } from "./src/permissions.ts";
 import { exitCodeOf, PermissionError, UsageError } from "./src/errors.ts";
-import { resolveDir } from "./src/query/files.ts";
+import { expragDir as resolveDir } from "./src/dir.ts";
 import { EXPRAG_VERSION } from "./src/version.ts";
 
 /** Command implementations, imported only when their command runs (fast start-up). */

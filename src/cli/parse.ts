@@ -15,7 +15,7 @@ import {
 import { UsageError } from "../errors.ts";
 
 import type { WhereClause } from "../query/types.ts";
-import { splitWhere, WHERE_OPS as OPS } from "../query/where.ts";
+import { splitWhere, WHERE_OPS as OPS } from "../query/where_syntax.ts";
 
 export { UsageError };
 
