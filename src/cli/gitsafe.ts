@@ -169,8 +169,15 @@ export interface RunCode {
   commit: string;
   /** Its full hash in this repository. */
   sha: string;
-  /** `run/<id>` when the run made a snapshot branch that still points at the commit, else null. */
+  /**
+   * The recorded `git.branch` (the branch to check out: `run/<id>` for a
+   * dirty run, the original branch for a clean one, null when the snapshot
+   * went to the fallback ref), when it is a valid branch name; a dirty run's
+   * branch other than its own `run/<id>` is not trusted (null).
+   */
   branch: string | null;
+  /** `run/<id>` when the run made a snapshot branch that still points at the commit, else null. */
+  snapshotBranch: string | null;
   /**
    * The fallback ref `refs/exprag/runs/<id>` when the run's snapshot was
    * stored there (the branch namespace was blocked) and it still points at
@@ -284,6 +291,20 @@ export function uncapturedReason(run: RunInfo): string | null {
 }
 
 /**
+ * The recorded `git.branch` when git would take it as a branch name: valid,
+ * and for a dirty run its own `run/<id>` (any other would name another
+ * run's snapshot or the user's branch, which is not the run's code).
+ */
+function recordedBranch(
+  id: string,
+  g: { branch?: unknown; dirty?: unknown },
+): string | null {
+  if (!isSafeBranch(g.branch)) return null;
+  if (g.dirty === true && g.branch !== `run/${id}`) return null;
+  return g.branch;
+}
+
+/**
  * Validates a run's recorded git state and resolves its commit in the
  * current repository.
  *
@@ -323,8 +344,9 @@ export function runCode(run: RunInfo): RunCode {
     );
   }
   const own = `run/${run.id}`;
-  let branch: string | null = null;
-  if (g.branch === own && resolveBranch(own) === sha) branch = own;
+  const snapshotBranch = g.branch === own && resolveBranch(own) === sha
+    ? own
+    : null;
   const fallback = `${FALLBACK_REF_PREFIX}${run.id}`;
   const ref = g.ref === fallback && resolveRefName(fallback) === sha
     ? fallback
@@ -333,7 +355,8 @@ export function runCode(run: RunInfo): RunCode {
     run: run.id,
     commit: g.commit,
     sha,
-    branch,
+    branch: recordedBranch(run.id, g),
+    snapshotBranch,
     ref,
     submodules: submoduleCodes(run),
     uncapturedSubmodules: uncapturedSubmodules(run),
