@@ -13,14 +13,7 @@ import {
   tableObjects,
   twoRunRepo,
 } from "./_cli_fixtures.ts";
-
-const G = ["--allow-read=.exprag", "--allow-run=git"];
-
-function fields(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    tableObjects(stdout).map((r) => [r.field, r.value]),
-  );
-}
+import { fields, G } from "./_git_fixtures.ts";
 
 /** Run A clean at HEAD on main; run B dirty (train.ts edited, new.ts untracked), snapshot on run/B; the worktree then made clean. */
 function cleanAfterTwoRuns(): { repo: string; head: string; snap: string } {
@@ -32,6 +25,15 @@ function cleanAfterTwoRuns(): { repo: string; head: string; snap: string } {
   Deno.removeSync(join(r.repo, "new.ts"));
   equal(git(r.repo, "status", "--porcelain"), "");
   return r;
+}
+
+/** `exprag checkout B` in place, refused: exit 1, no stdout, HEAD where it was; its one stderr line. */
+async function refusedB(repo: string, head: string): Promise<string> {
+  const o = await cli(repo, G, ["checkout", B]);
+  equal(o.code, 1, o.stdout);
+  equal(o.stdout, "");
+  equal(git(repo, "rev-parse", "HEAD"), head);
+  return oneLine(o.stderr);
 }
 
 Deno.test("checkout in place keeps untracked files the run's code lacks, through the checkout and back", async () => {
@@ -59,13 +61,9 @@ Deno.test("checkout in place refuses untracked files where the run's code has a 
   const { repo, head } = cleanAfterTwoRuns();
   Deno.writeTextFileSync(join(repo, "new.ts"), "my own new.ts\n");
   Deno.writeTextFileSync(join(repo, "notes.txt"), "mine\n");
-  const o = await cli(repo, G, ["checkout", B]);
-  equal(o.code, 1, o.stdout);
-  equal(o.stdout, "");
-  const line = oneLine(o.stderr);
+  const line = await refusedB(repo, head);
   match(line, /would overwrite or delete 1 untracked file .*\(new\.ts\)/);
   match(line, /--worktree DIR/);
-  equal(git(repo, "rev-parse", "HEAD"), head);
   equal(git(repo, "symbolic-ref", "--short", "HEAD"), "main");
   equal(Deno.readTextFileSync(join(repo, "new.ts")), "my own new.ts\n");
   // an untracked file where the run's code needs a directory
@@ -78,24 +76,18 @@ Deno.test("checkout in place refuses untracked files where the run's code has a 
   git(d.repo, "checkout", "-q", "--", ".");
   Deno.removeSync(join(d.repo, "conf"), { recursive: true });
   Deno.writeTextFileSync(join(d.repo, "conf"), "my local conf\n");
-  const c = await cli(d.repo, G, ["checkout", B]);
-  equal(c.code, 1, c.stdout);
-  match(oneLine(c.stderr), /1 untracked file .*\(conf\)/);
+  match(await refusedB(d.repo, d.head), /1 untracked file .*\(conf\)/);
   equal(Deno.readTextFileSync(join(d.repo, "conf")), "my local conf\n");
-  equal(git(d.repo, "rev-parse", "HEAD"), d.head);
 });
 
 Deno.test("checkout in place still refuses tracked changes when untracked files are present", async () => {
   const { repo, head } = cleanAfterTwoRuns();
   Deno.writeTextFileSync(join(repo, "notes.txt"), "mine\n");
   Deno.writeTextFileSync(join(repo, "train.ts"), "const lr = 7;\n");
-  const o = await cli(repo, G, ["checkout", B]);
-  equal(o.code, 1, o.stdout);
   match(
-    oneLine(o.stderr),
+    await refusedB(repo, head),
     /uncommitted changes to tracked files \(1 path, e\.g\. train\.ts\)/,
   );
-  equal(git(repo, "rev-parse", "HEAD"), head);
   equal(Deno.readTextFileSync(join(repo, "train.ts")), "const lr = 7;\n");
 });
 
