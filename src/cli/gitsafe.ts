@@ -83,6 +83,23 @@ export function isHexCommit(s: unknown): s is string {
 }
 
 /**
+ * Tells, without asking git, whether a recorded string may be shown as a
+ * branch name: no leading `-`, no `@{...}`, no space, control character or
+ * character git forbids in ref names, no `..`.
+ *
+ * @param s The untrusted value.
+ * @returns True when it may be a branch name.
+ */
+export function looksLikeBranch(s: unknown): s is string {
+  if (
+    typeof s !== "string" || s === "" || s.startsWith("-") ||
+    s.includes("@{") || s.includes("..")
+  ) return false;
+  // deno-lint-ignore no-control-regex
+  return !/[\x00-\x20\x7f~^:?*[\\]/.test(s);
+}
+
+/**
  * Tells whether a recorded branch name is a valid branch name that git
  * would use as is: no leading `-`, no `@{...}` expansion, and accepted
  * unchanged by `git check-ref-format --branch`.
@@ -91,11 +108,7 @@ export function isHexCommit(s: unknown): s is string {
  * @returns True when valid.
  */
 export function isSafeBranch(s: unknown): s is string {
-  if (
-    typeof s !== "string" || s === "" || s.startsWith("-") || s.includes("@{")
-  ) return false;
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(s)) return false;
+  if (!looksLikeBranch(s)) return false;
   const r = git(["check-ref-format", "--branch", s]);
   return r.code === 0 && r.stdout.trim() === s;
 }
@@ -291,15 +304,16 @@ export function uncapturedReason(run: RunInfo): string | null {
 }
 
 /**
- * The recorded `git.branch` when git would take it as a branch name: valid,
- * and for a dirty run its own `run/<id>` (any other would name another
- * run's snapshot or the user's branch, which is not the run's code).
+ * The recorded `git.branch`, for the report only (never passed to git, so
+ * checked without git): when it looks like a branch name, and for a dirty
+ * run only its own `run/<id>` (any other would name another run's snapshot
+ * or the user's branch, which is not the run's code).
  */
 function recordedBranch(
   id: string,
   g: { branch?: unknown; dirty?: unknown },
 ): string | null {
-  if (!isSafeBranch(g.branch)) return null;
+  if (!looksLikeBranch(g.branch)) return null;
   if (g.dirty === true && g.branch !== `run/${id}`) return null;
   return g.branch;
 }
