@@ -25,11 +25,12 @@ Deno.test("a local branch named run: the snapshot is stored under refs/exprag/ru
   // the user's branch `run` is untouched
   equal(git(repo, "rev-parse", "run"), g.head);
 
-  // exprag git shows the ref where the branch would be
+  // exprag git shows the recorded branch (none) and the ref in its own column
   const t = await cli(repo, G, ["git"]);
   equal(t.code, 0, t.stderr);
   const row = tableObjects(t.stdout).find((r) => r.id === id)!;
-  equal(row.branch, `refs/exprag/runs/${id}`);
+  equal(row.branch, "");
+  equal(row.ref, `refs/exprag/runs/${id}`);
   equal(row.commit, g.commit);
 
   // checkout --worktree restores it; diff against a later run finds it
@@ -38,6 +39,8 @@ Deno.test("a local branch named run: the snapshot is stored under refs/exprag/ru
   equal(c.code, 0, c.stderr);
   const kv = fields(c.stdout);
   equal(kv.ref, `refs/exprag/runs/${id}`);
+  equal(kv.branch, "");
+  equal(kv.snapshot_ref, `refs/exprag/runs/${id}`);
   equal(Deno.readTextFileSync(join(wt, "train.ts")), "b\n");
   equal(Deno.readTextFileSync(join(wt, "new.ts")), "n\n");
   git(repo, "worktree", "remove", wt);

@@ -17,6 +17,8 @@ import { commitAll, git, tempDir } from "./_helpers.ts";
 import {
   cli,
   makeExprag,
+  tableObjects,
+  writeDenoRun,
   writePythonRun,
   writeRepoRun,
 } from "./_cli_fixtures.ts";
@@ -168,6 +170,7 @@ Deno.test("skill: every recipe runs on a real repository under the documented mi
           loss: lr / (step + 1),
           acc: 0.8 + step * lr,
           val_acc: 0.75 + step * lr,
+          val_loss: 2 * lr / (step + 1),
         },
       },
       note: "metrics after each step",
@@ -193,6 +196,14 @@ Deno.test("skill: every recipe runs on a real repository under the documented mi
     daysAgo: 1,
     metadata: { hparams: { learning_rate: 0.02, batch_size: 16 } },
     tracks: tracks(0.02),
+  });
+  // the in-place restore (the last recipe) needs a clean worktree
+  commitAll(repo, "lr 0.02");
+  const failed = writeDenoRun(dir, {
+    daysAgo: 20,
+    name: "diverging",
+    end: "failed",
+    tracks: [{ value: { step: 0, metrics: { loss: 3 } } }],
   });
   const ids: Record<string, string> = {
     BEST_ID: best,
@@ -255,11 +266,65 @@ Deno.test("skill: every recipe runs on a real repository under the documented mi
     !(await cli(repo, ["--allow-read=.exprag"], ["runs", "--since", "2w"]))
       .stdout.includes(old),
   );
+  // which runs failed and why: the failed run with its error message
+  const failures = tableObjects(
+    (await cli(repo, ["--allow-read=.exprag"], [
+      "runs",
+      "--where",
+      "status",
+      "!=",
+      "finished",
+      "--columns",
+      "id,name,status,status_reason,started",
+    ])).stdout,
+  );
+  const f = failures.find((r) => r.id === failed)!;
+  deepStrictEqual([f.name, f.status], ["diverging", "failed"]);
+  match(f.status_reason, /boom/);
+  ok(!failures.some((r) => r.id === best || r.id === latest));
+  // the lowest loss: ranked by the path named, which the output states
+  const low = JSON.parse(
+    (await cli(repo, ["--allow-read=.exprag"], [
+      "best",
+      "value.metrics.val_loss",
+      "--min",
+      "--json",
+    ])).stdout,
+  );
+  equal(low.path, "value.metrics.val_loss");
+  equal(low.rows[0].run.id, latest); // 2 * 0.02 / 4 among the finished runs
+  // the in-place restore ran last: HEAD is the run's commit, detached
+  equal(git(repo, "rev-parse", "HEAD"), git(repo, "rev-parse", "main~1"));
   // the restored code of the lowest-loss run
   equal(
     Deno.readTextFileSync(join(repo, "..", "exprag-best", "train.ts")),
     "const lr = 0.1;\n",
   );
+});
+
+Deno.test("skill: each recipe takes at most two calls; failures, ambiguous losses, in-place restores and worktrees' ignored files are covered", () => {
+  for (const r of RECIPES) ok(r.steps.length <= 2, r.question);
+  const questions = RECIPES.map((r) => r.question);
+  for (
+    const topic of [
+      /failed or crashed, and why/,
+      /lowest loss/,
+      /in place, in my own checkout/,
+    ]
+  ) {
+    ok(questions.some((q) => topic.test(q)), `no recipe for ${topic}`);
+  }
+  const failures = RECIPES.find((r) => /failed or crashed/.test(r.question))!;
+  match(failures.steps[0].cmd, /--where status != finished/);
+  match(failures.steps[0].cmd, /status_reason/);
+  const loss = RECIPES.find((r) => /lowest loss\?/.test(r.question))!;
+  match(loss.steps[0].cmd, /^exprag paths .*--contains loss/);
+  match(loss.answer, /which path/);
+  // the last recipe checks out in place (it moves HEAD)
+  match(RECIPES.at(-1)!.steps.at(-1)!.cmd, /^exprag checkout RUN_ID$/);
+  match(md, /copy or symlink/i);
+  match(md, /never move them/);
+  match(md, /`snapshot_ref`/);
 });
 
 Deno.test("skill: printing needs no permission; --json wraps it", async () => {

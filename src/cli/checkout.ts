@@ -3,12 +3,20 @@
  * exact code.
  *
  * With `--worktree DIR`, `git worktree add --detach DIR <commit>`: the
- * user's checkout is untouched. Without it, only when the worktree is clean
- * (outside the exprag directory) and no ignored file lies where the run's
- * code has a file that the current commit lacks (git would overwrite it
- * silently, and going back would delete it): the run's own snapshot branch
- * `run/<id>` when it still points at the recorded commit, else the commit,
- * detached.
+ * user's checkout is untouched. Without it, only when no tracked file has
+ * uncommitted changes (outside the exprag directory) and no file exprag did
+ * not create lies where the checkout would overwrite or delete it (an
+ * ignored file there git would overwrite silently, and going back would
+ * delete it; untracked files elsewhere stay, as git keeps them): the run's
+ * own snapshot branch `run/<id>` when it still points at the recorded
+ * commit, else the commit, detached. When HEAD already is the run's commit
+ * (and its submodules are in place), nothing changes: a note says so.
+ *
+ * The report's `branch` is the run's recorded `git.branch` (as `exprag
+ * runs` and `exprag git` show it; null when invalid or not the run's own);
+ * `snapshot_ref` names the ref that still holds the run's snapshot
+ * (`run/<id>`, or the fallback ref), null for a clean run or a moved or
+ * deleted one; `checked_out` says what was checked out.
  *
  * A dirty run whose edits were not captured (no snapshot) is refused: its
  * commit is only the base it started from. `--base-only` checks out that
@@ -57,6 +65,7 @@ function report(
     commit: code.sha,
     branch: code.branch,
     ...(code.ref === null ? {} : { ref: code.ref }),
+    snapshot_ref: code.snapshotBranch ?? code.ref,
     dirty: code.dirty,
     base: code.base,
     ...(code.uncaptured === null ? {} : {
@@ -191,6 +200,30 @@ function checkoutFailure(
 }
 
 /**
+ * HEAD already is the run's commit (and the worktree is clean): nothing to
+ * check out. One note line, the report (`return_with` goes back to where
+ * HEAD is: a no-op), exit 0.
+ */
+function alreadyThere(
+  ctx: Context,
+  code: RunCode,
+  o: { top: string; previous: string; back: string | null },
+): number {
+  stderrLine(
+    `exprag: note: HEAD already is run ${code.run}'s code (commit ${code.sha}${
+      o.previous === code.sha ? "" : ` on branch ${escapeText(o.previous)}`
+    }): nothing checked out, nothing changed`,
+  );
+  report(ctx, code, {
+    worktree: o.top,
+    checked_out: null,
+    previous: o.previous || null,
+    return_with: o.back,
+  });
+  return 0;
+}
+
+/**
  * Runs `checkout`.
  *
  * @param ctx The invocation.
@@ -213,12 +246,16 @@ export async function run(ctx: Context): Promise<number> {
   const head = git(["symbolic-ref", "--short", "-q", "HEAD"]);
   const before = headCommit();
   const previous = head.code === 0 ? head.stdout.trim() : before;
-  // code.branch is exactly `run/<validated id>`, checked by check-ref-format and
-  // pointing at code.sha; `--` makes git read it as a branch, never a path.
-  const args = code.branch !== null
-    ? ["checkout", "-q", code.branch, "--"]
+  // code.snapshotBranch is exactly `run/<validated id>`, checked by
+  // check-ref-format and pointing at code.sha; `--` makes git read it as a
+  // branch, never a path.
+  const args = code.snapshotBranch !== null
+    ? ["checkout", "-q", code.snapshotBranch, "--"]
     : ["checkout", "-q", "--detach", code.sha, "--"];
   const back = previous ? `git checkout ${shellQuote(previous)}` : null;
+  if (before === code.sha && moving.length === 0) {
+    return alreadyThere(ctx, code, { top, previous, back });
+  }
   const r = git(args);
   if (r.code !== 0) throw checkoutFailure(r, { before, back });
   let backSubs: string[];
@@ -234,8 +271,8 @@ export async function run(ctx: Context): Promise<number> {
   }
   report(ctx, code, {
     worktree: top,
-    checked_out: code.branch !== null
-      ? `branch ${code.branch}`
+    checked_out: code.snapshotBranch !== null
+      ? `branch ${code.snapshotBranch}`
       : `detached ${code.sha}`,
     ...submoduleFields(moving),
     previous: previous || null,

@@ -419,7 +419,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "git",
     summary: "the code state of each run: commit, branch, dirty, base",
     description:
-      "One row per run, newest first: run id, name, the commit holding its code (a snapshot commit for dirty worktrees), the branch to check out (run/<id> for snapshots; the fallback ref refs/exprag/runs/<id> when a local branch such as `run` blocked that name: then use the commit, which `exprag checkout` does), dirty, the base commit (HEAD when the run started) and the user's branch. Dirty submodules are snapshotted in their own repositories (`--json`: `git.submodules`). Reads only the records.",
+      "One row per run, newest first: run id, name, the commit holding its code (a snapshot commit for dirty worktrees), the recorded branch (`branch`, the same in `runs` and `checkout`: run/<id> for snapshots, the user's branch for clean runs, empty when a local branch such as `run` blocked that name and the snapshot went to the fallback ref refs/exprag/runs/<id>, shown in a `ref` column: then use the commit, which `exprag checkout` does), dirty, the base commit (HEAD when the run started) and the user's branch at that time (`head_branch`). Dirty submodules are snapshotted in their own repositories (`--json`: `git.submodules`). Reads only the records.",
     args: [],
     options: [
       ...RUN_FILTERS,
@@ -436,7 +436,7 @@ export const COMMANDS: readonly CommandDef[] = [
     summary:
       "restore a run's exact code (into a new worktree, or in place when clean)",
     description:
-      "With --worktree DIR: `git worktree add` a detached checkout of the run's commit into DIR; your checkout is untouched. Without it: checks out the run's snapshot branch run/<id> (or, for a clean run or a snapshot stored under the fallback ref refs/exprag/runs/<id>, its commit, detached) in the current repository, only when the worktree is clean (changes outside the exprag directory make it refuse) and no ignored file would be overwritten. Either way the run's submodules are restored too: their snapshots (dirty submodules) or their recorded commits, where they are checked out. A dirty run without a snapshot is refused (its commit is only its base) unless --base-only is given.",
+      "With --worktree DIR: `git worktree add` a detached checkout of the run's commit into DIR; your checkout is untouched. Without it: checks out the run's snapshot branch run/<id> (or, for a clean run or a snapshot stored under the fallback ref refs/exprag/runs/<id>, its commit, detached) in the current repository, only when no tracked file has uncommitted changes (outside the exprag directory) and no untracked or ignored file lies where the checkout would overwrite or delete it; other untracked files stay, as git keeps them. When HEAD already is the run's commit nothing changes and a `exprag: note:` line says so. The report's `branch` is the run's recorded branch (as in `runs` and `git`), `snapshot_ref` the ref still holding its snapshot (run/<id> or the fallback ref; empty for a clean run), `checked_out` what was checked out and `return_with` the way back. Either way the run's submodules are restored too: their snapshots (dirty submodules) or their recorded commits, where they are checked out. A dirty run without a snapshot is refused (its commit is only its base) unless --base-only is given.",
     args: [{ name: "RUN", description: "the run whose code to restore" }],
     options: [{
       name: "worktree",

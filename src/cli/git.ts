@@ -1,5 +1,8 @@
 /**
- * `exprag git`: the code-state table, from the records only.
+ * `exprag git`: the code-state table, from the records only. `branch` is
+ * the recorded `git.branch`, as in `exprag runs` and `exprag checkout`
+ * (null for a snapshot stored under the fallback ref); a `ref` column
+ * shows that ref when some run listed recorded one.
  *
  * @module
  */
@@ -28,6 +31,11 @@ export async function run(ctx: Context): Promise<number> {
     );
     return 0;
   }
+  const refs = runs.map((r) => {
+    const ref = (r.git as Record<string, unknown> | null)?.ref;
+    return typeof ref === "string" ? ref : null;
+  });
+  const withRef = refs.some((r) => r !== null);
   table(
     ctx.out,
     [
@@ -39,21 +47,20 @@ export async function run(ctx: Context): Promise<number> {
       "dirty",
       "base",
       "head_branch",
+      ...(withRef ? ["ref"] : []),
     ],
-    runs.map((r) => {
+    runs.map((r, i) => {
       const g = gitFields(r);
-      // a snapshot under the fallback ref (branch namespace blocked): show the ref
-      const ref = (r.git as Record<string, unknown> | null)?.ref;
-      const branch = g.branch ?? (typeof ref === "string" ? ref : null);
       return [
         r.id,
         r.name,
         isoTime(r.started_at),
         g.commit,
-        branch,
+        g.branch,
         g.dirty,
         g.base,
         g.head_branch,
+        ...(withRef ? [refs[i]] : []),
       ];
     }),
   );

@@ -83,6 +83,23 @@ export function isHexCommit(s: unknown): s is string {
 }
 
 /**
+ * Tells, without asking git, whether a recorded string may be shown as a
+ * branch name: no leading `-`, no `@{...}`, no space, control character or
+ * character git forbids in ref names, no `..`.
+ *
+ * @param s The untrusted value.
+ * @returns True when it may be a branch name.
+ */
+export function looksLikeBranch(s: unknown): s is string {
+  if (
+    typeof s !== "string" || s === "" || s.startsWith("-") ||
+    s.includes("@{") || s.includes("..")
+  ) return false;
+  // deno-lint-ignore no-control-regex
+  return !/[\x00-\x20\x7f~^:?*[\\]/.test(s);
+}
+
+/**
  * Tells whether a recorded branch name is a valid branch name that git
  * would use as is: no leading `-`, no `@{...}` expansion, and accepted
  * unchanged by `git check-ref-format --branch`.
@@ -91,11 +108,7 @@ export function isHexCommit(s: unknown): s is string {
  * @returns True when valid.
  */
 export function isSafeBranch(s: unknown): s is string {
-  if (
-    typeof s !== "string" || s === "" || s.startsWith("-") || s.includes("@{")
-  ) return false;
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(s)) return false;
+  if (!looksLikeBranch(s)) return false;
   const r = git(["check-ref-format", "--branch", s]);
   return r.code === 0 && r.stdout.trim() === s;
 }
@@ -169,8 +182,15 @@ export interface RunCode {
   commit: string;
   /** Its full hash in this repository. */
   sha: string;
-  /** `run/<id>` when the run made a snapshot branch that still points at the commit, else null. */
+  /**
+   * The recorded `git.branch` (the branch to check out: `run/<id>` for a
+   * dirty run, the original branch for a clean one, null when the snapshot
+   * went to the fallback ref), when it is a valid branch name; a dirty run's
+   * branch other than its own `run/<id>` is not trusted (null).
+   */
   branch: string | null;
+  /** `run/<id>` when the run made a snapshot branch that still points at the commit, else null. */
+  snapshotBranch: string | null;
   /**
    * The fallback ref `refs/exprag/runs/<id>` when the run's snapshot was
    * stored there (the branch namespace was blocked) and it still points at
@@ -284,6 +304,21 @@ export function uncapturedReason(run: RunInfo): string | null {
 }
 
 /**
+ * The recorded `git.branch`, for the report only (never passed to git, so
+ * checked without git): when it looks like a branch name, and for a dirty
+ * run only its own `run/<id>` (any other would name another run's snapshot
+ * or the user's branch, which is not the run's code).
+ */
+function recordedBranch(
+  id: string,
+  g: { branch?: unknown; dirty?: unknown },
+): string | null {
+  if (!looksLikeBranch(g.branch)) return null;
+  if (g.dirty === true && g.branch !== `run/${id}`) return null;
+  return g.branch;
+}
+
+/**
  * Validates a run's recorded git state and resolves its commit in the
  * current repository.
  *
@@ -323,8 +358,9 @@ export function runCode(run: RunInfo): RunCode {
     );
   }
   const own = `run/${run.id}`;
-  let branch: string | null = null;
-  if (g.branch === own && resolveBranch(own) === sha) branch = own;
+  const snapshotBranch = g.branch === own && resolveBranch(own) === sha
+    ? own
+    : null;
   const fallback = `${FALLBACK_REF_PREFIX}${run.id}`;
   const ref = g.ref === fallback && resolveRefName(fallback) === sha
     ? fallback
@@ -333,7 +369,8 @@ export function runCode(run: RunInfo): RunCode {
     run: run.id,
     commit: g.commit,
     sha,
-    branch,
+    branch: recordedBranch(run.id, g),
+    snapshotBranch,
     ref,
     submodules: submoduleCodes(run),
     uncapturedSubmodules: uncapturedSubmodules(run),
