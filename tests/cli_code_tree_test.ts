@@ -1,9 +1,24 @@
 // The code a run ran, by its tree: `git.tree` in run_start, `compare`'s
 // `code` row, `best --group-by`'s note on what else varies within groups,
 // and the quieter `show` and `values --run` tables.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+// strictEqual: Deno 2.9.6's node:assert/strict `equal` compares loosely (undefined == null)
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
-import { commitAll, git, makeRepo, tempDir } from "./_helpers.ts";
+import {
+  commitAll,
+  git,
+  IMPORT_TRACKER,
+  makeRepo,
+  readJsonl,
+  runFiles,
+  runScript,
+  tempDir,
+} from "./_helpers.ts";
 import {
   cli,
   makeExprag,
@@ -11,7 +26,7 @@ import {
   writeDenoRun,
   writePythonRun,
 } from "./_cli_fixtures.ts";
-import { trackedRun } from "./_git_fixtures.ts";
+import { TRACK, trackedRun } from "./_git_fixtures.ts";
 
 const R = ["--allow-read=.exprag"];
 
@@ -55,6 +70,22 @@ Deno.test("run_start records git.tree: the snapshot's tree when dirty, HEAD's wh
   );
   equal(dj.code, "different");
   equal(dj.same_code, false);
+});
+
+Deno.test('a dirty run without a snapshot (git: "state") records tree null: its code is not HEAD\'s', async () => {
+  const repo = makeRepo({ "a.txt": "a\n", ".gitignore": ".exprag/\n" });
+  Deno.writeTextFileSync(join(repo, "a.txt"), "edited\n");
+  const o = await runScript(
+    repo,
+    IMPORT_TRACKER + `new Experiment("s", { git: "state" }).end();\n`,
+    TRACK,
+  );
+  equal(o.code, 0, o.stderr);
+  const [file] = runFiles(join(repo, ".exprag"));
+  const g = (readJsonl(file)[0].value as { git: Record<string, unknown> }).git;
+  equal(g.dirty, true);
+  equal(g.mode, "state");
+  equal(g.tree, null);
 });
 
 Deno.test("compare: code unknown when a run recorded no tree (older and Python runs)", async () => {
