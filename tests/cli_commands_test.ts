@@ -207,7 +207,7 @@ Deno.test("paths: counts, types, examples; --numeric, --contains, --run", async 
   equal(paths.find((p: { path: string }) => p.path === "value.step").runs, 1);
 });
 
-Deno.test("values: rows with run, time, elapsed, value, note and source file:line", async () => {
+Deno.test("values --run: rows with time, elapsed, value, note and line; the run and file named once", async () => {
   const o = await cli(root, R, [
     "values",
     "value.metrics.loss",
@@ -217,24 +217,28 @@ Deno.test("values: rows with run, time, elapsed, value, note and source file:lin
     "2",
   ]);
   equal(o.code, 0, o.stderr);
+  equal(
+    o.stderr,
+    `exprag: note: run ${A}, lines of .exprag/runs/${A}.jsonl\n`,
+  );
   const rows = tableObjects(o.stdout);
   equal(rows.length, 2);
   deepStrictEqual(
-    rows.map((r) => [r.run, r.elapsed_ms, r.value, r.note, r.source]),
+    rows.map((r) => [r.run, r.elapsed_ms, r.value, r.note, r.line]),
     [
       [
-        A,
+        undefined, // no run column: one run
         "10",
         "1",
         "training metrics after each step",
-        `.exprag/runs/${A}.jsonl:2`,
+        "2",
       ],
       [
-        A,
+        undefined,
         "20",
         "0.5",
         "", // the same note as the row above: shown once
-        `.exprag/runs/${A}.jsonl:3`,
+        "3",
       ],
     ],
   );

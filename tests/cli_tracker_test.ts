@@ -144,7 +144,7 @@ Deno.test("tracker runs: statuses, best, values, compare, diff and checkout of s
   );
   equal(hist.length, 5);
   equal(hist[0].note, "after step 0");
-  equal(hist[4].source, `.exprag/runs/${run32.id}.jsonl:6`);
+  equal(hist[4].line, "6"); // --run: the file is named once, in a note
   // compare: the learning rates differ
   const cmp = (await cli(repo, R, ["compare", run32.id, run16.id])).stdout;
   ok(cmp.includes("metadata.hparams.learning_rate\t0.05\t0.02"), cmp);

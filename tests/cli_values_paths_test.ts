@@ -40,19 +40,19 @@ Deno.test("values with several paths: one column each, one row per record, align
   equal(o.code, 0, o.stderr);
   equal(
     o.stdout.split("\n")[0],
-    "run\ttime\telapsed_ms\tvalue.metrics.val_acc\tvalue.metrics.val_loss\tnote\tsource",
+    "time\telapsed_ms\tvalue.metrics.val_acc\tvalue.metrics.val_loss\tnote\tline",
   );
   const rows = tableObjects(o.stdout);
   deepStrictEqual(
     rows.map((r) => [
       r["value.metrics.val_acc"],
       r["value.metrics.val_loss"],
-      r.source,
+      r.line,
     ]),
     [
-      ["0", "1", `.exprag/runs/${run}.jsonl:2`],
-      ["0.001", "", `.exprag/runs/${run}.jsonl:3`], // no val_loss on this record
-      ["0.002", "0.998", `.exprag/runs/${run}.jsonl:4`],
+      ["0", "1", "2"],
+      ["0.001", "", "3"], // no val_loss on this record
+      ["0.002", "0.998", "4"],
     ],
   );
   const j = JSON.parse(

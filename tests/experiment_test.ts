@@ -117,6 +117,7 @@ function validateStart(v: Record<string, unknown>): void {
     keysAre(g, [
       "commit",
       "branch",
+      "tree",
       "dirty",
       "head",
       "head_branch",
@@ -128,6 +129,7 @@ function validateStart(v: Record<string, unknown>): void {
       "skipped",
     ], "git");
     check(strOrNull(g.commit) && strOrNull(g.branch), "git commit/branch");
+    check(strOrNull(g.tree), "git.tree");
     check(typeof g.dirty === "boolean", "git.dirty");
     check(strOrNull(g.head) && strOrNull(g.head_branch), "git head");
     check(typeof g.status === "string", "git.status string");

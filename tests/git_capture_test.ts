@@ -355,6 +355,7 @@ Deno.test("clean worktree: commit = HEAD, branch, not dirty, no ref", async () =
   assert.deepEqual(g, {
     commit: head,
     branch: "main",
+    tree: gitQ(repo, "rev-parse", "HEAD^{tree}"), // the run's code, recorded
     dirty: false,
     head,
     head_branch: "main",
@@ -672,6 +673,7 @@ Deno.test("unborn branch: snapshot without parent, head null; clean unborn: comm
     {
       commit: null,
       branch: null,
+      tree: null, // unborn: no tree
       dirty: false,
       head: null,
       head_branch: "main",

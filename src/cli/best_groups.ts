@@ -37,6 +37,12 @@ export async function runBestGroups(ctx: Context): Promise<number> {
     await noRows(ctx, result, options.status);
   }
   if (note !== undefined && !ctx.json) stderrLine(`exprag: note: ${note}`);
+  if (result.varying.length > 0 && !ctx.json) {
+    // a group's mean would otherwise look like the effect of its key alone
+    stderrLine(
+      `exprag: note: within groups, also varying: ${result.varying.join(", ")}`,
+    );
+  }
   const { groups, ...counts } = result;
   if (ctx.json) {
     json(ctx.out, {

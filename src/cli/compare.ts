@@ -4,7 +4,7 @@
  * @module
  */
 
-import { compareRuns } from "../query/mod.ts";
+import { compareRuns, type RunInfo } from "../query/mod.ts";
 import { catalog, gitFields, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { json, stderrLine, table } from "./format.ts";
@@ -13,6 +13,38 @@ import { uncapturedReason } from "./gitsafe.ts";
 import { pathCurves } from "./curves.ts";
 
 const HEX = /^[0-9a-f]{7,64}$/;
+
+/** The run's recorded code tree (`git.tree`), or null when it has none (older and Python runs). */
+function treeOf(run: RunInfo): string | null {
+  const t = (run.git as { tree?: unknown } | null)?.tree;
+  return typeof t === "string" && HEX.test(t) ? t : null;
+}
+
+/**
+ * Whether two runs ran the same code: by their trees when both recorded
+ * one, else `"same"` for one captured commit and `"unknown"` otherwise
+ * (different commits may hold the same tree).
+ */
+function codeOf(
+  a: RunInfo,
+  b: RunInfo,
+  sameCommit: boolean,
+): "same" | "different" | "unknown" {
+  const ta = treeOf(a), tb = treeOf(b);
+  if (ta !== null && tb !== null) return ta === tb ? "same" : "different";
+  return sameCommit ? "same" : "unknown";
+}
+
+/** The `code` row: same (naming the tree, or commit), different, unknown. */
+function codeRow(
+  code: string,
+  o: { a: RunInfo; commit: unknown; codeDiff: string },
+): string {
+  if (code === "different") return `different (run ${o.codeDiff})`;
+  if (code === "unknown") return "unknown";
+  const tree = treeOf(o.a);
+  return tree !== null ? `same (tree ${tree})` : `same (commit ${o.commit})`;
+}
 
 /**
  * Runs `compare`.
@@ -26,15 +58,17 @@ export async function run(ctx: Context): Promise<number> {
   const c = await compareRuns(a, b, { catalog: catalog(ctx) });
   const ga = gitFields(c.a), gb = gitFields(c.b);
   const codeDiff = `exprag diff ${c.a.id} ${c.b.id}`;
-  const sameCode = ga.commit === gb.commit && typeof ga.commit === "string" &&
-    HEX.test(ga.commit) && uncapturedReason(c.a) === null &&
-    uncapturedReason(c.b) === null;
+  const sameCommit = ga.commit === gb.commit &&
+    typeof ga.commit === "string" && HEX.test(ga.commit) &&
+    uncapturedReason(c.a) === null && uncapturedReason(c.b) === null;
+  const code = codeOf(c.a, c.b, sameCommit);
+  const sameCode = code === "same";
   const gitDiff = !sameCode &&
       typeof ga.commit === "string" && typeof gb.commit === "string" &&
       HEX.test(ga.commit) && HEX.test(gb.commit)
     ? `git diff ${ga.commit} ${gb.commit}`
     : null;
-  if (sameCode) {
+  if (sameCommit) {
     stderrLine(
       `exprag: note: both runs ran commit ${ga.commit}: no code difference`,
     );
@@ -72,6 +106,7 @@ export async function run(ctx: Context): Promise<number> {
       code_diff: codeDiff,
       git_diff: gitDiff,
       same_code: sameCode,
+      code,
     });
     return 0;
   }
@@ -85,6 +120,7 @@ export async function run(ctx: Context): Promise<number> {
     ["records", c.a.records, c.b.records],
     ["commit", ga.commit, gb.commit],
     ["dirty", ga.dirty, gb.dirty],
+    ["code", codeRow(code, { a: c.a, commit: ga.commit, codeDiff }), null],
   ];
   for (const d of c.metadata) rows.push([d.path, d.a, d.b]);
   for (const d of c.git) {

@@ -23,6 +23,35 @@ const START_ORDER = [
   "unavailable",
 ];
 
+/** A value that says nothing: null, `""`, `[]` or `{}`. */
+function isEmpty(v: unknown): boolean {
+  return v === null || v === undefined || v === "" ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === "object" && v !== null && Object.keys(v).length === 0);
+}
+
+/**
+ * The run_start rows of the table: empty values left out, the
+ * `unavailable.*` rows folded into one listing their keys (their reasons
+ * are in `show --json`).
+ */
+function shownDetails(
+  rows: [string, unknown][],
+  unavailable: unknown,
+): [string, unknown][] {
+  const fold = unavailable !== null && typeof unavailable === "object" &&
+    !Array.isArray(unavailable);
+  const out = rows.filter(([k, v]) =>
+    !isEmpty(v) &&
+    !(fold && (k === "unavailable" || k.startsWith("unavailable.")))
+  );
+  const keys = fold ? Object.keys(unavailable) : [];
+  if (keys.length > 0) {
+    out.push(["unavailable", `${keys.join(", ")} (reasons: --json)`]);
+  }
+  return out;
+}
+
 /**
  * Runs `show`.
  *
@@ -78,8 +107,14 @@ export async function run(ctx: Context): Promise<number> {
   for (const [k, v] of Object.entries(r.tags ?? {})) {
     rows.push([childPath("tags", k), v]);
   }
-  for (const k of keys) flattenObject(start[k], quoteKey(k), rows);
-  table(ctx.out, ["key", "value"], rows, { paths: ["key"] });
+  const details: [string, unknown][] = [];
+  for (const k of keys) flattenObject(start[k], quoteKey(k), details);
+  table(ctx.out, ["key", "value"], [
+    ...rows,
+    ...shownDetails(details, start.unavailable),
+  ], {
+    paths: ["key"],
+  });
   if ((r.notes ?? []).length > 0) {
     ctx.out.line();
     table(

@@ -116,23 +116,28 @@ export async function run(ctx: Context): Promise<number> {
       ? null
       : r.note
   );
+  // one run: its id and file once, not on every row
+  const one = ctx.options.run !== undefined;
+  if (one && rows.length > 0) {
+    stderrLine(`exprag: note: run ${rows[0].run_id}, lines of ${rows[0].file}`);
+  }
   table(
     ctx.out,
     [
-      "run",
+      ...(one ? [] : ["run"]),
       "time",
       "elapsed_ms",
       ...(paths.length === 1 ? ["value"] : paths),
       "note",
-      "source",
+      one ? "line" : "source",
     ],
     rows.map((r, i) => [
-      r.run_id,
+      ...(one ? [] : [r.run_id]),
       isoTime(r.created_at),
       r.elapsed_ms,
       ...r.cells,
       notes[i],
-      `${r.file}:${r.line}`,
+      one ? r.line : `${r.file}:${r.line}`,
     ]),
   );
   if (note !== undefined) {

@@ -97,6 +97,7 @@ function unscanned(
   const branch = sym.code === 0 ? sym.stdout.trim() : null;
   const git: GitState = {
     ...baseState(place, options, head, branch),
+    tree: null, // dirty unknown: the code is not known to be HEAD's
     dirty: true,
     mode: "state",
   };
@@ -119,6 +120,9 @@ function baseState(
   return {
     commit: head,
     branch: head === null ? null : branch,
+    tree: head !== null && place.headTree?.commit === head
+      ? place.headTree.tree
+      : null,
     dirty: false,
     head,
     head_branch: branch,
@@ -159,7 +163,10 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
     ...(discard === undefined ? {} : { discard }),
   });
   if (!state.dirty || options.mode === "state") {
-    if (state.dirty) state.mode = "state";
+    if (state.dirty) {
+      state.mode = "state";
+      state.tree = null;
+    }
     return done();
   }
   const subs: SubmoduleRun = {
@@ -189,11 +196,13 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
   if (typeof snap === "string") {
     for (const undo of subs.undo) undo();
     state.mode = "state";
+    state.tree = null;
     unavailable["git.snapshot"] = snap;
     return done();
   }
   const { commit, ref } = snap;
   state.commit = commit;
+  state.tree = snap.tree;
   state.branch = ref.branch;
   if (ref.branch === null) state.ref = ref.ref;
   if (subs.made.length > 0) {

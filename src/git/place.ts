@@ -33,6 +33,11 @@ export interface Place {
   rel: string | null;
   /** The pathspecs of the whole tree minus the exprag directory. */
   specs: string[];
+  /**
+   * HEAD and its tree as resolved when the place was found (superproject
+   * only); null when unborn or not asked.
+   */
+  headTree?: { commit: string; tree: string } | null;
 }
 
 /** The exprag directory relative to the top level, or null when outside. */
@@ -94,7 +99,7 @@ export function locate(o: { cwd?: string; expragDir: string }): Place | string {
     ["--git-path", "index"],
     ["--show-object-format"],
     ["--absolute-git-dir"],
-  ]);
+  ], { revs: ["HEAD", "HEAD^{tree}"] });
   if (!out.ok) {
     const info = out.failed;
     if (/not a git repository/i.test(info.stderr)) {
@@ -109,7 +114,10 @@ export function locate(o: { cwd?: string; expragDir: string }): Place | string {
   const indexPath = isAbsolute(indexOut)
     ? indexOut
     : join(top, prefix, indexOut);
-  return makePlace(top, { gitDir, indexPath, format }, o.expragDir);
+  const place = makePlace(top, { gitDir, indexPath, format }, o.expragDir);
+  const [commit, tree] = out.revs ?? [];
+  place.headTree = out.revs === null ? null : { commit, tree };
+  return place;
 }
 
 /**

@@ -85,7 +85,7 @@ function commitTree(
   env: Record<string, string>,
   options: GitCaptureOptions,
   state: SnapshotState,
-): string | { error: string } {
+): { commit: string; tree: string } | { error: string } {
   const wt = runGit([...repo, "write-tree"], env);
   if (wt.code !== 0) {
     return { error: `git write-tree failed: ${firstError(wt)}` };
@@ -111,7 +111,7 @@ function commitTree(
       return { error: `git commit-tree failed: ${firstError(ct)}` };
     }
   }
-  return ct.stdout.trim();
+  return { commit: ct.stdout.trim(), tree };
 }
 
 /**
@@ -122,7 +122,8 @@ function commitTree(
  * @param parsed What status reported.
  * @param state The state so far (its `skipped` is filled in).
  * @param unavailable Where partial captures are noted.
- * @returns The snapshot commit and the ref keeping it, or why none was taken.
+ * @returns The snapshot commit, its tree and the ref keeping it, or why
+ *   none was taken.
  * @throws {import("./run.ts").GitTimeoutError} When staging hit the deadline.
  */
 export function snapshot(
@@ -131,7 +132,7 @@ export function snapshot(
   parsed: ParsedStatus,
   state: SnapshotState,
   unavailable: Record<string, string>,
-): { commit: string; ref: StoredRef } | string {
+): { commit: string; tree: string; ref: StoredRef } | string {
   const { top, repo } = place;
   if (!/^[0-9A-Za-z][0-9A-Za-z_-]*$/.test(options.runId)) {
     return `run id ${JSON.stringify(options.runId)} cannot name a branch`;
@@ -211,11 +212,12 @@ export function snapshot(
       if (gl.code !== 0) return `git update-index failed: ${firstError(gl)}`;
     }
     // 4. Tree, commit, ref (create-only).
-    const commit = commitTree(repo, env, options, state);
-    if (typeof commit !== "string") return commit.error;
+    const made = commitTree(repo, env, options, state);
+    if ("error" in made) return made.error;
+    const { commit, tree } = made;
     const ref = storeSnapshotRef(repo, { runId: options.runId, commit });
     if (typeof ref === "string") return ref;
-    return { commit, ref };
+    return { commit, tree, ref };
   } finally {
     for (const f of [tmpIndex, `${tmpIndex}.lock`, pathspecFile]) {
       try {

@@ -39,6 +39,14 @@ export interface GitState {
    * the fallback ref (see `ref`).
    */
   branch: string | null;
+  /**
+   * The tree object id of the run's code: the snapshot commit's tree for a
+   * snapshot, HEAD's tree for a clean worktree; null when unborn or when
+   * the code is not a commit's (dirty without a snapshot). Two runs with
+   * the same tree ran the same code, whatever their commits. Absent in
+   * runs recorded before it existed and in the Python exprag's runs.
+   */
+  tree?: string | null;
   /** Whether the worktree (minus the exprag directory) had uncommitted changes or untracked files. */
   dirty: boolean;
   /** The base commit (HEAD at start); null when the branch is unborn. */

@@ -7,6 +7,7 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { flattenObject } from "../flatten.ts";
 import { toNumber } from "../summary.ts";
 import { parsePath } from "../value_path.ts";
 import type { InCatalog } from "./catalog.ts";
@@ -38,6 +39,46 @@ export interface BestGroupsResult extends Omit<BestResult, "rows"> {
   group_by: string[];
   /** The groups, best mean first (groups without a number last). */
   groups: BestGroup[];
+  /**
+   * What else takes different values within some group (sorted): metadata
+   * leaves (`metadata.hparams.batch_size`) and the code, as `git.tree`
+   * when every run of the group recorded one, else `git.commit`.
+   */
+  varying: string[];
+}
+
+/** A run's comparable leaves: metadata leaves and its code (tree, else commit). */
+function leavesOf(row: BestRow, byTree: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of flattenObject(row.run.metadata ?? null, "metadata")) {
+    if (k !== "metadata" || v !== null) out.set(k, JSON.stringify(v));
+  }
+  const g = row.run.git as Record<string, unknown> | null;
+  const code = byTree ? "git.tree" : "git.commit";
+  out.set(code, JSON.stringify(g?.[code.slice(4)] ?? null));
+  return out;
+}
+
+/** The leaves that differ between the rows of any one group (group paths left out). */
+function varyingIn(
+  groups: readonly BestRow[][],
+  groupBy: readonly string[],
+): string[] {
+  const found = new Set<string>();
+  for (const rows of groups) {
+    if (rows.length < 2) continue;
+    const byTree = rows.every((r) =>
+      typeof (r.run.git as { tree?: unknown } | null)?.tree === "string"
+    );
+    const maps = rows.map((r) => leavesOf(r, byTree));
+    const keys = new Set(maps.flatMap((m) => [...m.keys()]));
+    for (const k of keys) {
+      const first = maps[0].get(k);
+      if (maps.some((m) => m.get(k) !== first)) found.add(k);
+    }
+  }
+  for (const p of groupBy) found.delete(p);
+  return [...found].sort();
 }
 
 /** The value of a group path on a run: one value, a list of several, or null. */
@@ -138,5 +179,6 @@ export async function bestGroups(
     if (a.mean === b.mean) return a.best.rank - b.best.rank;
     return sign * (a.mean < b.mean ? -1 : 1);
   });
-  return { ...rest, group_by: [...groupBy], groups: out };
+  const varying = varyingIn([...groups.values()].map((g) => g.rows), groupBy);
+  return { ...rest, group_by: [...groupBy], groups: out, varying };
 }
