@@ -2,7 +2,7 @@
 // our shape (docs/design.md) and in the Python exprag's exact shape, real git
 // repositories with snapshot-like commits, and running cli.ts as a real
 // subprocess under given permission flags.
-import { equal, match } from "node:assert/strict";
+import { match, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { formatRecord } from "../src/record.ts";
 import { SummaryBuilder } from "../src/summary.ts";

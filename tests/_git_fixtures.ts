@@ -1,6 +1,6 @@
 // Shared helpers of the git tests: a real tracker run in a repository, the
 // field table of `exprag checkout`, and running the commands it suggests.
-import { equal } from "node:assert/strict";
+import { strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import {
   commitAll,

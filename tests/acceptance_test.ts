@@ -2,7 +2,7 @@
 // script (importing mod.ts) records runs in a real git repository under the
 // documented flags; the CLI answers under its minimal flags. Each test pins
 // an output found confusing for an agent in an acceptance pass.
-import { equal, match, ok } from "node:assert/strict";
+import { match, ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { CLI_URL, makeRepo, MOD_URL, type Output, run } from "./_helpers.ts";
 

@@ -2,7 +2,10 @@
 // script runs under a pseudo-terminal WITHOUT --no-prompt, under each
 // documented row of tracker flags, from a subdirectory of a dirty
 // repository, in a CUDA/conda-like environment — and records a finished run.
-import { deepEqual, equal } from "node:assert/strict";
+import {
+  deepStrictEqual as deepEqual,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import {
   IMPORT_TRACKER,

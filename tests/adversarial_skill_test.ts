@@ -1,7 +1,7 @@
 // Adversarial pass (issue 9): `skill --write` over a SKILL.md the user
 // already has — read-only, or private — with the real CLI under its
 // documented minimal flags.
-import { equal, match } from "node:assert/strict";
+import { match, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { tempDir } from "./_helpers.ts";
 import { cli, oneLine } from "./_cli_fixtures.ts";

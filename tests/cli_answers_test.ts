@@ -2,7 +2,11 @@
 // a failed run's error is its status reason (runs --json, --columns, show),
 // `paths` types NaN/Infinity strings as numbers, and `best` suggests the
 // recorded path for a mistyped one as `values` does.
-import { deepStrictEqual, equal, match } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { tempDir } from "./_helpers.ts";
 import {
   cli,

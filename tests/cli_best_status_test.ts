@@ -2,7 +2,12 @@
 // ranked by default with a note on what was left out, runs without run_end
 // when no run has one, counts from the scan for crashed runs, and
 // --group-by rows (n, mean, std, min, max, best run per group).
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { tempDir } from "./_helpers.ts";
 import {
   cli,

@@ -1,6 +1,6 @@
 // `exprag cat RUN PATH` on real repositories and real runs: one file of a
 // run's code, byte for byte, without a worktree, confined to the repository.
-import { equal, match, ok } from "node:assert/strict";
+import { match, ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { git, makeRepo, tempDir } from "./_helpers.ts";
 import { loggingGit } from "./_faults.ts";

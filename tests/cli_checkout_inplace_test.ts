@@ -2,7 +2,11 @@
 // stay; files it would overwrite or delete do; HEAD already at the run's
 // code changes nothing and says so; `branch` means the recorded git.branch in
 // checkout, runs and git alike. Real repositories, real runs, real CLI.
-import { deepStrictEqual, equal, match } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import { git, run, tempDir } from "./_helpers.ts";
 import {

@@ -1,7 +1,12 @@
 // checkout never overwrites or deletes a file it did not create, never passes
 // off a base commit as a dirty run's code, shows git's fatal line, and its
 // suggested commands survive a shell: real repositories, real runs.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import {
   commitAll,

@@ -1,7 +1,12 @@
 // Each read-only command as a real subprocess under its minimal flags
 // (--allow-read=.exprag), on fixture files in our shape and in the Python
 // exprag's exact shape: tables, --json, filters, exit codes, one-line errors.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import { run, tempDir } from "./_helpers.ts";
 import {

@@ -1,7 +1,12 @@
 // `exprag diff RUN` (the run's code against the current worktree, as a
 // snapshot would see it) and the one-line note when two sides have the
 // same code, in diff and compare: real repositories, real processes.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import { commitAll, git, makeRepo } from "./_helpers.ts";
 import {

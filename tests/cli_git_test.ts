@@ -2,10 +2,10 @@
 // and hostile branch/commit strings that must never reach git as options.
 import {
   deepStrictEqual,
-  equal,
   match,
-  notEqual,
+  notStrictEqual as notEqual,
   ok,
+  strictEqual as equal,
 } from "node:assert/strict";
 import { join } from "node:path";
 import { commitAll, git, makeRepo, tempDir } from "./_helpers.ts";

@@ -2,7 +2,12 @@
 // .exprag/notes/<run_id>.jsonl (never to the run file, never through a
 // symlink, nothing lost when several agents write at once), and every
 // reader shows what was written: show, runs, --json, --where, readNotes.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import {
   cli,

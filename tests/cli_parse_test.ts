@@ -1,5 +1,10 @@
 // The argument parser and help, in process: driven by the command definitions.
-import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  ok,
+  strictEqual as equal,
+  throws,
+} from "node:assert/strict";
 import { COMMANDS, findCommand } from "../src/cli/command.ts";
 import { documentedFlags, flagVariants } from "../src/cli/flags.ts";
 import { checkPositionals, parseArgs, UsageError } from "../src/cli/parse.ts";

@@ -2,7 +2,12 @@
 // minimal flags (taken from the command definitions, the same source the
 // README table and SKILL.md come from), and with any one flag removed fails
 // with a one-line error naming that flag: never a prompt, never a stack trace.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import { COMMANDS } from "../src/cli/command.ts";
 import { flagVariants } from "../src/cli/flags.ts";

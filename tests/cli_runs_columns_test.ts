@@ -1,7 +1,11 @@
 // `runs` under its minimal flags as a real subprocess: the value of each
 // --where path as a column, and --columns picking columns (fields, metadata
 // and value paths), in the table and in --json.
-import { deepStrictEqual, equal, match } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { tempDir } from "./_helpers.ts";
 import {
   cli,

@@ -1,6 +1,11 @@
 // `exprag tail`: the latest values of finished runs, and `--follow` on real
 // tracker processes that finish, are SIGKILLed, or outlive the timeout.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import { cli, tableObjects } from "./_cli_fixtures.ts";
 import { CLI_URL, denoRunArgs, IMPORT_TRACKER, tempDir } from "./_helpers.ts";

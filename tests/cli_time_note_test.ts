@@ -1,7 +1,7 @@
 // Time windows state their cutoff: `--since 2w` (an age) or a date says in
 // one `exprag: note:` line which instant it stands for; a full timestamp
 // needs no note, --json none on stderr.
-import { equal, match, ok } from "node:assert/strict";
+import { match, ok, strictEqual as equal } from "node:assert/strict";
 import { tempDir } from "./_helpers.ts";
 import { cli, history, makeExprag, writeDenoRun } from "./_cli_fixtures.ts";
 

@@ -2,7 +2,7 @@
 // real git repository: statuses (finished, failed, interrupted, crashed via
 // SIGKILL, running), best, values, compare, and the code of each run
 // restored and diffed from the snapshot commits the tracker made.
-import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { git, makeRepo, MOD_URL, runScript, tempDir } from "./_helpers.ts";
 import { cli, tableObjects } from "./_cli_fixtures.ts";

@@ -1,7 +1,11 @@
 // `values` under its minimal flags as a real subprocess: several paths side
 // by side aligned by record, --tail and --every, the note shown once, a
 // default limit with a note, and "did you mean" for mistyped paths.
-import { deepStrictEqual, equal, match } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { tempDir } from "./_helpers.ts";
 import {
   cli,

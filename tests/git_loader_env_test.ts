@@ -5,7 +5,7 @@
 // `--allow-run`. The tracker, `exprag diff` and `exprag checkout --worktree`
 // work under their documented flags. Real processes; a clean filter records
 // the environment git hands its children.
-import { equal, match, ok } from "node:assert/strict";
+import { match, ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import {
   CLI_URL,

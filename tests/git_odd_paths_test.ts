@@ -2,7 +2,7 @@
 // backslash: git's answers about paths are never split on newlines, so the
 // capture, diff and checkout (in place and into a worktree) work there.
 // Real repositories, real tracker runs, real CLI.
-import { equal, match } from "node:assert/strict";
+import { match, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { commitAll, git, tempDir } from "./_helpers.ts";
 import { cli } from "./_cli_fixtures.ts";

@@ -2,7 +2,11 @@
 // `run`): the snapshot is stored under the fallback ref refs/exprag/runs/<id>,
 // recorded (`branch` null, `ref`), and found by `exprag git`, `checkout` and
 // `diff`. Real repositories, real tracker runs, real CLI.
-import { deepStrictEqual, equal, match } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import { git, makeRepo, tempDir } from "./_helpers.ts";
 import { cli, tableObjects } from "./_cli_fixtures.ts";

@@ -1,7 +1,11 @@
 // What the tracker does about the code state at run start besides recording
 // it: one stderr line when git cannot run at all, and the cleanup of
 // temporary files left by captures that were killed. Real Deno processes.
-import { deepStrictEqual, equal, match } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import {
   IMPORT_TRACKER,

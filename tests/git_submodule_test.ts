@@ -1,7 +1,12 @@
 // Dirty submodules: snapshotted in their own repository (a ref there keeps the
 // commit), the superproject's snapshot points its gitlink at it, and checkout
 // restores them. Real repositories, real tracker runs, real CLI.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join, relative } from "node:path";
 import {
   commitAll,

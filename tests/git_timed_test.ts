@@ -3,7 +3,7 @@
 // (repository, global or `-c` configuration) or an initialised submodule.
 // A real training script under the documented flags counts the workers it
 // starts by wrapping the global Worker constructor.
-import { deepStrictEqual, equal } from "node:assert/strict";
+import { deepStrictEqual, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import {
   commitAll,

@@ -1,7 +1,7 @@
 // The library does not load the CLI: mod.ts's static module graph holds no
 // cli.ts and no src/cli/ module, a copy of the library without the CLI's
 // files still imports, and mod.ts run as the main module still starts the CLI.
-import { equal, match, ok } from "node:assert/strict";
+import { match, ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { denoRunArgs, MOD_URL, ROOT, run, tempDir } from "./_helpers.ts";
 import { EXPRAG_VERSION } from "../src/version.ts";

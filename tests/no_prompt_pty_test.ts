@@ -5,7 +5,7 @@
 // dirty run with a snapshot and a real SIGKILLed run. A prompt shows either
 // as Deno's prompt text in the output or as the command hanging past the
 // timeout.
-import { equal, ok } from "node:assert/strict";
+import { ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { IMPORT_TRACKER, spawnUntil, tempDir } from "./_helpers.ts";
 import { RUN_A as A, RUN_B as B, twoRunRepo } from "./_cli_fixtures.ts";

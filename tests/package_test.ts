@@ -2,7 +2,7 @@
 // an example that imports the package and runs under `deno test --doc`),
 // links that work on jsr.io, and docs/architecture.md's layer table true to
 // the real import graph. (What importing mod.ts loads: mod_graph_test.ts.)
-import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { CLI_URL, MOD_URL, ROOT, run } from "./_helpers.ts";
 

@@ -1,6 +1,6 @@
 // RunFollower: reads only appended bytes, keeps a line in progress unread
 // until its newline arrives, and reports a torn last line only at finish().
-import { deepStrictEqual, equal } from "node:assert/strict";
+import { deepStrictEqual, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { RunFollower } from "../src/query/follow.ts";
 import type { Problem } from "../src/query/types.ts";

@@ -2,7 +2,7 @@
 // joined with dots, unquoted (`value.C:\data`); today's paths quote such
 // keys (`value."C:\\data"`). The reader finds those summaries under today's
 // form.
-import { deepStrictEqual, equal } from "node:assert/strict";
+import { deepStrictEqual, strictEqual as equal } from "node:assert/strict";
 import { bestRuns } from "../src/query/mod.ts";
 import { runStats } from "../src/query/stats.ts";
 import { expragDir, writeDenoRun } from "./_query_fixtures.ts";

@@ -2,7 +2,12 @@
 // with the same definitions the CLI uses, every command and flag of the
 // definitions appears in it, and every recipe answers its question in at
 // most three calls that really work on a fixture repository.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import { COMMANDS, GLOBAL_OPTIONS } from "../src/cli/command.ts";
 import { flagVariants } from "../src/cli/flags.ts";

@@ -1,7 +1,12 @@
 // skill --write never writes through a symbolic link (the file or any
 // directory on the way, as a cloned repository may hold them), and writes
 // atomically: real files, real symlinks, the real CLI under its documented flags.
-import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
 import { join } from "node:path";
 import { tempDir } from "./_helpers.ts";
 import { cli } from "./_cli_fixtures.ts";

@@ -1,6 +1,6 @@
 // The sparkline of `show`, `compare` and `tail`: levels, NaN and infinities
 // shown distinctly, flat series, one value, bucketing to the width.
-import { equal } from "node:assert/strict";
+import { strictEqual as equal } from "node:assert/strict";
 import { sparkline } from "../src/cli/sparkline.ts";
 
 Deno.test("sparkline: one character per value from the lowest to the highest level", () => {

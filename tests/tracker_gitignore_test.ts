@@ -1,6 +1,6 @@
 // The exprag directory the tracker creates ignores itself: run files never
 // show in `git status`. An existing directory is left as it is.
-import { equal, ok } from "node:assert/strict";
+import { ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { git, IMPORT_TRACKER, makeRepo, runScript } from "./_helpers.ts";
 
