@@ -24,6 +24,7 @@ import {
 import { NotFoundError } from "../errors.ts";
 import { confinedPath } from "./repo_path.ts";
 import { execGitRaw } from "../git/exec.ts";
+import { editDistance } from "../edit_distance.ts";
 
 /** One entry of a tree listing (`git ls-tree -r -t`). */
 interface Entry {
@@ -49,23 +50,6 @@ function listTree(dir: string | undefined, sha: string): Entry[] {
   });
 }
 
-/** Edit distance, for "did you mean" (short strings only). */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(
-        prev[j] + 1,
-        cur[j - 1] + 1,
-        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /**
  * The path of a tree closest to a missing one: the same file name
  * elsewhere, else the nearest by edit distance (within a third of its
@@ -82,14 +66,16 @@ export function closestPath(
   const base = posix.basename(path);
   const same = paths.filter((p) => posix.basename(p) === base);
   if (same.length > 0) {
-    return same.sort((x, y) => distance(path, x) - distance(path, y))[0];
+    return same.sort((x, y) =>
+      editDistance(path, x) - editDistance(path, y)
+    )[0];
   }
   if (paths.length > 20000 || path.length > 200) return undefined;
   let best: string | undefined;
   let bestD = Math.max(2, Math.floor(path.length / 3)) + 1;
   for (const p of paths) {
     if (Math.abs(p.length - path.length) >= bestD) continue;
-    const d = distance(path, p);
+    const d = editDistance(path, p);
     if (d < bestD) [best, bestD] = [p, d];
   }
   return best;

@@ -5,7 +5,7 @@
  *
  * This module is pure data plus tiny helpers: importing it costs nothing at
  * start-up, and the command implementations are loaded lazily. It is about
- * 500 lines because it holds every command's texts (summary, description,
+ * 600 lines because it holds every command's texts (summary, description,
  * options, examples, recipes) side by side: one table, read as one.
  *
  * @module

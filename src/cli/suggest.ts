@@ -9,23 +9,7 @@
 import { discoverPaths, RunCatalog } from "../query/mod.ts";
 import { canonicalPath, formatPath, parsePath } from "../value_path.ts";
 import type { Context } from "./context.ts";
-
-/** Edit distance of two strings (small: path segments). */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(
-        prev[j] + 1,
-        cur[j - 1] + 1,
-        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
+import { editDistance } from "../edit_distance.ts";
 
 /** Whether two parsed paths differ by small typos in their keys only. */
 function nearPath(a: readonly unknown[], b: readonly unknown[]): boolean {
@@ -34,7 +18,7 @@ function nearPath(a: readonly unknown[], b: readonly unknown[]): boolean {
   for (let i = 0; i < a.length; i++) {
     if (a[i] === b[i]) continue;
     if (typeof a[i] !== "string" || typeof b[i] !== "string") return false;
-    const d = distance(a[i] as string, b[i] as string);
+    const d = editDistance(a[i] as string, b[i] as string);
     if (d > Math.max(1, Math.floor((a[i] as string).length / 4))) return false;
     edits += d;
   }
