@@ -46,70 +46,38 @@ function codeRow(
   return tree !== null ? `same (tree ${tree})` : `same (commit ${o.commit})`;
 }
 
-/**
- * Runs `compare`.
- *
- * @param ctx The invocation.
- * @returns The exit code.
- */
-export async function run(ctx: Context): Promise<number> {
-  const a = await resolveRef(ctx, ctx.args[0]);
-  const b = await resolveRef(ctx, ctx.args[1]);
-  const c = await compareRuns(a, b, { catalog: catalog(ctx) });
-  const ga = gitFields(c.a), gb = gitFields(c.b);
-  const codeDiff = `exprag diff ${c.a.id} ${c.b.id}`;
-  const sameCommit = ga.commit === gb.commit &&
-    typeof ga.commit === "string" && HEX.test(ga.commit) &&
-    uncapturedReason(c.a) === null && uncapturedReason(c.b) === null;
-  const code = codeOf(c.a, c.b, sameCommit);
-  const sameCode = code === "same";
-  const gitDiff = !sameCode &&
-      typeof ga.commit === "string" && typeof gb.commit === "string" &&
-      HEX.test(ga.commit) && HEX.test(gb.commit)
-    ? `git diff ${ga.commit} ${gb.commit}`
-    : null;
-  if (sameCommit) {
-    stderrLine(
-      `exprag: note: both runs ran commit ${ga.commit}: no code difference`,
-    );
-  }
-  const names = c.paths.map((p) => p.path);
-  const curvesA = pathCurves(ctx, c.a, names);
-  const curvesB = pathCurves(ctx, c.b, names);
-  const paths = c.paths.map((p) => ({
-    ...p,
-    a: { ...p.a, curve: curvesA.get(p.path) ?? "" },
-    b: { ...p.b, curve: curvesB.get(p.path) ?? "" },
-  }));
+/** The comparison as `compareRuns` gives it. */
+type Compared = Awaited<ReturnType<typeof compareRuns>>;
+
+/** A compared path with both runs' curves. */
+type CurvedPath = Compared["paths"][number] & {
+  a: { curve: string };
+  b: { curve: string };
+};
+
+/** One note when either run has more numeric paths than the comparison holds. */
+function noteTruncation(c: Compared): void {
   const cut = [c.truncated.a ? c.a.id : null, c.truncated.b ? c.b.id : null]
     .filter((id) => id !== null);
-  if (cut.length > 0) {
-    // the comparison would otherwise look complete
-    stderrLine(
-      `exprag: note: statistics of the first ${MAX_SUMMARY_PATHS} numeric paths of each run only (run ${
-        cut.join(" and run ")
-      } ${cut.length === 1 ? "has" : "have"} more); exprag values PATH --run ${
-        cut[0]
-      } reads any path`,
-    );
-  }
-  if (ctx.json) {
-    json(ctx.out, {
-      a: runJson(c.a),
-      b: runJson(c.b),
-      metadata: c.metadata,
-      git: c.git,
-      paths,
-      only_a: c.only_a,
-      only_b: c.only_b,
-      truncated: c.truncated,
-      code_diff: codeDiff,
-      git_diff: gitDiff,
-      same_code: sameCode,
-      code,
-    });
-    return 0;
-  }
+  if (cut.length === 0) return;
+  // the comparison would otherwise look complete
+  stderrLine(
+    `exprag: note: statistics of the first ${MAX_SUMMARY_PATHS} numeric paths of each run only (run ${
+      cut.join(" and run ")
+    } ${cut.length === 1 ? "has" : "have"} more); exprag values PATH --run ${
+      cut[0]
+    } reads any path`,
+  );
+}
+
+/** The text output: the fields, the paths with curves, the code commands. */
+function writeTables(
+  ctx: Context,
+  c: Compared,
+  paths: CurvedPath[],
+  o: { code: string; codeDiff: string; gitDiff: string | null },
+): void {
+  const ga = gitFields(c.a), gb = gitFields(c.b);
   const ta = runTimes(c.a), tb = runTimes(c.b);
   const rows: unknown[][] = [
     ["id", c.a.id, c.b.id],
@@ -120,7 +88,11 @@ export async function run(ctx: Context): Promise<number> {
     ["records", c.a.records, c.b.records],
     ["commit", ga.commit, gb.commit],
     ["dirty", ga.dirty, gb.dirty],
-    ["code", codeRow(code, { a: c.a, commit: ga.commit, codeDiff }), null],
+    [
+      "code",
+      codeRow(o.code, { a: c.a, commit: ga.commit, codeDiff: o.codeDiff }),
+      null,
+    ],
   ];
   for (const d of c.metadata) rows.push([d.path, d.a, d.b]);
   for (const d of c.git) {
@@ -163,11 +135,67 @@ export async function run(ctx: Context): Promise<number> {
     ]),
     { paths: ["path"] },
   );
-  if (sameCode) return 0;
+  if (o.code === "same") return;
   ctx.out.line();
   table(ctx.out, ["code", "command"], [
-    ["exprag", codeDiff],
-    ...(gitDiff ? [["git", gitDiff]] : []),
+    ["exprag", o.codeDiff],
+    ...(o.gitDiff ? [["git", o.gitDiff]] : []),
   ]);
+}
+
+/**
+ * Runs `compare`.
+ *
+ * @param ctx The invocation.
+ * @returns The exit code.
+ */
+export async function run(ctx: Context): Promise<number> {
+  const a = await resolveRef(ctx, ctx.args[0]);
+  const b = await resolveRef(ctx, ctx.args[1]);
+  const c = await compareRuns(a, b, { catalog: catalog(ctx) });
+  const ga = gitFields(c.a), gb = gitFields(c.b);
+  const codeDiff = `exprag diff ${c.a.id} ${c.b.id}`;
+  const sameCommit = ga.commit === gb.commit &&
+    typeof ga.commit === "string" && HEX.test(ga.commit) &&
+    uncapturedReason(c.a) === null && uncapturedReason(c.b) === null;
+  const code = codeOf(c.a, c.b, sameCommit);
+  const sameCode = code === "same";
+  const gitDiff = !sameCode &&
+      typeof ga.commit === "string" && typeof gb.commit === "string" &&
+      HEX.test(ga.commit) && HEX.test(gb.commit)
+    ? `git diff ${ga.commit} ${gb.commit}`
+    : null;
+  if (sameCommit) {
+    stderrLine(
+      `exprag: note: both runs ran commit ${ga.commit}: no code difference`,
+    );
+  }
+  const names = c.paths.map((p) => p.path);
+  const curvesA = pathCurves(ctx, c.a, names);
+  const curvesB = pathCurves(ctx, c.b, names);
+  const paths = c.paths.map((p) => ({
+    ...p,
+    a: { ...p.a, curve: curvesA.get(p.path) ?? "" },
+    b: { ...p.b, curve: curvesB.get(p.path) ?? "" },
+  }));
+  noteTruncation(c);
+  if (ctx.json) {
+    json(ctx.out, {
+      a: runJson(c.a),
+      b: runJson(c.b),
+      metadata: c.metadata,
+      git: c.git,
+      paths,
+      only_a: c.only_a,
+      only_b: c.only_b,
+      truncated: c.truncated,
+      code_diff: codeDiff,
+      git_diff: gitDiff,
+      same_code: sameCode,
+      code,
+    });
+    return 0;
+  }
+  writeTables(ctx, c, paths, { code, codeDiff, gitDiff });
   return 0;
 }
