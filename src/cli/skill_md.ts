@@ -66,7 +66,7 @@ function conventionsSection(L: string[]): void {
     '- Exit codes: 0 ok, 1 not found or failure, 2 usage error. Errors are one line on stderr starting with `exprag:`; an empty answer with a line `exprag: note: …` on stderr is not "nothing recorded": the note says why (no runs directory here, a --where path no run has).',
     "- A torn or invalid line is skipped and reported on stderr as `file:line: reason`; `--strict` makes it an error.",
     "- Statuses: `finished`, `failed`, `interrupted` (from run_end); `running` (process alive), `crashed` (process gone, no run_end), `unknown` (another host; see its last record time).",
-    '- Numbers recorded as "NaN", "Infinity", "-Infinity" count as numbers; NaN never wins `best` but is listed.',
+    '- Numbers recorded as "NaN", "Infinity", "-Infinity" count as numbers; NaN never wins `best` but is listed. `--where value.metrics.loss = NaN` finds the runs whose last loss is NaN (diverged: their status is still `finished`); `exprag git --where git.dirty = true` lists the runs with uncommitted edits (snapshots).',
     "",
     "## Record format (brief)",
     "",

@@ -99,7 +99,7 @@ export const RECIPES: readonly Recipe[] = [
       {
         cmd: "exprag best value.metrics.loss --min --by min",
         read:
-          "the run (BEST_ID) whose loss reached the lowest value, and its commit",
+          "the run (BEST_ID) whose loss reached the lowest value (checkout prints its commit next)",
       },
       {
         cmd: "exprag checkout BEST_ID --worktree ../exprag-best",
@@ -180,9 +180,10 @@ export const RECIPES: readonly Recipe[] = [
     question: "Show the metric history for the run where batch size was 32.",
     steps: [
       {
-        cmd: "exprag runs --where metadata.hparams.batch_size = 32",
+        cmd:
+          "exprag runs --where metadata.hparams.batch_size = 32 --columns id,status,started,metadata.hparams.learning_rate",
         read:
-          "the run id (RUN_ID); if several, ask or take the newest (first row)",
+          "the run id (RUN_ID); if several, say so and ask, or take the newest finished one (rows are newest first)",
       },
       {
         cmd: "exprag values value --run RUN_ID",
@@ -247,7 +248,7 @@ export const RECIPES: readonly Recipe[] = [
       {
         cmd: "exprag checkout RUN_ID --worktree ../exprag-run",
         read:
-          "the worktree path, the commit checked out, `branch` (the run's recorded branch, as runs and git show it), `snapshot_ref` (the ref holding a dirty run's snapshot) and `remove_with`",
+          "(RUN_ID from the user, or a dirty run from `exprag git --where git.dirty = true`; a diverged one from `exprag runs --where value.metrics.loss = NaN`) the worktree path, the commit checked out, `branch` (the run's recorded branch, as runs and git show it), `snapshot_ref` (the ref holding a dirty run's snapshot) and `remove_with`",
       },
     ],
     answer:
