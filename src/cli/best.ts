@@ -6,6 +6,7 @@
  */
 
 import { bestRuns } from "../query/mod.ts";
+import { nanPaths } from "../query/diverged.ts";
 import { catalog, runJson } from "./common.ts";
 import type { Context } from "./context.ts";
 import { isoTime, json, stderrLine, table } from "./format.ts";
@@ -38,6 +39,20 @@ export async function run(ctx: Context): Promise<number> {
   // --json carries the note as a field: stderr stays for problems
   if (result.rows.length === 0) await noRows(ctx, result, options.status);
   if (note !== undefined && !ctx.json) stderrLine(`exprag: note: ${note}`);
+  const nan = result.rows.map((r) => ({ r, paths: nanPaths(r.run) }))
+    .filter((x) => x.paths.length > 0);
+  if (nan.length > 0 && !ctx.json) {
+    // a diverged run can still rank high on another path
+    stderrLine(
+      `exprag: note: ${
+        nan.map((x) =>
+          `rank ${x.r.rank} (run ${x.r.run.id}) recorded NaN at ${
+            x.paths.slice(0, 3).join(", ")
+          }`
+        ).join("; ")
+      }: diverged?`,
+    );
+  }
   if (ctx.json) {
     json(ctx.out, {
       path: result.path,
@@ -52,6 +67,7 @@ export async function run(ctx: Context): Promise<number> {
         value: r.value,
         count: r.count,
         source: r.source,
+        nan_paths: nanPaths(r.run),
         run: runJson(counted(ctx, r.run)),
       })),
     });

@@ -43,6 +43,21 @@ export async function runBestGroups(ctx: Context): Promise<number> {
       `exprag: note: within groups, also varying: ${result.varying.join(", ")}`,
     );
   }
+  const nan = result.groups.filter((g) => g.diverged.length > 0);
+  if (nan.length > 0 && !ctx.json) {
+    // a group's mean would otherwise include a diverged run unremarked
+    stderrLine(
+      `exprag: note: ${
+        nan.map((g) =>
+          `group ${
+            groupBy.map((p) => `${p}=${JSON.stringify(g.key[p])}`).join(" ")
+          } holds ${g.diverged.length} run${
+            g.diverged.length === 1 ? "" : "s"
+          } that recorded NaN (${g.diverged.join(", ")})`
+        ).join("; ")
+      }: diverged?`,
+    );
+  }
   const { groups, ...counts } = result;
   if (ctx.json) {
     json(ctx.out, {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { nanPaths } from "./diverged.ts";
 import { UsageError } from "../errors.ts";
 import { flattenObject } from "../flatten.ts";
 import { toNumber } from "../summary.ts";
@@ -31,6 +32,8 @@ export interface BestGroup {
   max: number | null;
   /** The group's best run (its rank is the overall rank). */
   best: BestRow;
+  /** Ids of the group's runs that recorded NaN somewhere (diverged?), per their summaries. */
+  diverged: string[];
 }
 
 /** Result of {@linkcode bestGroups}: the ranking's counts and its groups. */
@@ -87,7 +90,9 @@ function groupValue(row: BestRow, segments: readonly (string | null)[]) {
   return vs.length === 0 ? null : vs.length === 1 ? vs[0] : vs;
 }
 
-function statsOf(rows: readonly BestRow[]): Omit<BestGroup, "key" | "best"> {
+function statsOf(
+  rows: readonly BestRow[],
+): Omit<BestGroup, "key" | "best" | "diverged"> {
   const xs = rows.map((r) => toNumber(r.value) ?? NaN).filter((x) =>
     !Number.isNaN(x)
   );
@@ -167,6 +172,9 @@ export async function bestGroups(
     key: g.key,
     ...statsOf(g.rows),
     best: g.rows[0],
+    diverged: g.rows.filter((r) => nanPaths(r.run).length > 0).map((r) =>
+      r.run.id
+    ),
   }));
   out.sort((a, b) => {
     if (a.mean === null || b.mean === null) {
