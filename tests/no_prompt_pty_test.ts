@@ -107,7 +107,7 @@ Deno.test("no command prompts under a pseudo-terminal without --no-prompt with a
   await check(repo);
 });
 
-Deno.test("every documented deno run / deno install line passes --no-prompt (README, SKILL.md, cli.ts's shebang)", async () => {
+Deno.test("every documented deno run / deno install line passes --no-prompt (README, SKILL.md, cli.ts's shebang, deno.json's tasks)", async () => {
   const { skillMarkdown } = await import("../src/cli/skill_md.ts");
   const texts: [string, string][] = [
     [
@@ -116,6 +116,14 @@ Deno.test("every documented deno run / deno install line passes --no-prompt (REA
     ],
     ["SKILL.md", skillMarkdown()],
     ["cli.ts", Deno.readTextFileSync(new URL("../cli.ts", import.meta.url))],
+    [
+      "deno.json",
+      Object.values(
+        JSON.parse(
+          Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+        ).tasks as Record<string, string>,
+      ).join("\n"),
+    ],
   ];
   let count = 0;
   for (const [name, text] of texts) {
