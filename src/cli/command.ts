@@ -141,7 +141,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "runs",
     summary: "list runs, newest first, with status and code state",
     description:
-      "One row per run: id, name, status (finished, failed, interrupted from run_end; running, crashed, unknown inferred), start time, time of the last record, duration, track record count, and git commit, branch and dirty flag; then the value of each --where path (value.* paths: the last value) as a column. --columns picks the columns; with --json a `columns` object holds the paths' values.",
+      "One row per run: id, name, status (finished, failed, interrupted from run_end; running, crashed, unknown inferred), start time, time of the last record, duration, track record count, git commit, branch and dirty flag, and one column per metadata leaf that differs between the runs listed (a note names the leaves that are the same in all; more than 8 differing: one metadata column); then the value of each --where path (value.* paths: the last value) as a column. --columns picks the columns; with --json a `columns` object holds the paths' values.",
     args: [],
     options: [
       ...RUN_FILTERS,
@@ -177,7 +177,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "show",
     summary: "one run in detail: metadata, git, host, process, path statistics",
     description:
-      "The run's fields (status, times, metadata, git state, host, process) as `key value` rows, then each numeric path with count, first, last, min, max, mean, NaN count and curve (a sparkline: ▁▂▃▄▅▆▇█ low to high, · NaN, ↑ Infinity, ↓ -Infinity).",
+      "The run's fields (status, times, metadata, git state, host, process) as `key value` rows (empty ones left out; process ids, versions and the like named in one `more` row, their values in --json), then each numeric path with count, first, last, min, max, mean (6 significant digits; --json has every digit), NaN count and curve (a sparkline: ▁▂▃▄▅▆▇█ low to high, · NaN, ↑ Infinity, ↓ -Infinity).",
     args: [{
       name: "RUN",
       description: "id, unique prefix, latest or latest~N",
@@ -341,7 +341,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "compare",
     summary: "two runs side by side: metadata, git, final and best values",
     description:
-      "Fields that differ (status, metadata leaves, git state), then each numeric path both runs share with each run's last, min and max value, the change of the last value and both runs' curves (sparklines), then the command that shows the code difference.",
+      "The fields that differ (status, metadata leaves, git state), one `same` row naming the equal ones, a `code` row (same, or different with the command that shows the difference), then each numeric path both runs share with each run's last, min and max value (6 significant digits; --json has every digit), the change of the last value and both runs' curves (sparklines).",
     args: [
       { name: "RUN_A", description: "the first run" },
       { name: "RUN_B", description: "the second run" },

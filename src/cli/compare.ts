@@ -7,7 +7,7 @@
 import { compareRuns, type RunInfo } from "../query/mod.ts";
 import { catalog, gitFields, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
-import { json, stderrLine, table } from "./format.ts";
+import { approx, json, stderrLine, table } from "./format.ts";
 import { MAX_SUMMARY_PATHS } from "../summary.ts";
 import { uncapturedReason } from "./gitsafe.ts";
 import { pathCurves } from "./curves.ts";
@@ -35,13 +35,19 @@ function codeOf(
   return sameCommit ? "same" : "unknown";
 }
 
-/** The `code` row: same (naming the tree, or commit), different, unknown. */
+/** The `code` row: same (naming the tree, or commit), different (with the commands that show how), unknown. */
 function codeRow(
   code: string,
-  o: { a: RunInfo; commit: unknown; codeDiff: string },
+  o: { a: RunInfo; commit: unknown; codeDiff: string; gitDiff: string | null },
 ): string {
-  if (code === "different") return `different (run ${o.codeDiff})`;
-  if (code === "unknown") return "unknown";
+  if (code === "different") {
+    return `different: ${o.codeDiff}${o.gitDiff ? ` (or ${o.gitDiff})` : ""}`;
+  }
+  if (code === "unknown") {
+    return `unknown (a run recorded no tree): ${o.codeDiff}${
+      o.gitDiff ? ` (or ${o.gitDiff})` : ""
+    } shows any difference`;
+  }
   const tree = treeOf(o.a);
   return tree !== null ? `same (tree ${tree})` : `same (commit ${o.commit})`;
 }
@@ -70,7 +76,26 @@ function noteTruncation(c: Compared): void {
   );
 }
 
-/** The text output: the fields, the paths with curves, the code commands. */
+/**
+ * The field rows that differ, and one `same` row naming the fields (with
+ * their value) that are equal in both runs; `id` always shows.
+ */
+function differingRows(rows: unknown[][]): unknown[][] {
+  const key = (v: unknown) => JSON.stringify(v ?? null);
+  const same = rows.filter(([f, a, b]) => f !== "id" && key(a) === key(b));
+  const out = rows.filter((r) => !same.includes(r));
+  if (same.length > 0) {
+    out.push([
+      "same",
+      same.map(([f, a]) => `${f}=${typeof a === "string" ? a : key(a)}`)
+        .join(", "),
+      null,
+    ]);
+  }
+  return out;
+}
+
+/** The text output: the differing fields, the paths with curves. */
 function writeTables(
   ctx: Context,
   c: Compared,
@@ -88,11 +113,6 @@ function writeTables(
     ["records", c.a.records, c.b.records],
     ["commit", ga.commit, gb.commit],
     ["dirty", ga.dirty, gb.dirty],
-    [
-      "code",
-      codeRow(o.code, { a: c.a, commit: ga.commit, codeDiff: o.codeDiff }),
-      null,
-    ],
   ];
   for (const d of c.metadata) rows.push([d.path, d.a, d.b]);
   for (const d of c.git) {
@@ -101,9 +121,15 @@ function writeTables(
       rows.push([path, d.a, d.b]);
     }
   }
-  if (c.only_a.length > 0) rows.push(["paths_only_in_a", c.only_a, null]);
-  if (c.only_b.length > 0) rows.push(["paths_only_in_b", null, c.only_b]);
-  table(ctx.out, ["field", "a", "b"], rows, { paths: ["field"] });
+  const shown = differingRows(rows);
+  shown.push([
+    "code",
+    codeRow(o.code, { a: c.a, commit: ga.commit, ...o }),
+    null,
+  ]);
+  if (c.only_a.length > 0) shown.push(["paths_only_in_a", c.only_a, null]);
+  if (c.only_b.length > 0) shown.push(["paths_only_in_b", null, c.only_b]);
+  table(ctx.out, ["field", "a", "b"], shown, { paths: ["field"] });
   ctx.out.line();
   table(
     ctx.out,
@@ -123,24 +149,13 @@ function writeTables(
       p,
     ) => [
       p.path,
-      p.a.last,
-      p.b.last,
-      p.last_delta,
-      p.a.min,
-      p.b.min,
-      p.a.max,
-      p.b.max,
+      ...[p.a.last, p.b.last, p.last_delta, p.a.min, p.b.min, p.a.max, p.b.max]
+        .map(approx),
       p.a.curve,
       p.b.curve,
     ]),
     { paths: ["path"] },
   );
-  if (o.code === "same") return;
-  ctx.out.line();
-  table(ctx.out, ["code", "command"], [
-    ["exprag", o.codeDiff],
-    ...(o.gitDiff ? [["git", o.gitDiff]] : []),
-  ]);
 }
 
 /**

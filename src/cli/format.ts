@@ -76,6 +76,23 @@ export function cell(v: unknown): string {
   return escapeText(JSON.stringify(v) ?? "");
 }
 
+/** Significant digits of the statistics in `show` and `compare` tables. */
+export const TABLE_DIGITS = 6;
+
+/**
+ * A number as a statistics table shows it: a non-integer to
+ * {@linkcode TABLE_DIGITS} significant digits (`--json` keeps every digit);
+ * anything else as it is.
+ *
+ * @param v The value.
+ * @returns The value to put in the cell.
+ */
+export function approx(v: unknown): unknown {
+  return typeof v === "number" && Number.isFinite(v) && !Number.isInteger(v)
+    ? Number(v.toPrecision(TABLE_DIGITS))
+    : v;
+}
+
 /**
  * Formats one table cell holding a value path: as it is, backslashes
  * included, so that it can be pasted back. A path written by

@@ -16,7 +16,8 @@ import {
 import type { Context } from "./context.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { columnValues } from "../query/columns.ts";
-import { json, table } from "./format.ts";
+import { differingKeys, metadataLeaves } from "../query/varying.ts";
+import { json, stderrLine, table } from "./format.ts";
 import type { Where } from "./parse.ts";
 
 /** The columns of the runs table. */
@@ -66,10 +67,40 @@ function writtenBack(runs: readonly RunInfo[]): string[] {
   return [...(tags ? ["tags"] : []), ...(notes ? ["notes"] : [])];
 }
 
+/** At most this many varying metadata leaves become columns of their own. */
+export const MAX_METADATA_COLUMNS = 8;
+
+/** The longest list of unchanging metadata a note spells out. */
+const MAX_CONSTANT_NOTE = 400;
+
+/**
+ * The metadata columns of the standard table: with two runs or more, one
+ * column per metadata leaf that differs between them (at most
+ * {@linkcode MAX_METADATA_COLUMNS}), and a note naming the leaves that are
+ * the same in all; otherwise the whole `metadata` as one column.
+ */
+function metadataColumns(runs: readonly RunInfo[]): string[] {
+  if (runs.length < 2) return ["metadata"];
+  const maps = runs.map((r) => metadataLeaves(r.metadata));
+  const varying = differingKeys(maps);
+  if (varying.length > MAX_METADATA_COLUMNS) return ["metadata"];
+  const same = [...maps[0]].filter(([k]) => !varying.includes(k));
+  if (same.length > 0) {
+    let text = same.map(([k, v]) => `${k}=${v}`).join(", ");
+    if (text.length > MAX_CONSTANT_NOTE) {
+      text = `${text.slice(0, MAX_CONSTANT_NOTE)}… (--json has all)`;
+    }
+    stderrLine(
+      `exprag: note: the same in all ${runs.length} runs listed: ${text}`,
+    );
+  }
+  return varying;
+}
+
 /**
  * The columns of an invocation: those `--columns` picks, else the standard
- * ones, the value of each `--where` path that is not one of them, and the
- * written-back ones.
+ * ones (metadata as {@linkcode metadataColumns} says), the value of each
+ * `--where` path that is not one of them, and the written-back ones.
  */
 function columnsOf(ctx: Context, runs: readonly RunInfo[]): string[] {
   const picked = ctx.options.columns as string | undefined;
@@ -78,10 +109,14 @@ function columnsOf(ctx: Context, runs: readonly RunInfo[]): string[] {
   }
   const where = (ctx.options.where as Where[] | undefined) ?? [];
   const back = writtenBack(runs);
+  const standard = RUNS_HEADER.filter((c) => c !== "metadata");
   const extra = where.map((w) => w.path).filter((p) =>
-    !RUNS_HEADER.includes(p) && !back.includes(p)
+    !standard.includes(p) && !back.includes(p)
   );
-  return [...RUNS_HEADER, ...new Set(extra), ...back];
+  const meta = (ctx.json ? ["metadata"] : metadataColumns(runs)).filter((
+    p,
+  ) => !extra.includes(p));
+  return [...standard, ...meta, ...new Set(extra), ...back];
 }
 
 /**

@@ -9,7 +9,7 @@ import { catalog, resolveRef, runJson, runTimes } from "./common.ts";
 import type { Context } from "./context.ts";
 import { flattenObject } from "../flatten.ts";
 import { childPath, quoteKey } from "../value_path.ts";
-import { isoTime, json, stderrLine, table } from "./format.ts";
+import { approx, isoTime, json, stderrLine, table } from "./format.ts";
 import { MAX_SUMMARY_PATHS } from "../summary.ts";
 import { pathCurves } from "./curves.ts";
 
@@ -22,6 +22,25 @@ const START_ORDER = [
   "runtime",
   "unavailable",
 ];
+
+/**
+ * run_start leaves the table leaves out (listed by name in one `more`
+ * row; `show --json` has their values): what tells the machinery apart
+ * rather than the run.
+ */
+const QUIET = new Set([
+  "writer",
+  "exprag_version",
+  "git.tree",
+  "git.mode",
+  "git.exprag_dir",
+  "host.cpu_count",
+  "process.pid",
+  "process.ppid",
+  "process.exec_path",
+  "runtime.v8",
+  "runtime.typescript",
+]);
 
 /** A value that says nothing: null, `""`, `[]` or `{}`. */
 function isEmpty(v: unknown): boolean {
@@ -42,9 +61,13 @@ function shownDetails(
   const fold = unavailable !== null && typeof unavailable === "object" &&
     !Array.isArray(unavailable);
   const out = rows.filter(([k, v]) =>
-    !isEmpty(v) &&
+    !isEmpty(v) && !QUIET.has(k) && !(k === "git.status_truncated" && !v) &&
     !(fold && (k === "unavailable" || k.startsWith("unavailable.")))
   );
+  const quiet = rows.filter(([k, v]) => QUIET.has(k) && !isEmpty(v));
+  if (quiet.length > 0) {
+    out.push(["more", `${quiet.map(([k]) => k).join(", ")} (values: --json)`]);
+  }
   const keys = fold ? Object.keys(unavailable) : [];
   if (keys.length > 0) {
     out.push(["unavailable", `${keys.join(", ")} (reasons: --json)`]);
@@ -90,8 +113,6 @@ export async function run(ctx: Context): Promise<number> {
     ["last", t.last],
     ["duration_s", t.duration_s],
     ["records", r.records],
-    ["writer", r.writer],
-    ["exprag_version", r.exprag_version],
     ["file", r.file],
   ];
   if (r.end !== null) {
@@ -107,10 +128,13 @@ export async function run(ctx: Context): Promise<number> {
   for (const [k, v] of Object.entries(r.tags ?? {})) {
     rows.push([childPath("tags", k), v]);
   }
-  const details: [string, unknown][] = [];
+  const details: [string, unknown][] = [
+    ["writer", r.writer],
+    ["exprag_version", r.exprag_version],
+  ];
   for (const k of keys) flattenObject(start[k], quoteKey(k), details);
   table(ctx.out, ["key", "value"], [
-    ...rows,
+    ...rows.filter(([, v]) => !isEmpty(v)),
     ...shownDetails(details, start.unavailable),
   ], {
     paths: ["key"],
@@ -138,11 +162,7 @@ export async function run(ctx: Context): Promise<number> {
     ) => [
       p,
       s.count,
-      s.first,
-      s.last,
-      s.min,
-      s.max,
-      reduceStats(s, "mean"),
+      ...[s.first, s.last, s.min, s.max, reduceStats(s, "mean")].map(approx),
       s.nan,
       curve.get(p),
     ]),

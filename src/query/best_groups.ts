@@ -8,7 +8,7 @@
 
 import { nanPaths } from "./diverged.ts";
 import { UsageError } from "../errors.ts";
-import { flattenObject } from "../flatten.ts";
+import { differingKeys, metadataLeaves } from "./varying.ts";
 import { toNumber } from "../summary.ts";
 import { parsePath } from "../value_path.ts";
 import type { InCatalog } from "./catalog.ts";
@@ -52,10 +52,7 @@ export interface BestGroupsResult extends Omit<BestResult, "rows"> {
 
 /** A run's comparable leaves: metadata leaves and its code (tree, else commit). */
 function leavesOf(row: BestRow, byTree: boolean): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [k, v] of flattenObject(row.run.metadata ?? null, "metadata")) {
-    if (k !== "metadata" || v !== null) out.set(k, JSON.stringify(v));
-  }
+  const out = metadataLeaves(row.run.metadata);
   const g = row.run.git as Record<string, unknown> | null;
   const code = byTree ? "git.tree" : "git.commit";
   out.set(code, JSON.stringify(g?.[code.slice(4)] ?? null));
@@ -74,11 +71,7 @@ function varyingIn(
       typeof (r.run.git as { tree?: unknown } | null)?.tree === "string"
     );
     const maps = rows.map((r) => leavesOf(r, byTree));
-    const keys = new Set(maps.flatMap((m) => [...m.keys()]));
-    for (const k of keys) {
-      const first = maps[0].get(k);
-      if (maps.some((m) => m.get(k) !== first)) found.add(k);
-    }
+    for (const k of differingKeys(maps)) found.add(k);
   }
   for (const p of groupBy) found.delete(p);
   return [...found].sort();
