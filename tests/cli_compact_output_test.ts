@@ -124,3 +124,19 @@ Deno.test("show names process ids and versions in one more row and prints 6 sign
     .mean;
   equal(mean, String(Number(j.paths["value.metrics.acc"].mean.toPrecision(6))));
 });
+
+Deno.test("compare notes when the runs recorded different numbers of track records", async () => {
+  const c = writeDenoRun(dir, {
+    id: "cccccccc-0000-4000-8000-00000000000c",
+    daysAgo: 4,
+    metadata: hp(0.01, 1),
+    tracks: history(3, 0.6, 0.05), // no run_end: crashed at step 2
+  });
+  const o = await cli(root, R, ["compare", a, c]);
+  equal(o.code, 0, o.stderr);
+  match(
+    o.stderr,
+    /^exprag: note: the runs recorded different numbers of track records \(a: 5; b: 3, (crashed|unknown)\): their last values come from different points of training$/m,
+  );
+  equal((await cli(root, R, ["compare", a, b])).stderr, "");
+});

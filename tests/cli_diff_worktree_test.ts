@@ -168,7 +168,7 @@ Deno.test("diff and compare: two runs of the same commit say so in one note line
   });
   const c2 = await cli(repo, ["--allow-read=.exprag"], ["compare", A, C]);
   equal(c2.stderr, "");
-  ok(c2.stdout.includes(`git diff ${head} `), c2.stdout);
+  ok(c2.stdout.includes(`exprag diff ${A} ${C}`), c2.stdout);
 });
 
 Deno.test("diff: two dirty runs with identical edits (different snapshot commits) say they ran the same code", async () => {
@@ -247,4 +247,29 @@ Deno.test("diff RUN: skip-worktree files (sparse checkouts) absent from the work
     ok(!o.stdout.includes("far.ts"), o.stdout);
   }
   equal(git(repo, "ls-files", "-t", "far.ts"), "S far.ts");
+});
+
+Deno.test("diff RUN: a diff of more than 400 lines is shown as --stat with a note; --full and --json give all of it", async () => {
+  const { repo } = sameCodeRuns(false);
+  const big = Array.from({ length: 450 }, (_, i) => `line ${i}`).join("\n");
+  Deno.writeTextFileSync(join(repo, "big.txt"), `${big}\n`);
+  Deno.writeTextFileSync(join(repo, "train.ts"), "b\n");
+  const flags = ["--allow-read=.exprag", "--allow-run=git"];
+  const o = await cli(repo, flags, ["diff", B]);
+  equal(o.code, 0, o.stderr);
+  match(o.stdout, /^ big\.txt +\| 450 \+/m);
+  match(o.stdout, /^ train\.ts +\| +2 \+-$/m);
+  match(o.stdout, /2 files changed, 451 insertions\(\+\), 1 deletion\(-\)/);
+  equal(
+    o.stderr,
+    "exprag: note: the diff is 463 lines (more than 400): shown as --stat; --path PATH shows one file's diff, --full the whole diff\n",
+  );
+  const full = await cli(repo, flags, ["diff", B, "--full"]);
+  equal(full.stderr, "");
+  equal(full.stdout.split("\n").length - 1, 463);
+  const one = await cli(repo, flags, ["diff", B, "--path", "train.ts"]);
+  equal(one.stderr, "");
+  match(one.stdout, /^\+b$/m);
+  const j = JSON.parse((await cli(repo, flags, ["diff", B, "--json"])).stdout);
+  equal(j.diff, full.stdout);
 });

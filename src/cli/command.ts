@@ -341,7 +341,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "compare",
     summary: "two runs side by side: metadata, git, final and best values",
     description:
-      "The fields that differ (status, metadata leaves, git state), one `same` row naming the equal ones, a `code` row (same, or different with the command that shows the difference), then each numeric path both runs share with each run's last, min and max value (6 significant digits; --json has every digit), the change of the last value and both runs' curves (sparklines).",
+      "The fields that differ (status, metadata leaves, git state), one `same` row naming the equal ones, a `code` row (same, or different with the command that shows the difference), then each numeric path both runs share with each run's last, min and max value (6 significant digits; --json has every digit), the change of the last value and both runs' curves (sparklines). A note says when the runs recorded different numbers of track records (their last values come from different points of training).",
     args: [
       { name: "RUN_A", description: "the first run" },
       { name: "RUN_B", description: "the second run" },
@@ -463,7 +463,7 @@ export const COMMANDS: readonly CommandDef[] = [
     summary:
       "the code difference between two runs, or a run and your current checkout",
     description:
-      "With RUN_A and RUN_B: `git diff` between the two runs' commits. With one RUN: the run's code against the current worktree as a snapshot would see it (tracked edits and untracked, not ignored files included), built in a temporary index in the git directory: your index, HEAD and files are never touched. Either way the exprag directory is left out; identical code gives no diff and a `exprag: note:` line saying so.",
+      "With RUN_A and RUN_B: `git diff` between the two runs' commits. With one RUN: the run's code against the current worktree as a snapshot would see it (tracked edits and untracked, not ignored files included), built in a temporary index in the git directory: your index, HEAD and files are never touched. Either way the exprag directory is left out; identical code gives no diff and a `exprag: note:` line saying so; a diff of more than 400 lines is shown as its --stat with a note (--path PATH for one file, --full for all; --json always holds the whole diff).",
     args: [
       { name: "RUN_A", description: "the old side (the run)" },
       {
@@ -476,6 +476,11 @@ export const COMMANDS: readonly CommandDef[] = [
       name: "stat",
       values: [],
       description: "only the changed files and line counts (git diff --stat)",
+    }, {
+      name: "full",
+      values: [],
+      description:
+        "print the whole diff however long (without it, a diff of more than 400 lines is shown as --stat with a note)",
     }, {
       name: "path",
       values: ["PATH"],

@@ -38,15 +38,11 @@ function codeOf(
 /** The `code` row: same (naming the tree, or commit), different (with the commands that show how), unknown. */
 function codeRow(
   code: string,
-  o: { a: RunInfo; commit: unknown; codeDiff: string; gitDiff: string | null },
+  o: { a: RunInfo; commit: unknown; codeDiff: string },
 ): string {
-  if (code === "different") {
-    return `different: ${o.codeDiff}${o.gitDiff ? ` (or ${o.gitDiff})` : ""}`;
-  }
+  if (code === "different") return `different: ${o.codeDiff}`;
   if (code === "unknown") {
-    return `unknown (a run recorded no tree): ${o.codeDiff}${
-      o.gitDiff ? ` (or ${o.gitDiff})` : ""
-    } shows any difference`;
+    return `unknown (a run recorded no tree): ${o.codeDiff} shows any difference`;
   }
   const tree = treeOf(o.a);
   return tree !== null ? `same (tree ${tree})` : `same (commit ${o.commit})`;
@@ -60,6 +56,24 @@ type CurvedPath = Compared["paths"][number] & {
   a: { curve: string };
   b: { curve: string };
 };
+
+/**
+ * One note when the runs' last values come from different points of
+ * training: different track record counts (a crashed or still running run
+ * beside a finished one, or another length of training).
+ */
+function noteLengths(c: Compared): void {
+  if (c.a.records === c.b.records) return;
+  const how = (r: RunInfo) =>
+    `${r.records}${r.status === "finished" ? "" : `, ${r.status}`}`;
+  stderrLine(
+    `exprag: note: the runs recorded different numbers of track records (a: ${
+      how(c.a)
+    }; b: ${
+      how(c.b)
+    }): their last values come from different points of training`,
+  );
+}
 
 /** One note when either run has more numeric paths than the comparison holds. */
 function noteTruncation(c: Compared): void {
@@ -100,7 +114,7 @@ function writeTables(
   ctx: Context,
   c: Compared,
   paths: CurvedPath[],
-  o: { code: string; codeDiff: string; gitDiff: string | null },
+  o: { code: string; codeDiff: string },
 ): void {
   const ga = gitFields(c.a), gb = gitFields(c.b);
   const ta = runTimes(c.a), tb = runTimes(c.b);
@@ -194,6 +208,7 @@ export async function run(ctx: Context): Promise<number> {
     b: { ...p.b, curve: curvesB.get(p.path) ?? "" },
   }));
   noteTruncation(c);
+  noteLengths(c);
   if (ctx.json) {
     json(ctx.out, {
       a: runJson(c.a),
@@ -211,6 +226,6 @@ export async function run(ctx: Context): Promise<number> {
     });
     return 0;
   }
-  writeTables(ctx, c, paths, { code, codeDiff, gitDiff });
+  writeTables(ctx, c, paths, { code, codeDiff });
   return 0;
 }

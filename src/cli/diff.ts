@@ -22,6 +22,20 @@ import {
 import { confinedPath } from "./repo_path.ts";
 import { worktreeTree } from "./worktree_tree.ts";
 
+/**
+ * The longest diff printed as it is; a longer one (without `--full`) is
+ * printed as its `--stat` with a note, so that an agent reads the list of
+ * files first and asks for the one it needs (`--path`).
+ */
+export const MAX_DIFF_LINES = 400;
+
+/** How many lines a text holds (a last line without newline counts). */
+function lineCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  return text.endsWith("\n") || text === "" ? n : n + 1;
+}
+
 /** The pathspecs: the given paths (literal, from the top level), minus the exprag directory. */
 function pathspecs(ctx: Context, top: string): string[] {
   const specs = pathspecsExcluding(ctx.dir, top);
@@ -85,6 +99,19 @@ export async function run(ctx: Context): Promise<number> {
     );
   }
   const command = `git diff${stat ? " --stat" : ""} ${ca.sha} ${other}`;
+  const lines = lineCount(r.stdout);
+  if (
+    !ctx.json && !stat && ctx.options.full !== true && lines > MAX_DIFF_LINES
+  ) {
+    args.splice(4, 0, "--stat");
+    const st = git(args);
+    if (st.code !== 0) throw gitFailure("git diff --stat", st);
+    ctx.out.write(st.stdout);
+    stderrLine(
+      `exprag: note: the diff is ${lines} lines (more than ${MAX_DIFF_LINES}): shown as --stat; --path PATH shows one file's diff, --full the whole diff`,
+    );
+    return 0;
+  }
   if (ctx.json) {
     json(ctx.out, {
       a: { id: a.id, commit: ca.sha },

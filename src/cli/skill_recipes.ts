@@ -97,9 +97,9 @@ export const RECIPES: readonly Recipe[] = [
       "Restore the repository to the code state from the run with the lowest loss.",
     steps: [
       {
-        cmd: "exprag best value.metrics.loss --min --by min",
+        cmd: "exprag best value.metrics.val_loss --min",
         read:
-          "the run (BEST_ID) whose loss reached the lowest value (checkout prints its commit next)",
+          "the run (BEST_ID) with the lowest last validation loss (pick the loss path as in the lowest-loss recipe; --by min ranks by the lowest value reached instead); checkout prints its commit next",
       },
       {
         cmd: "exprag checkout BEST_ID --worktree ../exprag-best",
@@ -234,7 +234,12 @@ export const RECIPES: readonly Recipe[] = [
       "I started training in the background: is it still running, and how is the loss doing?",
     steps: [
       {
-        cmd: "exprag tail latest value.metrics.loss --follow --timeout 60",
+        cmd: "exprag runs --limit 1 --columns id,status,started",
+        read:
+          "the newest run: the one you started when its status is running and it started after you launched it (else wait a few seconds and ask again); use its id (RUN_ID) from now on, since latest moves when another run starts",
+      },
+      {
+        cmd: "exprag tail RUN_ID value.metrics.loss --follow --timeout 60",
         read:
           "the last losses, new ones as they arrive, the loss curve (▁▂▃▄▅▆▇█ low to high, · NaN, ↑/↓ ±Infinity) and the `status:` line: finished/failed/interrupted when it ended, crashed (exit 1) when its process died, running when it outlived the timeout (a note says so)",
       },
