@@ -63,6 +63,30 @@ Deno.test("runs shows each metadata leaf that differs as a column and names the 
   deepEqual(j[1].metadata, hp(0.01, 0));
 });
 
+Deno.test("best shows commit, dirty and the metadata leaves that differ between the rows", async () => {
+  const o = await cli(root, R, ["best", "value.metrics.acc", "--top", "2"]);
+  equal(o.code, 0, o.stderr);
+  deepEqual(o.stdout.split("\n")[0].split("\t").slice(9), [
+    "started",
+    "commit",
+    "dirty",
+    "metadata.hparams.lr",
+  ]);
+  deepEqual(
+    tableObjects(o.stdout).map((r) => [r.id, r["metadata.hparams.lr"]]),
+    [
+      [b, "0.03"],
+      [a, "0.01"],
+    ],
+  );
+  match(
+    o.stderr,
+    /^exprag: note: the same in all 2 runs listed: metadata\.hparams\.seed=0, /m,
+  );
+  const top = await cli(root, R, ["best", "value.metrics.acc", "--top", "1"]);
+  deepEqual(JSON.parse(tableObjects(top.stdout)[0].metadata), hp(0.03, 0));
+});
+
 Deno.test("runs keeps one metadata column when more than 8 leaves differ", async () => {
   const r2 = tempDir("exprag-compact-wide-");
   const d2 = makeExprag(r2);

@@ -249,7 +249,7 @@ Deno.test("diff RUN: skip-worktree files (sparse checkouts) absent from the work
   equal(git(repo, "ls-files", "-t", "far.ts"), "S far.ts");
 });
 
-Deno.test("diff RUN: a diff of more than 400 lines is shown as --stat with a note; --full and --json give all of it", async () => {
+Deno.test("diff RUN: a diff of more than 400 lines shows the small files in full and names the big ones; --full and --json give all of it", async () => {
   const { repo } = sameCodeRuns(false);
   const big = Array.from({ length: 450 }, (_, i) => `line ${i}`).join("\n");
   Deno.writeTextFileSync(join(repo, "big.txt"), `${big}\n`);
@@ -257,19 +257,26 @@ Deno.test("diff RUN: a diff of more than 400 lines is shown as --stat with a not
   const flags = ["--allow-read=.exprag", "--allow-run=git"];
   const o = await cli(repo, flags, ["diff", B]);
   equal(o.code, 0, o.stderr);
-  match(o.stdout, /^ big\.txt +\| 450 \+/m);
-  match(o.stdout, /^ train\.ts +\| +2 \+-$/m);
-  match(o.stdout, /2 files changed, 451 insertions\(\+\), 1 deletion\(-\)/);
+  match(o.stdout, /^diff --git a\/train\.ts b\/train\.ts$/m);
+  match(o.stdout, /^\+b$/m);
+  ok(!o.stdout.includes("big.txt"), o.stdout);
   equal(
     o.stderr,
-    "exprag: note: the diff is 463 lines (more than 400): shown as --stat; --path PATH shows one file's diff, --full the whole diff\n",
+    "exprag: note: the diff is 463 lines (more than 400): 1 file shown in full; left out: big.txt (+450 -0); --path PATH shows one file's diff, --full the whole diff\n",
   );
   const full = await cli(repo, flags, ["diff", B, "--full"]);
   equal(full.stderr, "");
   equal(full.stdout.split("\n").length - 1, 463);
-  const one = await cli(repo, flags, ["diff", B, "--path", "train.ts"]);
-  equal(one.stderr, "");
-  match(one.stdout, /^\+b$/m);
   const j = JSON.parse((await cli(repo, flags, ["diff", B, "--json"])).stdout);
   equal(j.diff, full.stdout);
+  // no file fits: the --stat, and the note says so
+  Deno.writeTextFileSync(join(repo, "train.ts"), "a\n");
+  const st = await cli(repo, flags, ["diff", B]);
+  equal(st.code, 0, st.stderr);
+  match(st.stdout, /^ big\.txt +\| 450 \+/m);
+  match(st.stdout, /1 file changed, 450 insertions\(\+\)/);
+  match(
+    st.stderr,
+    /^exprag: note: the diff is 456 lines \(more than 400\): shown as --stat; /,
+  );
 });

@@ -7,7 +7,8 @@
 
 import { bestRuns } from "../query/mod.ts";
 import { nanPaths } from "../query/diverged.ts";
-import { catalog, runJson } from "./common.ts";
+import { catalog, gitFields, runJson, shortCommit } from "./common.ts";
+import { metadataCells, metadataColumns } from "./metadata_columns.ts";
 import type { Context } from "./context.ts";
 import { isoTime, json, stderrLine, table } from "./format.ts";
 import { runBestGroups } from "./best_groups.ts";
@@ -73,6 +74,7 @@ export async function run(ctx: Context): Promise<number> {
     });
     return 0;
   }
+  const meta = metadataColumns(result.rows.map((r) => r.run));
   table(
     ctx.out,
     [
@@ -86,7 +88,9 @@ export async function run(ctx: Context): Promise<number> {
       "value",
       "count",
       "started",
-      "metadata",
+      "commit",
+      "dirty",
+      ...meta,
     ],
     result.rows.map((r) => [
       r.rank,
@@ -99,7 +103,9 @@ export async function run(ctx: Context): Promise<number> {
       r.value,
       r.count,
       isoTime(r.run.started_at),
-      r.run.metadata ?? null,
+      shortCommit(gitFields(r.run).commit),
+      gitFields(r.run).dirty,
+      ...metadataCells(r.run, meta),
     ]),
     { paths: ["path"] },
   );

@@ -463,7 +463,7 @@ export const COMMANDS: readonly CommandDef[] = [
     summary:
       "the code difference between two runs, or a run and your current checkout",
     description:
-      "With RUN_A and RUN_B: `git diff` between the two runs' commits. With one RUN: the run's code against the current worktree as a snapshot would see it (tracked edits and untracked, not ignored files included), built in a temporary index in the git directory: your index, HEAD and files are never touched. Either way the exprag directory is left out; identical code gives no diff and a `exprag: note:` line saying so; a diff of more than 400 lines is shown as its --stat with a note (--path PATH for one file, --full for all; --json always holds the whole diff).",
+      "With RUN_A and RUN_B: `git diff` between the two runs' commits. With one RUN: the run's code against the current worktree as a snapshot would see it (tracked edits and untracked, not ignored files included), built in a temporary index in the git directory: your index, HEAD and files are never touched. Either way the exprag directory is left out; identical code gives no diff and a `exprag: note:` line saying so; a diff of more than 400 lines shows the smallest files' diffs in full while they fit and names the others with their line counts in a note (--path PATH for one file, --full for all; --json always holds the whole diff).",
     args: [
       { name: "RUN_A", description: "the old side (the run)" },
       {
@@ -480,7 +480,7 @@ export const COMMANDS: readonly CommandDef[] = [
       name: "full",
       values: [],
       description:
-        "print the whole diff however long (without it, a diff of more than 400 lines is shown as --stat with a note)",
+        "print the whole diff however long (without it, a diff of more than 400 lines shows the small files in full and names the others in a note)",
     }, {
       name: "path",
       values: ["PATH"],

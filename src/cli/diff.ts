@@ -21,20 +21,7 @@ import {
 } from "./gitsafe.ts";
 import { confinedPath } from "./repo_path.ts";
 import { worktreeTree } from "./worktree_tree.ts";
-
-/**
- * The longest diff printed as it is; a longer one (without `--full`) is
- * printed as its `--stat` with a note, so that an agent reads the list of
- * files first and asks for the one it needs (`--path`).
- */
-export const MAX_DIFF_LINES = 400;
-
-/** How many lines a text holds (a last line without newline counts). */
-function lineCount(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
-  return text.endsWith("\n") || text === "" ? n : n + 1;
-}
+import { budgetedDiff, lineCount, MAX_DIFF_LINES } from "./diff_budget.ts";
 
 /** The pathspecs: the given paths (literal, from the top level), minus the exprag directory. */
 function pathspecs(ctx: Context, top: string): string[] {
@@ -103,6 +90,15 @@ export async function run(ctx: Context): Promise<number> {
   if (
     !ctx.json && !stat && ctx.options.full !== true && lines > MAX_DIFF_LINES
   ) {
+    const cut = budgetedDiff(args.slice(0, args.indexOf("--")), {
+      specs,
+      lines,
+    });
+    if (cut !== null) {
+      ctx.out.write(cut.text);
+      stderrLine(`exprag: note: ${cut.note}`);
+      return 0;
+    }
     args.splice(4, 0, "--stat");
     const st = git(args);
     if (st.code !== 0) throw gitFailure("git diff --stat", st);

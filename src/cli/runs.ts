@@ -16,8 +16,8 @@ import {
 import type { Context } from "./context.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { columnValues } from "../query/columns.ts";
-import { differingKeys, metadataLeaves } from "../query/varying.ts";
-import { json, stderrLine, table } from "./format.ts";
+import { json, table } from "./format.ts";
+import { metadataColumns } from "./metadata_columns.ts";
 import type { Where } from "./parse.ts";
 
 /** The columns of the runs table. */
@@ -65,36 +65,6 @@ function writtenBack(runs: readonly RunInfo[]): string[] {
   const tags = runs.some((r) => Object.keys(r.tags ?? {}).length > 0);
   const notes = runs.some((r) => (r.notes ?? []).length > 0);
   return [...(tags ? ["tags"] : []), ...(notes ? ["notes"] : [])];
-}
-
-/** At most this many varying metadata leaves become columns of their own. */
-export const MAX_METADATA_COLUMNS = 8;
-
-/** The longest list of unchanging metadata a note spells out. */
-const MAX_CONSTANT_NOTE = 400;
-
-/**
- * The metadata columns of the standard table: with two runs or more, one
- * column per metadata leaf that differs between them (at most
- * {@linkcode MAX_METADATA_COLUMNS}), and a note naming the leaves that are
- * the same in all; otherwise the whole `metadata` as one column.
- */
-function metadataColumns(runs: readonly RunInfo[]): string[] {
-  if (runs.length < 2) return ["metadata"];
-  const maps = runs.map((r) => metadataLeaves(r.metadata));
-  const varying = differingKeys(maps);
-  if (varying.length > MAX_METADATA_COLUMNS) return ["metadata"];
-  const same = [...maps[0]].filter(([k]) => !varying.includes(k));
-  if (same.length > 0) {
-    let text = same.map(([k, v]) => `${k}=${v}`).join(", ");
-    if (text.length > MAX_CONSTANT_NOTE) {
-      text = `${text.slice(0, MAX_CONSTANT_NOTE)}… (--json has all)`;
-    }
-    stderrLine(
-      `exprag: note: the same in all ${runs.length} runs listed: ${text}`,
-    );
-  }
-  return varying;
 }
 
 /**

@@ -188,11 +188,11 @@ export const RECIPES: readonly Recipe[] = [
       {
         cmd: "exprag values value --run RUN_ID",
         read:
-          "every tracked value in order (step and metrics together), with time, elapsed ms and source file:line; at most 200 rows (a note says how many more: --tail N for the last, --every K to thin out); several paths give one column each, e.g. exprag values value.metrics.loss value.metrics.acc --run RUN_ID",
+          "every tracked value in order (step and metrics together), with time, elapsed ms and its line in the run file (the file is named once in a note); at most 200 rows (a note says how many more: --tail N for the last, --every K to thin out); several paths give one column each, e.g. exprag values value.metrics.loss value.metrics.acc --run RUN_ID",
       },
     ],
     answer:
-      "Show the history as a table or describe its trend; cite file:line for notable values.",
+      "Show the history as a table or describe its trend; cite the run file and line for notable values. Put the step path first (e.g. exprag values value.epoch value.metrics.acc --run RUN_ID) when you pick paths, so each row says its step.",
   },
   {
     question: "Which run in the last two weeks has the highest accuracy?",
