@@ -130,11 +130,16 @@ function notesPermissions(ctx: PermissionContext): Needed[] {
 
 /**
  * Permissions of `prune`: read the exprag directory and run git (the
- * snapshot refs; without git on PATH only the files are handled); `--yes`
- * adds write on the exprag directory (removing files).
+ * snapshot refs; without git on PATH it handles only the files and says
+ * the refs were not checked); `--yes` adds write on the exprag directory
+ * (removing files).
  */
 function prunePermissions(ctx: PermissionContext): Needed[] {
-  const needs = readDirAndGit(ctx);
+  const needs: Needed[] = [{ name: "read", path: ctx.dir }, {
+    name: "run",
+    command: "git",
+    ifInstalled: true,
+  }];
   if (ctx.options.yes === true) needs.push({ name: "write", path: ctx.dir });
   return needs;
 }

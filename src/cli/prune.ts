@@ -267,7 +267,13 @@ export async function run(ctx: Context): Promise<number> {
         "prune",
       );
     }
-    notes.push(`snapshot refs not checked: ${place.unavailable}`);
+    notes.push(
+      `snapshot refs not checked: ${place.unavailable}${
+        sel.runs.length > 0
+          ? " (refs of removed runs stay: exprag prune --orphans, with git, finds them)"
+          : ""
+      }`,
+    );
   }
   let remoteListed: RemoteRef[] = [];
   let remoteFailed = false;
