@@ -643,7 +643,7 @@ export const COMMANDS: readonly CommandDef[] = [
         name: "remote",
         values: ["R"],
         description:
-          "also remove the removed runs' refs refs/exprag/sync/{runs,notes,code}/<id> on the git remote R (those git ls-remote lists; git push --delete, never prompting)",
+          "also remove the removed runs' refs refs/exprag/sync/{runs,notes,code}/<id> on the git remote R (those git ls-remote lists, deleted by one git push that never prompts)",
       },
       {
         name: "yes",
