@@ -553,3 +553,96 @@ Deno.test("prune: a symlinked run file, a Python exprag run of unknown status an
     [["removed", py]],
   );
 });
+
+Deno.test("prune: a snapshot branch checked out in a worktree is kept (its HEAD would dangle)", async () => {
+  const { repo } = sweep();
+  const wt = join(tempDir("exprag-prune-wt-"), "wt");
+  git(repo, "worktree", "add", "-q", wt, `run/${IDS[0]}`);
+  const o = await cli(repo, YES, [
+    "prune",
+    "--where",
+    "name = sweep-0",
+    "--yes",
+  ]);
+  equal(o.code, 0, o.stderr);
+  const rows = tableObjects(o.stdout);
+  deepEqual(rows.map((r) => [r.action, r.kind]), [
+    ["removed", "run_file"],
+    ["keep", "ref"],
+  ]);
+  match(rows[1].reason, /^checked out in .*wt: switch that worktree/);
+  ok(refExists(repo, `refs/heads/run/${IDS[0]}`));
+  equal(git(wt, "symbolic-ref", "HEAD"), `refs/heads/run/${IDS[0]}`);
+});
+
+Deno.test("prune: four prunes at once remove each file and ref exactly once, none fails", async () => {
+  const { repo } = sweep();
+  const args = ["prune", "--status", "finished", "--yes", "--json"];
+  const outs = await Promise.all(
+    Array.from({ length: 4 }, () => cli(repo, YES, args)),
+  );
+  const removed: string[] = [];
+  for (const o of outs) {
+    equal(o.code, 0, o.stderr);
+    for (const a of JSON.parse(o.stdout).actions) {
+      ok(a.action === "removed" || a.reason === "already gone", a.reason);
+      if (a.action === "removed") removed.push(a.target);
+    }
+  }
+  deepEqual(
+    removed.sort(),
+    [0, 1, 3].flatMap((i) => [
+      `.exprag/runs/${IDS[i]}.jsonl`,
+      `refs/heads/run/${IDS[i]}`,
+    ]).sort(),
+  );
+  ok(refExists(repo, `refs/heads/run/${IDS[2]}`)); // the failed run stays
+});
+
+Deno.test("prune: a real tracker run whose snapshot went to the fallback ref refs/exprag/runs/<id> (a branch named run blocks run/<id>)", async () => {
+  const repo = makeRepo({ ".gitignore": ".exprag/\n", "train.ts": "1\n" });
+  git(repo, "branch", "run");
+  Deno.writeTextFileSync(join(repo, "train.ts"), "2\n");
+  const script = join(tempDir("exprag-prune-fb-"), "train.ts");
+  Deno.writeTextFileSync(
+    script,
+    IMPORT_TRACKER +
+      `using exp = new Experiment("fb");\nexp.track({ acc: 1 });\nconsole.log("done " + exp.runId);\n`,
+  );
+  const child = await spawnUntil(repo, script, {
+    flags: ["--allow-write=.exprag", "--allow-read=.", "--allow-run=git"],
+    marker: "done",
+  });
+  await child.stdout.cancel();
+  equal((await child.status).code, 0);
+  const id = [...Deno.readDirSync(join(repo, ".exprag", "runs"))][0].name
+    .replace(/\.jsonl$/, "");
+  ok(refExists(repo, `refs/exprag/runs/${id}`));
+  const o = await cli(repo, YES, ["prune", "--where", "name = fb", "--yes"]);
+  equal(o.code, 0, o.stderr);
+  deepEqual(tableObjects(o.stdout).map((r) => [r.action, r.kind, r.target]), [
+    ["removed", "run_file", `.exprag/runs/${id}.jsonl`],
+    ["removed", "ref", `refs/exprag/runs/${id}`],
+  ]);
+  ok(!refExists(repo, `refs/exprag/runs/${id}`));
+  ok(refExists(repo, "refs/heads/run"));
+});
+
+Deno.test("prune: the removal checks the file still starts with the listed run's run_start", () => {
+  const dir = makeExprag();
+  const id = writeDenoRun(dir, { end: "finished" });
+  const path = join(dir, "runs", `${id}.jsonl`);
+  const r = removeRunFile(path, IDS[0]);
+  equal(r.ok, false);
+  match(
+    (r as { reason: string }).reason,
+    /no longer starts with the run_start/,
+  );
+  ok(Deno.lstatSync(path).isFile);
+  deepEqual(removeRunFile(path, id), { ok: true });
+  deepEqual(removeRunFile(path, id), {
+    ok: false,
+    reason: "already gone",
+    gone: true,
+  });
+});

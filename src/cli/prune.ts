@@ -35,6 +35,7 @@ import {
   removeRunFile,
 } from "./prune_files.ts";
 import {
+  checkedOutRefs,
   checkRemote,
   deleteRef,
   deleteRemoteRefs,
@@ -86,12 +87,18 @@ function about(run: RunInfo): Pick<Action, "run" | "name" | "status"> {
   return { run: run.id, name: run.name, status: run.status };
 }
 
+/** The snapshot refs of the repository, its top level, its checked-out branches. */
+interface RepoRefs {
+  refs: Map<string, ListedRef>;
+  top: string;
+  checkedOut: Map<string, string>;
+}
+
 /** The rows of one selected run, in the order they are removed. */
 function runActions(
   ctx: Context,
   run: RunInfo,
-  refs: Map<string, ListedRef> | null,
-  top: string | null,
+  git: RepoRefs | null,
   remote: RemoteRef[],
 ): Action[] {
   const who = about(run);
@@ -126,8 +133,9 @@ function runActions(
       do: () => removeNotesFile(notes),
     });
   }
-  if (refs !== null && top !== null) {
-    for (const r of runRefs(run, refs, top)) {
+  if (git !== null) {
+    const { top } = git;
+    for (const r of runRefs(run, git.refs, git)) {
       out.push({
         action: r.keep === undefined ? "remove" : "keep",
         kind: r.submodule === undefined ? "ref" : "submodule_ref",
@@ -163,13 +171,13 @@ function orphanActions(
       lstatOrNull(join(runs, `${id}.jsonl`)) !== null;
     for (const r of orphanRefs(refs, known, hasFile)) {
       out.push({
-        action: "remove",
+        action: r.keep === undefined ? "remove" : "keep",
         kind: "orphan_ref",
         run: r.id,
         name: null,
         status: null,
         target: r.ref,
-        reason: null,
+        reason: r.keep ?? null,
         do: () =>
           hasFile(r.id)
             ? { ok: false, reason: "its run file appeared meanwhile" }
@@ -256,10 +264,10 @@ export async function run(ctx: Context): Promise<number> {
   const notes = [...sel.notes];
   const place = gitPlace();
   let refs: Map<string, ListedRef> | null = null;
-  let top: string | null = null;
+  let git: RepoRefs | null = null;
   if ("top" in place) {
-    top = place.top;
     refs = snapshotRefs();
+    git = { refs, top: place.top, checkedOut: checkedOutRefs() };
   } else {
     if (remote !== undefined) {
       throw new UsageError(
@@ -284,9 +292,7 @@ export async function run(ctx: Context): Promise<number> {
       remoteFailed = true;
     } else remoteListed = listed;
   }
-  const perRun = sel.runs.map((r) =>
-    runActions(ctx, r, refs, top, remoteListed)
-  );
+  const perRun = sel.runs.map((r) => runActions(ctx, r, git, remoteListed));
   const kept: Action[] = sel.protected.map((p) => ({
     action: "keep",
     kind: "run_file",

@@ -87,6 +87,30 @@ export function snapshotRefs(): Map<string, ListedRef> {
   return out;
 }
 
+/**
+ * The branches checked out in the repository's worktrees (the main one and
+ * the linked ones): deleting one would leave its HEAD on a missing branch.
+ *
+ * @param repo git's leading arguments naming the repository.
+ * @returns Full ref names, each with the worktree it is checked out in.
+ */
+export function checkedOutRefs(repo: string[] = []): Map<string, string> {
+  const r = runGit([...repo, "worktree", "list", "--porcelain", "-z"]);
+  const out = new Map<string, string>();
+  if (r.code !== 0) return out;
+  let at = "";
+  for (const field of r.stdout.split("\0")) {
+    if (field.startsWith("worktree ")) at = field.slice(9);
+    else if (field.startsWith("branch ")) out.set(field.slice(7), at);
+  }
+  return out;
+}
+
+/** Why a ref that is checked out stays. */
+function checkedOutReason(where: string): string {
+  return `checked out in ${where}: switch that worktree to another branch first`;
+}
+
 /** One ref of a run: to remove, or kept with the reason. */
 export interface RefPlan {
   /** The full name (for a submodule: in that repository). */
@@ -105,20 +129,38 @@ function isRecorded(sha: string, recorded: unknown): boolean {
 }
 
 /**
+ * Why a run's ref stays: it is checked out in a worktree, or it moved off
+ * the recorded commit; undefined to remove it.
+ */
+function keepReason(
+  sha: string,
+  recorded: unknown,
+  checkedOutIn: string | undefined,
+): string | undefined {
+  if (checkedOutIn !== undefined) return checkedOutReason(checkedOutIn);
+  if (isRecorded(sha, recorded)) return undefined;
+  return `moved: points at ${sha.slice(0, 12)}, the run recorded ${
+    isHexCommit(recorded) ? recorded.slice(0, 12) : "no commit"
+  }`;
+}
+
+/**
  * The snapshot refs of a run present in the repository: its own names
  * only, to remove while they point at the recorded commit, kept (with the
  * reason) when they moved.
  *
  * @param run The run.
  * @param refs The listed snapshot refs.
- * @param top The repository's top level (for submodule refs).
+ * @param o The repository's top level (for submodule refs) and the
+ *   branches checked out in its worktrees.
  * @returns The refs found.
  */
 export function runRefs(
   run: RunInfo,
   refs: Map<string, ListedRef>,
-  top: string,
+  o: { top: string; checkedOut: Map<string, string> },
 ): RefPlan[] {
+  const { top, checkedOut } = o;
   if (!isValidRunId(run.id)) return [];
   const g = (run.git ?? {}) as Record<string, unknown>;
   const out: RefPlan[] = [];
@@ -128,11 +170,7 @@ export function runRefs(
     out.push({
       ref: found.ref,
       sha: found.sha,
-      keep: isRecorded(found.sha, g.commit)
-        ? undefined
-        : `moved: points at ${found.sha.slice(0, 12)}, the run recorded ${
-          isHexCommit(g.commit) ? g.commit.slice(0, 12) : "no commit"
-        }`,
+      keep: keepReason(found.sha, g.commit, checkedOut.get(found.ref)),
     });
   }
   const subs = Array.isArray(g.submodules) ? g.submodules : [];
@@ -145,17 +183,14 @@ export function runRefs(
       !isSafeSubPath(path) || !isHexCommit(commit) ||
       typeof ref !== "string" || !own.includes(ref)
     ) continue;
-    const sha = refCommit(["-C", join(top, path)], ref);
+    const sub = ["-C", join(top, path)];
+    const sha = refCommit(sub, ref);
     if (sha === null) continue;
     out.push({
       ref,
       sha,
       submodule: path,
-      keep: isRecorded(sha, commit)
-        ? undefined
-        : `moved: points at ${sha.slice(0, 12)}, the run recorded ${
-          commit.slice(0, 12)
-        }`,
+      keep: keepReason(sha, commit, checkedOutRefs(sub).get(ref)),
     });
   }
   return out;
@@ -173,15 +208,17 @@ export const ORPHAN_MIN_AGE_S = 60 * 60;
  * @param refs The listed snapshot refs.
  * @param known The ids of every listed run.
  * @param hasFile Whether a run file of the id is at its path.
- * @returns The orphaned refs, with the run id each names.
+ * @returns The orphaned refs, with the run id each names (`keep`: why
+ *   one that is checked out stays).
  */
 export function orphanRefs(
   refs: Map<string, ListedRef>,
   known: ReadonlySet<string>,
   hasFile: (id: string) => boolean,
-): (ListedRef & { id: string })[] {
+): (ListedRef & { id: string; keep?: string })[] {
+  const checkedOut = checkedOutRefs();
   const now = Date.now() / 1000;
-  const out: (ListedRef & { id: string })[] = [];
+  const out: (ListedRef & { id: string; keep?: string })[] = [];
   for (const r of refs.values()) {
     const prefix = r.ref.startsWith(BRANCH_REF_PREFIX)
       ? BRANCH_REF_PREFIX
@@ -190,7 +227,12 @@ export function orphanRefs(
     if (!UUID.test(id) || known.has(id) || hasFile(id)) continue;
     if (r.subject !== `exprag snapshot of run ${id}`) continue;
     if (!(now - r.time > ORPHAN_MIN_AGE_S)) continue;
-    out.push({ ...r, id });
+    const where = checkedOut.get(r.ref);
+    out.push({
+      ...r,
+      id,
+      keep: where === undefined ? undefined : checkedOutReason(where),
+    });
   }
   return out.sort((a, b) => a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
 }
