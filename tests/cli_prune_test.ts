@@ -646,3 +646,22 @@ Deno.test("prune: the removal checks the file still starts with the listed run's
     gone: true,
   });
 });
+
+Deno.test("prune from another repository: the run files go, the note says their snapshot refs live in the recorded repository", async () => {
+  const { repo, dir } = sweep();
+  const other = makeRepo();
+  const o = await cli(other, [
+    `--allow-read=${dir}`,
+    `--allow-write=${dir}`,
+    "--allow-run=git",
+  ], ["prune", "--dir", dir, "--where", "name = sweep-0", "--yes"]);
+  equal(o.code, 0, o.stderr);
+  equal(
+    o.stderr,
+    `exprag: note: some selected runs recorded their snapshot ref in another repository (${repo}): run exprag prune there to remove those refs\n`,
+  );
+  ok(refExists(repo, `refs/heads/run/${IDS[0]}`));
+  deepEqual(tableObjects(o.stdout).map((r) => [r.action, r.kind]), [
+    ["removed", "run_file"],
+  ]);
+});

@@ -13,11 +13,12 @@
  * @module
  */
 
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { runsDir } from "../query/mod.ts";
 import { lstatOrNull } from "../lstat.ts";
+import { granted } from "../permissions.ts";
 import {
   removeStaleTempFile,
   staleAgeMs,
@@ -185,17 +186,19 @@ function orphanActions(
       });
     }
   }
-  for (const name of staleTempNames(ctx.dir, TEMP_AGE_MS)) {
+  // the tracker's directory: the parent of runs/ (also for --dir …/runs)
+  const tempDir = dirname(runsDir(ctx.dir));
+  for (const name of staleTempNames(tempDir, TEMP_AGE_MS)) {
     out.push({
       action: "remove",
       kind: "temp_file",
       run: null,
       name: null,
       status: null,
-      target: shown(join(ctx.dir, name)),
+      target: shown(join(tempDir, name)),
       reason: null,
       do: () =>
-        removeStaleTempFile(ctx.dir, name, TEMP_AGE_MS)
+        removeStaleTempFile(tempDir, name, TEMP_AGE_MS)
           ? { ok: true }
           : { ok: false, reason: "no longer a stale temporary file" },
     });
@@ -293,6 +296,10 @@ export async function run(ctx: Context): Promise<number> {
     } else remoteListed = listed;
   }
   const perRun = sel.runs.map((r) => runActions(ctx, r, git, remoteListed));
+  if (git !== null) {
+    const elsewhere = otherRepositories(sel.runs, perRun, git.top);
+    if (elsewhere !== undefined) notes.push(elsewhere);
+  }
   const kept: Action[] = sel.protected.map((p) => ({
     action: "keep",
     kind: "run_file",
@@ -360,6 +367,43 @@ export async function run(ctx: Context): Promise<number> {
   }
   ctx.out.line(last);
   return failed ? 1 : 0;
+}
+
+/** A directory's real path, or the path resolved when it may not be read. */
+function real(path: string): string {
+  if (!granted({ name: "read", path })) return resolve(path); // never a prompt
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * The note for selected runs whose snapshot ref lives in another
+ * repository than the current directory's (their recorded `git.toplevel`):
+ * their refs are not removed from here.
+ */
+function otherRepositories(
+  runs: readonly RunInfo[],
+  perRun: readonly Action[][],
+  top: string,
+): string | undefined {
+  const here = real(top);
+  const tops = new Set<string>();
+  runs.forEach((run, i) => {
+    const g = (run.git ?? {}) as Record<string, unknown>;
+    const snapshot = g.branch === `run/${run.id}` ||
+      g.ref === `refs/exprag/runs/${run.id}`;
+    if (!snapshot || typeof g.toplevel !== "string") return;
+    if (perRun[i].some((a) => a.kind === "ref")) return;
+    if (real(g.toplevel) !== here) tops.add(g.toplevel);
+  });
+  if (tops.size === 0) return undefined;
+  const list = [...tops].slice(0, 3).join(", ");
+  return `some selected runs recorded their snapshot ref in another repository (${list}${
+    tops.size > 3 ? ", ..." : ""
+  }): run exprag prune there to remove those refs`;
 }
 
 /** Adds the missing-directory note when there is no runs directory; whether it did. */
