@@ -27,6 +27,7 @@ import {
   tempDir,
 } from "./_helpers.ts";
 import { removeRunFile } from "../src/cli/prune_files.ts";
+import { addSubmodule, trackedRun } from "./_git_fixtures.ts";
 
 const DRY = ["--allow-read=.exprag", "--allow-run=git"];
 const YES = [...DRY, "--allow-write=.exprag"];
@@ -664,4 +665,25 @@ Deno.test("prune from another repository: the run files go, the note says their 
   deepEqual(tableObjects(o.stdout).map((r) => [r.action, r.kind]), [
     ["removed", "run_file"],
   ]);
+});
+
+Deno.test("prune: a real tracker run with a dirty submodule: its snapshot refs in the superproject and in the submodule go", async () => {
+  const lib = makeRepo({ "lib.ts": "1\n" });
+  const repo = makeRepo({ ".gitignore": ".exprag/\n" });
+  addSubmodule(repo, lib, "lib");
+  Deno.writeTextFileSync(join(repo, "lib", "lib.ts"), "2\n");
+  const { id, g } = await trackedRun(repo);
+  const subs = g.submodules as { path: string; ref: string }[];
+  equal(subs.length, 1, JSON.stringify(g));
+  const sub = join(repo, "lib");
+  ok(refExists(sub, subs[0].ref));
+  const o = await cli(repo, YES, ["prune", "--where", `name = git`, "--yes"]);
+  equal(o.code, 0, o.stderr);
+  deepEqual(tableObjects(o.stdout).map((r) => [r.action, r.kind, r.target]), [
+    ["removed", "run_file", `.exprag/runs/${id}.jsonl`],
+    ["removed", "ref", `refs/heads/run/${id}`],
+    ["removed", "submodule_ref", `lib: ${subs[0].ref}`],
+  ]);
+  ok(!refExists(sub, subs[0].ref));
+  ok(!refExists(repo, `refs/heads/run/${id}`));
 });
