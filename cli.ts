@@ -43,29 +43,41 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   note: () => import("./src/cli/note.ts"),
   tag: () => import("./src/cli/tag.ts"),
   tail: () => import("./src/cli/tail.ts"),
+  prune: () => import("./src/cli/prune.ts"),
   skill: () => import("./src/cli/skill.ts"),
 };
 
 /**
  * Queries (never requests) every permission the invocation needs, before
- * any access, so that Deno never raises `NotCapable` (nor prompts).
+ * any access, so that Deno never raises `NotCapable` (nor prompts). A git
+ * needed only when installed (`ifInstalled`) is skipped when git is not on
+ * PATH (Deno then reports `--allow-run=git` as not granted).
  *
  * @throws {PermissionError} Naming the flag of the first one missing.
  */
-function checkPermissions(
+async function checkPermissions(
   cmd: CommandDef,
   dir: string,
   options: Record<string, unknown>,
-): void {
+): Promise<void> {
   for (const need of cmd.permissions({ dir, options })) {
-    if (granted(need)) continue;
+    const desc: Deno.PermissionDescriptor = need.name === "run"
+      ? { name: "run", command: need.command }
+      : need;
+    if (granted(desc)) continue;
+    if (need.name === "run" && need.ifInstalled) {
+      const { GIT_NOT_FOUND, gitUnavailableReason } = await import(
+        "./src/git/exec.ts"
+      );
+      if (gitUnavailableReason() === GIT_NOT_FOUND) continue;
+    }
     const what = need.name === "run"
       ? `run permission for ${need.command}`
       : `${need.name} permission for ${need.path}`;
-    const flag = flagFor(need);
+    const flag = flagFor(desc);
     throw new PermissionError(
       `${cmd.name}: ${what} not granted; add ${flag}`,
-      need,
+      desc,
       flag,
     );
   }
@@ -133,7 +145,7 @@ async function runCommand(args: string[], out: Out): Promise<number> {
     const cmd = parsed.command;
     checkPositionals(parsed);
     const dir = resolveDir(parsed.global.dir);
-    checkPermissions(cmd, dir, parsed.options);
+    await checkPermissions(cmd, dir, parsed.options);
     const reported = new Set<string>();
     const ctx: Context = {
       dir,

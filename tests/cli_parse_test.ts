@@ -127,6 +127,13 @@ Deno.test("permissions: read-only commands need only read on the exprag dir", ()
         option: "--write .claude/skills/exprag/SKILL.md",
         flags: ["--allow-read=.claude", "--allow-write=.claude/skills/exprag"],
       }]);
+    } else if (c.name === "prune") {
+      // a dry run reads; only --yes writes, the whole exprag directory
+      deepStrictEqual(base, ["--allow-read=.exprag", "--allow-run=git"]);
+      deepStrictEqual(variants, [{
+        option: "--yes",
+        flags: [...base, "--allow-write=.exprag"],
+      }]);
     } else if (c.name === "checkout" || c.name === "diff" || c.name === "cat") {
       deepStrictEqual(base, ["--allow-read=.exprag", "--allow-run=git"]);
     } else if (c.name === "note" || c.name === "tag") {

@@ -50,6 +50,8 @@ function invocation(name: string): string[] {
       return ["tag", "latest", "verdict=diverged"];
     case "tail":
       return ["tail", "latest", "value.metrics.acc", "--follow"];
+    case "prune":
+      return ["prune", "--status", "finished"];
     default:
       return [name];
   }
@@ -82,6 +84,17 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     note: notes,
     tag: notes,
     tail: read,
+    prune: {
+      base: ["--allow-read=.exprag", "--allow-run=git"],
+      variants: [{
+        option: "--yes",
+        flags: [
+          "--allow-read=.exprag",
+          "--allow-run=git",
+          "--allow-write=.exprag",
+        ],
+      }],
+    },
     skill: {
       base: [],
       variants: [{

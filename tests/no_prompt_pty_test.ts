@@ -57,6 +57,7 @@ function cases(): Case[] {
     read("checkout", A, "--worktree", join(tempDir("exprag-pty-wt-"), "a")),
     read("checkout", B, "--worktree", join(tempDir("exprag-pty-wt-"), "b")),
     read("diff", A, B, "--stat"),
+    read("prune", "--status", "finished"),
     read("skill"),
     {
       name: "skill --write",

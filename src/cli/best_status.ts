@@ -19,7 +19,7 @@ import { trackPathKey } from "../query/get_path.ts";
 import { suggestPaths } from "./suggest.ts";
 
 /** The run states `--status` accepts, besides `any`. */
-const STATES = [
+export const RUN_STATES: readonly string[] = [
   "finished",
   "failed",
   "interrupted",
@@ -37,12 +37,12 @@ function statusOption(ctx: Context): BestOptions["status"] {
   if (v === undefined) return "auto";
   if (v === "any") return "any";
   const states = v.split(",").map((s) => s.trim());
-  const bad = states.filter((s) => !STATES.includes(s));
+  const bad = states.filter((s) => !RUN_STATES.includes(s));
   if (bad.length > 0 || states.length === 0) {
     throw new UsageError(
       `--status: unknown status ${
         JSON.stringify(bad[0] ?? v)
-      } (expected any, or a comma-separated list of ${STATES.join(", ")})`,
+      } (expected any, or a comma-separated list of ${RUN_STATES.join(", ")})`,
       "best",
     );
   }

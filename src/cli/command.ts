@@ -128,6 +128,22 @@ function notesPermissions(ctx: PermissionContext): Needed[] {
   }];
 }
 
+/**
+ * Permissions of `prune`: read the exprag directory and run git (the
+ * snapshot refs; without git on PATH it handles only the files and says
+ * the refs were not checked); `--yes` adds write on the exprag directory
+ * (removing files).
+ */
+function prunePermissions(ctx: PermissionContext): Needed[] {
+  const needs: Needed[] = [{ name: "read", path: ctx.dir }, {
+    name: "run",
+    command: "git",
+    ifInstalled: true,
+  }];
+  if (ctx.options.yes === true) needs.push({ name: "write", path: ctx.dir });
+  return needs;
+}
+
 const AUTHOR: OptionDef = {
   name: "author",
   values: ["NAME"],
@@ -568,6 +584,93 @@ export const COMMANDS: readonly CommandDef[] = [
         cmd: "exprag tag latest verdict=diverged",
         says:
           "label the newest run; then exprag runs --where tags.verdict = diverged",
+      },
+    ],
+  },
+  {
+    name: "prune",
+    summary:
+      "remove runs (files, notes, snapshot refs); a dry run unless --yes",
+    description:
+      "Selects runs by --where, --status, --older-than and --keep-best (all given must hold; at least one selector, or --orphans, is required) and lists what removing them takes: the run file, its notes file .exprag/notes/<id>.jsonl, its snapshot ref refs/heads/run/<id> or refs/exprag/runs/<id> (only while it points at the run's recorded commit; a ref that moved is kept) and its submodule snapshot refs, with --remote R also the remote's refs/exprag/sync/{runs,notes,code}/<id>. Nothing is removed without --yes: the last line says `dry run: ... pass --yes to remove`. A running run (its file lock held, checked again under our own lock right before removing) is never removed, nor one whose status is unknown (another host's live run?) unless --status names unknown; no other ref is ever touched. Git refs are checked in the repository around the current directory; without git the files are still handled and a note says the refs were not checked.",
+    args: [],
+    options: [
+      {
+        ...WHERE,
+        description:
+          "select runs where PATH OP VALUE holds (repeatable, all must hold); as for runs: metadata.hparams.lr, value.metrics.acc (its last value), name, tags.verdict, ...",
+      },
+      {
+        name: "status",
+        values: ["STATES"],
+        description:
+          "select runs with one of these statuses (comma-separated: finished, failed, interrupted, crashed, unknown; running runs are never removed)",
+      },
+      {
+        name: "older-than",
+        values: ["WHEN"],
+        description:
+          "select runs started before WHEN: an age like 30d or 2w, a date (2025-01-31) or an RFC 3339 time (same forms as --since)",
+      },
+      {
+        name: "keep-best",
+        values: ["N", "PATH"],
+        integer: true,
+        description:
+          "keep the N best runs by the numeric PATH, ranked as exprag best ranks them among the runs the other selectors select (--max/--min, --by); the ranked runs outside the top N are selected (runs without PATH are not)",
+      },
+      {
+        name: "max",
+        values: [],
+        conflicts: ["min"],
+        description: "with --keep-best: higher is better (the default)",
+      },
+      {
+        name: "min",
+        values: [],
+        conflicts: ["max"],
+        description: "with --keep-best: lower is better (losses)",
+      },
+      {
+        name: "by",
+        values: ["HOW"],
+        choices: ["last", "first", "max", "min", "mean"],
+        description:
+          "with --keep-best: which value of each run counts (default last)",
+      },
+      {
+        name: "orphans",
+        values: [],
+        description:
+          "also select snapshot refs run/<id> and refs/exprag/runs/<id> whose run file does not exist (snapshot commits older than an hour) and the capture's temporary files older than an hour",
+      },
+      {
+        name: "remote",
+        values: ["R"],
+        description:
+          "also remove the removed runs' refs refs/exprag/sync/{runs,notes,code}/<id> on the git remote R (those git ls-remote lists, deleted by one git push that never prompts)",
+      },
+      {
+        name: "yes",
+        values: [],
+        description:
+          "remove what the dry run lists (without it nothing is removed)",
+      },
+    ],
+    permissions: prunePermissions,
+    writes: true,
+    examples: [
+      {
+        cmd: "exprag prune --status crashed,failed --older-than 30d",
+        says: "list the failed and crashed runs older than 30 days (a dry run)",
+      },
+      {
+        cmd: "exprag prune --keep-best 5 value.metrics.acc --yes",
+        says: "remove every ranked run but the five with the best accuracy",
+      },
+      {
+        cmd: "exprag prune --orphans",
+        says: "snapshot refs left without a run file, stale temporary files",
       },
     ],
   },

@@ -48,7 +48,15 @@ export interface ArgDef {
 export type Needed =
   | { readonly name: "read"; readonly path: string }
   | { readonly name: "write"; readonly path: string }
-  | { readonly name: "run"; readonly command: "git" };
+  | {
+    readonly name: "run";
+    readonly command: "git";
+    /**
+     * Needed only when git is installed: without git on PATH the command
+     * runs without it (and says what it could not check).
+     */
+    readonly ifInstalled?: boolean;
+  };
 
 /** What a command's permissions depend on. */
 export interface PermissionContext {

@@ -56,8 +56,13 @@ export function catalog(ctx: Context, countRecords = false): RunCatalog {
 
 const filters = new WeakMap<Context, RunFilter>();
 
-/** A time bound as an instant to the second, UTC: `2026-11-18T13:36:05Z`. */
-function cutoffText(ns: bigint): string {
+/**
+ * A time bound as an instant to the second, UTC: `2026-11-18T13:36:05Z`.
+ *
+ * @param ns The bound, nanoseconds since the epoch.
+ * @returns The instant.
+ */
+export function cutoffText(ns: bigint): string {
   const ms = Number(ns / 1_000_000n);
   return new Date(ms).toISOString().slice(0, 19) + "Z";
 }

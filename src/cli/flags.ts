@@ -31,12 +31,13 @@ export function flagVariants(cmd: CommandDef): FlagVariants {
   const base = flags({});
   const variants: FlagVariants["variants"] = [];
   for (const opt of cmd.options) {
-    if (opt.values.length !== 1) continue;
-    const value = opt.example ?? opt.values[0];
+    if (opt.values.length > 1) continue;
+    // a flag (`--yes`) or a one-value option with its example value
+    const value = opt.values.length === 0 ? true : opt.example ?? opt.values[0];
     const withOpt = flags({ [opt.name]: value });
     if (withOpt.join(" ") !== base.join(" ")) {
       variants.push({
-        option: `--${opt.name} ${value}`,
+        option: value === true ? `--${opt.name}` : `--${opt.name} ${value}`,
         flags: withOpt,
       });
     }

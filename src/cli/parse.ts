@@ -150,6 +150,37 @@ function readWhere(
 }
 
 /**
+ * Reads the values of an option taking several words (`--keep-best N
+ * PATH`): exactly as many as it names, never an option-like word; the
+ * first is checked as a positive integer when the option is `integer`.
+ *
+ * @returns The words and how many arguments they took.
+ */
+function readTuple(
+  args: readonly string[],
+  i: number,
+  found: Lookup,
+  command?: CommandDef,
+): [string[], number] {
+  const { def } = found;
+  const n = def.values.length;
+  const words = args.slice(i, i + n);
+  if (
+    found.inline !== undefined || words.length < n ||
+    words.some((w) => w === "" || (w.startsWith("-") && w !== "-"))
+  ) {
+    throw new UsageError(
+      `--${def.name} needs ${def.values.join(" ")}`,
+      command?.name,
+    );
+  }
+  if (def.integer) {
+    checkValue({ ...def, values: [def.values[0]] }, words[0], command?.name);
+  }
+  return [words, n];
+}
+
+/**
  * Reads the value of an option found at `args[i - 1]`.
  *
  * @returns The value and how many further arguments it took.
@@ -168,7 +199,11 @@ function readValue(
     }
     return [true, 0];
   }
-  if (def.values.length > 1) return readWhere(args, i, found, command);
+  if (def.values.length > 1) {
+    return def.values[1] === "OP"
+      ? readWhere(args, i, found, command)
+      : readTuple(args, i, found, command);
+  }
   if (inline !== undefined) return [checkValue(def, inline, command?.name), 0];
   if (i >= args.length) {
     throw new UsageError(

@@ -36,6 +36,68 @@ export function staleAgeMs(timeoutMs: number): number {
 }
 
 /**
+ * The stale temporary files of killed captures in the exprag directory:
+ * regular files named exactly as the capture names them, untouched for
+ * longer than `ageMs`.
+ *
+ * Requires `--allow-read` for the directory.
+ *
+ * @param dir The exprag directory.
+ * @param ageMs How old (by modification time) a file must be.
+ * @returns Their names (unreadable directory: none).
+ */
+export function staleTempNames(dir: string, ageMs: number): string[] {
+  const before = Date.now() - ageMs;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile || !TEMP_NAME.test(e.name)) continue;
+    try {
+      const info = Deno.lstatSync(join(dir, e.name));
+      const at = info.mtime?.getTime();
+      if (info.isFile && at !== undefined && at <= before) names.push(e.name);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return names.sort();
+}
+
+/**
+ * Removes one stale temporary file, checking again (`lstat`: a regular
+ * file, named as the capture names them, older than `ageMs`) right before.
+ *
+ * @param dir The exprag directory.
+ * @param name The file's name.
+ * @param ageMs How old it must be.
+ * @returns Whether it was removed.
+ */
+export function removeStaleTempFile(
+  dir: string,
+  name: string,
+  ageMs: number,
+): boolean {
+  if (!TEMP_NAME.test(name)) return false;
+  const path = join(dir, name);
+  try {
+    const info = Deno.lstatSync(path);
+    const at = info.mtime?.getTime();
+    if (!info.isFile || at === undefined || at > Date.now() - ageMs) {
+      return false;
+    }
+    Deno.removeSync(path);
+    return true;
+  } catch {
+    return false; // gone meanwhile, or not ours to remove
+  }
+}
+
+/**
  * Removes stale temporary files of killed captures from the exprag
  * directory; silently does nothing without read and write permission.
  *
@@ -44,30 +106,12 @@ export function staleAgeMs(timeoutMs: number): number {
  * @returns The names removed.
  */
 export function removeStaleTemp(dir: string, timeoutMs: number): string[] {
-  const removed: string[] = [];
   if (
     !granted({ name: "read", path: dir }) ||
     !granted({ name: "write", path: dir })
-  ) return removed;
-  const before = Date.now() - staleAgeMs(timeoutMs);
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(dir)];
-  } catch {
-    return removed;
-  }
-  for (const e of entries) {
-    if (!e.isFile || !TEMP_NAME.test(e.name)) continue;
-    const path = join(dir, e.name);
-    try {
-      const info = Deno.lstatSync(path);
-      const at = info.mtime?.getTime();
-      if (!info.isFile || at === undefined || at > before) continue;
-      Deno.removeSync(path);
-      removed.push(e.name);
-    } catch {
-      // gone meanwhile, or not ours to remove
-    }
-  }
-  return removed;
+  ) return [];
+  const age = staleAgeMs(timeoutMs);
+  return staleTempNames(dir, age).filter((name) =>
+    removeStaleTempFile(dir, name, age)
+  );
 }
