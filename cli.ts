@@ -43,6 +43,8 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   note: () => import("./src/cli/note.ts"),
   tag: () => import("./src/cli/tag.ts"),
   tail: () => import("./src/cli/tail.ts"),
+  push: () => import("./src/cli/push.ts"),
+  pull: () => import("./src/cli/pull.ts"),
   skill: () => import("./src/cli/skill.ts"),
 };
 

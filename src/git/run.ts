@@ -9,6 +9,7 @@
 
 import {
   execGit,
+  execGitInput,
   execGitRaw,
   type GitRawResult,
   type GitResult,
@@ -88,6 +89,20 @@ export function runGitRaw(
   env: Record<string, string> = {},
 ): GitRawResult {
   return execGitRaw([...BASE_CONFIG, ...args], { env });
+}
+
+/**
+ * Runs git with exprag's config, `input` as its standard input.
+ *
+ * @param args The arguments.
+ * @param input The bytes git reads.
+ * @returns The raw output.
+ */
+export function runGitInput(
+  args: string[],
+  input: Uint8Array,
+): Promise<GitRawResult> {
+  return execGitInput([...BASE_CONFIG, ...args], input);
 }
 
 /**
