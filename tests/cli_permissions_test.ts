@@ -11,7 +11,7 @@ import {
 import { join } from "node:path";
 import { COMMANDS } from "../src/cli/command.ts";
 import { flagVariants } from "../src/cli/flags.ts";
-import { tempDir } from "./_helpers.ts";
+import { git, tempDir } from "./_helpers.ts";
 import { flagFor } from "../src/permissions.ts";
 import { cli, twoRunRepo } from "./_cli_fixtures.ts";
 
@@ -20,6 +20,13 @@ const B = "bbbbbbbb-1111-4000-8000-00000000000b";
 
 function fixture(): string {
   return twoRunRepo({ ids: [A, B] }).repo;
+}
+
+/** An empty bare repository standing for a remote. */
+function bareRemote(): string {
+  const dir = join(tempDir("exprag-perm-remote-"), "remote.git");
+  git(tempDir(), "init", "-q", "--bare", dir);
+  return dir;
 }
 
 /** An invocation of each command that succeeds on the fixture. */
@@ -50,6 +57,9 @@ function invocation(name: string): string[] {
       return ["tag", "latest", "verdict=diverged"];
     case "tail":
       return ["tail", "latest", "value.metrics.acc", "--follow"];
+    case "push":
+    case "pull":
+      return [name, bareRemote()];
     default:
       return [name];
   }
@@ -82,6 +92,15 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     note: notes,
     tag: notes,
     tail: read,
+    push: withGit,
+    pull: {
+      base: [
+        "--allow-read=.exprag",
+        "--allow-write=.exprag",
+        "--allow-run=git",
+      ],
+      variants: [],
+    },
     skill: {
       base: [],
       variants: [{

@@ -119,6 +119,10 @@ export function fetchRefs(
   }
 }
 
+/** A rejection caused by another pusher of the same ref (retry after re-reading it). */
+const RETRYABLE =
+  /fetch first|non-fast-forward|stale info|already exists|failed to update ref|cannot lock|incorrect old value/;
+
 const PORCELAIN = /^([ +\-*!=])\t([^\t]*):([^\t]*)\t(.*)$/;
 
 /**
@@ -151,9 +155,7 @@ export function pushRefs(
       const m = PORCELAIN.exec(line);
       if (m === null) continue;
       const status = m[1] === "!"
-        ? (/fetch first|non-fast-forward|stale info|already exists/.test(m[4])
-          ? "rejected"
-          : "error")
+        ? (RETRYABLE.test(m[4]) ? "rejected" : "error")
         : m[1] === "="
         ? "uptodate"
         : "ok";
