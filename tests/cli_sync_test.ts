@@ -21,6 +21,7 @@ import {
 } from "./_helpers.ts";
 import { cli, writePythonRun } from "./_cli_fixtures.ts";
 import { G, TRACK, trackedRun } from "./_git_fixtures.ts";
+import { underPty } from "./_pty.ts";
 
 /** The minimal flags of `push`. */
 const PUSH = ["--allow-read=.exprag", "--allow-run=git"];
@@ -477,4 +478,44 @@ Deno.test("push and pull never wait for a credential prompt: git's error in one 
     noWrite.stderr,
     "exprag: pull: write permission for .exprag not granted; add --allow-write=.exprag\n",
   );
+});
+
+Deno.test("under a terminal, git's credential prompt stays off unless --prompt is given", async () => {
+  const { A } = world();
+  await trackedRun(A);
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+    () =>
+      new Response("credentials needed", {
+        status: 401,
+        headers: { "WWW-Authenticate": 'Basic realm="exprag-test"' },
+      }),
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/runs.git`;
+    // a HOME without credential helpers or stored credentials
+    const env = {
+      HOME: tempDir("exprag-sync-home-"),
+      GIT_CONFIG_NOSYSTEM: "1",
+    };
+    for (const [cmd, flags] of [["push", PUSH], ["pull", PULL]] as const) {
+      const o = await underPty(A, { name: cmd, flags, args: [cmd, url], env });
+      ok(!o.prompted, o.text);
+      equal(o.code, 1, o.text);
+      match(o.text, /terminal prompts disabled/);
+    }
+    // the same under --prompt: git asks (the harness kills it there)
+    const asked = await underPty(A, {
+      name: "push --prompt",
+      flags: PUSH,
+      args: ["push", url, "--prompt"],
+      env,
+    });
+    ok(asked.prompted, asked.text);
+    match(asked.text, /Username for '/);
+  } finally {
+    ac.abort();
+    await server.finished;
+  }
 });
