@@ -19,7 +19,7 @@ import {
   runScript,
   tempDir,
 } from "./_helpers.ts";
-import { cli, writePythonRun } from "./_cli_fixtures.ts";
+import { cli, writeDenoRun, writePythonRun } from "./_cli_fixtures.ts";
 import { G, TRACK, trackedRun } from "./_git_fixtures.ts";
 import { underPty } from "./_pty.ts";
 
@@ -428,6 +428,25 @@ Deno.test("a Python exprag run file travels unchanged, to a remote given as a pa
   deepEqual(bytes(runFile(B, id)), bytes(runFile(A, id)));
   const args = ["runs", "--json"];
   equal((await cli(B, READ, args)).stdout, (await cli(A, READ, args)).stdout);
+});
+
+Deno.test("a run another host left without run_end is unknown after pull, with the host named", async () => {
+  const { A, B } = world();
+  Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+  const id = writeDenoRun(join(A, ".exprag"), {
+    tracks: [{ value: { acc: 0.5 } }],
+  });
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  equal((await cli(B, PULL, ["pull", "origin"])).code, 0);
+  const o = await cli(B, [...READ, "--allow-sys=hostname"], [
+    "runs",
+    "--json",
+  ]);
+  equal(o.code, 0, o.stderr);
+  const [run] = JSON.parse(o.stdout);
+  equal(run.id, id);
+  equal(run.status, "unknown");
+  match(run.status_reason, /written on host deno-host-elsewhere/);
 });
 
 Deno.test("push and pull never wait for a credential prompt: git's error in one line; without --allow-run=git, the flag named", async () => {
