@@ -421,8 +421,28 @@ Deno.test("a Python exprag run file travels unchanged, to a remote given as a pa
   const id = writePythonRun(join(A, ".exprag"), {
     tracks: [{ value: { acc: 0.5 } }, { value: { acc: 0.7 } }],
   });
-  const o = await cli(A, PUSH, ["push", remote]);
+  const o = await cli(A, PUSH, [
+    "push",
+    remote,
+    "--warn-size",
+    "100",
+    "--json",
+  ]);
   equal(o.code, 0, o.stderr);
+  match(
+    o.stderr,
+    new RegExp(
+      `^exprag: warning: \\S*${id}\\.jsonl is 0\\.0 MiB \\(over --warn-size 100\\)`,
+    ),
+  );
+  const report = JSON.parse(o.stdout);
+  deepEqual(
+    report.actions.map((
+      a: { kind: string; action: string },
+    ) => [a.kind, a.action]),
+    [["runs", "pushed"]],
+  );
+  equal(report.summary.runs, 1);
   const p = await cli(B, PULL, ["pull", remote]);
   equal(p.code, 0, p.stderr);
   deepEqual(bytes(runFile(B, id)), bytes(runFile(A, id)));

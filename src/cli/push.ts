@@ -18,6 +18,7 @@
  */
 
 import { basename, join } from "node:path";
+import { lstatOrNull } from "../lstat.ts";
 import { notesDir } from "../note_record.ts";
 import { isValidRunId, listRunFiles } from "../query/files.ts";
 import type { RunInfo } from "../query/mod.ts";
@@ -57,8 +58,8 @@ interface Item {
   id: string;
   /** The remote ref. */
   ref: string;
-  /** runs, notes: the file's bytes. */
-  bytes?: Uint8Array;
+  /** runs, notes: the file (read when planned: one file in memory at a time). */
+  file?: string;
   /** code: the snapshot commit. */
   sha?: string;
 }
@@ -136,10 +137,11 @@ async function items(
         });
         continue;
       }
-      const bytes = readOrNull(file);
-      if (bytes === null) continue;
-      if (kind === "runs") warnSize(ctx, { what: file, size: bytes.length });
-      out.push({ kind, id, ref: `${SYNC_PREFIX}${kind}/${id}`, bytes });
+      if (lstatOrNull(file) === null) continue; // a run without notes
+      if (kind === "runs") {
+        warnSize(ctx, { what: file, size: Deno.statSync(file).size });
+      }
+      out.push({ kind, id, ref: `${SYNC_PREFIX}${kind}/${id}`, file });
     }
   }
   for (const run of runs) {
@@ -192,7 +194,9 @@ async function planRun(
   const action = (a: SyncAction["action"], detail: string): Plan => ({
     action: { kind: item.kind, id: item.id, action: a, detail },
   });
-  const bytes = completeLines(item.bytes!);
+  const all = readOrNull(item.file!);
+  if (all === null) return action("skipped", "the file is gone");
+  const bytes = completeLines(all);
   if (bytes.length === 0) return action("skipped", "no complete line yet");
   const update = async (parent: string | null, detail: string) => ({
     update: {
@@ -231,7 +235,7 @@ async function planNotes(
   remote: string | null,
   dryRun: boolean,
 ): Promise<Plan> {
-  const local = lines(item.bytes!);
+  const local = lines(readOrNull(item.file!) ?? new Uint8Array());
   let merged: string[];
   let detail: string;
   if (remote === null) {
