@@ -558,3 +558,34 @@ Deno.test("under a terminal, git's credential prompt stays off unless --prompt i
     await server.finished;
   }
 });
+
+Deno.test("concurrent pulls into one clone write each run, note and branch once", async () => {
+  const { A, B } = world();
+  Deno.writeTextFileSync(join(A, "train.ts"), "const lr = 0.3;\n");
+  const { id } = await trackedRun(A);
+  const NOTE = ["--allow-read=.exprag", "--allow-write=.exprag/notes"];
+  equal((await cli(A, NOTE, ["note", id, "one note"])).code, 0);
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  const outs = await Promise.all(
+    [0, 1, 2].map(() => cli(B, PULL, ["pull", "origin", "--json"])),
+  );
+  const moved = { runs: 0, notes: 0, code: 0 };
+  for (const o of outs) {
+    equal(o.code, 0, o.stderr);
+    const { summary } = JSON.parse(o.stdout);
+    equal(summary.conflicts, 0);
+    moved.runs += summary.runs;
+    moved.notes += summary.notes;
+    moved.code += summary.code;
+  }
+  deepEqual(moved, { runs: 1, notes: 1, code: 1 });
+  deepEqual(bytes(runFile(B, id)), bytes(runFile(A, id)));
+  deepEqual(
+    bytes(join(B, ".exprag", "notes", `${id}.jsonl`)),
+    bytes(join(A, ".exprag", "notes", `${id}.jsonl`)),
+  );
+  deepEqual(
+    [...Deno.readDirSync(join(B, ".exprag", "runs"))].map((e) => e.name),
+    [`${id}.jsonl`],
+  );
+});

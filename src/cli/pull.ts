@@ -229,7 +229,15 @@ function pullCode(o: { id: string; sha: string; dryRun: boolean }): SyncAction {
   }
   if (o.dryRun) return act("pulled", `run/${o.id} → ${o.sha.slice(0, 12)}`);
   const stored = storeSnapshotRef([], { runId: o.id, commit: o.sha });
-  if (typeof stored === "string") return act("conflict", stored);
+  if (typeof stored === "string") {
+    // another pull made it meanwhile?
+    for (const prefix of [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]) {
+      if (refCommit([], `${prefix}${o.id}`) === o.sha) {
+        return act("up_to_date", "");
+      }
+    }
+    return act("conflict", stored);
+  }
   return act(
     "pulled",
     `${stored.branch ?? stored.ref} → ${o.sha.slice(0, 12)}`,

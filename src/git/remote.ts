@@ -19,7 +19,7 @@
 import { GitError } from "../errors.ts";
 import { granted } from "../permissions.ts";
 import type { GitResult } from "./exec.ts";
-import { firstError, runGit } from "./run.ts";
+import { firstError, runGit, sleepSync } from "./run.ts";
 
 /** How to reach a remote. */
 export interface RemoteOptions {
@@ -104,7 +104,7 @@ export function fetchRefs(
   o: { refspecs: readonly string[]; prune?: boolean } & RemoteOptions,
 ): void {
   for (let i = 0; i < o.refspecs.length; i += 200) {
-    const r = remoteGit([
+    const args = [
       "fetch",
       "--quiet",
       "--no-tags",
@@ -113,7 +113,17 @@ export function fetchRefs(
       "--end-of-options",
       remote,
       ...o.refspecs.slice(i, i + 200),
-    ], o);
+    ];
+    let r = remoteGit(args, o);
+    // a concurrent fetch into the same refs holds their lock: wait, retry
+    for (
+      let n = 0;
+      n < 5 && r.code !== 0 && /\.lock\b|cannot lock/.test(r.stderr);
+      n++
+    ) {
+      sleepSync(50 + Math.random() * 200);
+      r = remoteGit(args, o);
+    }
     if (r.code !== 0) throw new GitError(`git fetch ${remote}`, firstError(r));
   }
 }

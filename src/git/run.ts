@@ -154,7 +154,12 @@ export function mayRunFilters(repo: readonly string[]): boolean {
   return r.code !== 1; // 1: no such key
 }
 
-function sleepSync(ms: number): void {
+/**
+ * Waits without yielding (between retries of a synchronous git call).
+ *
+ * @param ms Milliseconds.
+ */
+export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
