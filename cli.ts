@@ -7,7 +7,9 @@
  * needs nothing (`skill --write PATH` needs read on PATH's first directory
  * and write on its directory, e.g. `--allow-read=.claude
  * --allow-write=.claude/skills/exprag`);
- * `checkout` and `diff` add `--allow-run=git`. A missing permission is
+ * `checkout` and `diff` add `--allow-run=git`; `push` needs
+ * `--allow-read=.exprag --allow-run=git`, `pull` adds
+ * `--allow-write=.exprag`. A missing permission is
  * reported as one line naming the flag to add; nothing ever prompts.
  *
  * @example Ask which run has the best final accuracy
