@@ -258,6 +258,43 @@ Deno.test("8 concurrent pushers of different runs lose nothing; concurrent notes
   equal(JSON.parse(show.stdout).run.notes.length, 3);
 });
 
+/** Runs `f` with an HTTP server that answers every request with 401 (credentials needed). */
+async function withAuthServer(
+  f: (url: string) => Promise<void>,
+): Promise<void> {
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+    () =>
+      new Response("credentials needed", {
+        status: 401,
+        headers: { "WWW-Authenticate": 'Basic realm="exprag-test"' },
+      }),
+  );
+  try {
+    await f(`http://127.0.0.1:${server.addr.port}/runs.git`);
+  } finally {
+    ac.abort();
+    await server.finished;
+  }
+}
+
+/** Reads a child's stdout until `pattern` shows; returns what was read. */
+async function readUntil(
+  child: Deno.ChildProcess,
+  pattern: RegExp,
+): Promise<string> {
+  const reader = child.stdout.getReader();
+  let seen = "";
+  while (!pattern.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the child ended before ${pattern}`);
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return seen;
+}
+
 /** Starts a tracker run that records one value, then waits for stdin to record more and end. */
 async function liveRun(
   repo: string,
@@ -280,14 +317,7 @@ exp.end();
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  while (!/READY (\S+)\n/.test(seen)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the live run ended early");
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
+  const seen = await readUntil(child, /READY (\S+)\n/);
   return { child, id: /READY (\S+)\n/.exec(seen)![1] };
 }
 
@@ -313,14 +343,7 @@ setInterval(() => {}, 1000);
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("LOCKED")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the lock holder ended early");
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
+  await readUntil(child, /LOCKED/);
   return child;
 }
 
@@ -472,17 +495,7 @@ Deno.test("a run another host left without run_end is unknown after pull, with t
 Deno.test("push and pull never wait for a credential prompt: git's error in one line; without --allow-run=git, the flag named", async () => {
   const { A } = world();
   await trackedRun(A);
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
-    () =>
-      new Response("credentials needed", {
-        status: 401,
-        headers: { "WWW-Authenticate": 'Basic realm="exprag-test"' },
-      }),
-  );
-  try {
-    const url = `http://127.0.0.1:${server.addr.port}/runs.git`;
+  await withAuthServer(async (url) => {
     for (const [cmd, flags] of [["push", PUSH], ["pull", PULL]] as const) {
       const o = await cli(A, flags, [cmd, url]);
       equal(o.code, 1, o.stdout);
@@ -493,10 +506,7 @@ Deno.test("push and pull never wait for a credential prompt: git's error in one 
         /^exprag: git (ls-remote|fetch) .* terminal prompts disabled/,
       );
     }
-  } finally {
-    ac.abort();
-    await server.finished;
-  }
+  });
   const ssh = await cli(A, PUSH, ["push", "ssh://nobody@127.0.0.1:1/x.git"]);
   equal(ssh.code, 1);
   match(
@@ -522,17 +532,7 @@ Deno.test("push and pull never wait for a credential prompt: git's error in one 
 Deno.test("under a terminal, git's credential prompt stays off unless --prompt is given", async () => {
   const { A } = world();
   await trackedRun(A);
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
-    () =>
-      new Response("credentials needed", {
-        status: 401,
-        headers: { "WWW-Authenticate": 'Basic realm="exprag-test"' },
-      }),
-  );
-  try {
-    const url = `http://127.0.0.1:${server.addr.port}/runs.git`;
+  await withAuthServer(async (url) => {
     // a HOME without credential helpers or stored credentials
     const env = {
       HOME: tempDir("exprag-sync-home-"),
@@ -553,10 +553,7 @@ Deno.test("under a terminal, git's credential prompt stays off unless --prompt i
     });
     ok(asked.prompted, asked.text);
     match(asked.text, /Username for '/);
-  } finally {
-    ac.abort();
-    await server.finished;
-  }
+  });
 });
 
 Deno.test("concurrent pulls into one clone write each run, note and branch once", async () => {

@@ -108,6 +108,36 @@ function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
 }
 
 /**
+ * Opens a run's notes file (creating the notes directory and the file when
+ * missing, never through a link), runs `f` on it and closes it.
+ *
+ * @returns What `f` returns, and the file's path.
+ */
+function withNotesFile<T>(
+  dir: string,
+  o: { runId: string; read: boolean },
+  f: (file: Deno.FsFile) => T,
+): { result: T; path: string } {
+  if (!isValidRunId(o.runId)) {
+    throw new RangeError(`invalid run id ${JSON.stringify(o.runId)}`);
+  }
+  const nd = notesDir(dir);
+  ensureDir(nd);
+  const path = join(nd, `${o.runId}.jsonl`);
+  const file = openNotesFile(path, o.read);
+  try {
+    checkOpened(file, path, nd);
+    return { result: f(file), path };
+  } catch (e) {
+    if (e instanceof RefusedError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new Error(`cannot write to ${path}: ${why}`, { cause: e });
+  } finally {
+    file.close();
+  }
+}
+
+/**
  * Appends one record to its run's notes file, creating the notes directory
  * and the file when missing.
  *
@@ -119,24 +149,12 @@ function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
  * @throws {Error} Naming the file when the write fails.
  */
 export function appendNotesRecord(dir: string, record: NotesRecord): string {
-  if (!isValidRunId(record.run_id)) {
-    throw new RangeError(`invalid run id ${JSON.stringify(record.run_id)}`);
-  }
-  const nd = notesDir(dir);
-  ensureDir(nd);
-  const path = join(nd, `${record.run_id}.jsonl`);
-  const file = openNotesFile(path);
-  try {
-    checkOpened(file, path, nd);
-    appendLocked(file, new TextEncoder().encode(formatNotesLine(record)));
-  } catch (e) {
-    if (e instanceof RefusedError) throw e;
-    const why = e instanceof Error ? e.message : String(e);
-    throw new Error(`cannot write to ${path}: ${why}`, { cause: e });
-  } finally {
-    file.close();
-  }
-  return path;
+  const bytes = new TextEncoder().encode(formatNotesLine(record));
+  return withNotesFile(
+    dir,
+    { runId: record.run_id, read: false },
+    (file) => appendLocked(file, bytes),
+  ).path;
 }
 
 /** Reads a whole open file from its start. */
@@ -176,15 +194,7 @@ export function appendMissingNotes(
   dir: string,
   o: { runId: string; lines: readonly string[] },
 ): number {
-  if (!isValidRunId(o.runId)) {
-    throw new RangeError(`invalid run id ${JSON.stringify(o.runId)}`);
-  }
-  const nd = notesDir(dir);
-  ensureDir(nd);
-  const path = join(nd, `${o.runId}.jsonl`);
-  const file = openNotesFile(path, true);
-  try {
-    checkOpened(file, path, nd);
+  return withNotesFile(dir, { runId: o.runId, read: true }, (file) => {
     file.lockSync(true);
     try {
       const text = new TextDecoder().decode(readAll(file));
@@ -206,11 +216,5 @@ export function appendMissingNotes(
     } finally {
       file.unlockSync();
     }
-  } catch (e) {
-    if (e instanceof RefusedError) throw e;
-    const why = e instanceof Error ? e.message : String(e);
-    throw new Error(`cannot write to ${path}: ${why}`, { cause: e });
-  } finally {
-    file.close();
-  }
+  }).result;
 }
