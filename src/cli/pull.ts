@@ -82,7 +82,13 @@ function fetched(
 /** A temporary file in `dir` holding `bytes` (a name the reader ignores). */
 function tempFile(dir: string, id: string, bytes: Uint8Array): string {
   const tmp = join(dir, `.${id}.pull-${crypto.randomUUID().slice(0, 8)}.tmp`);
-  Deno.writeFileSync(tmp, bytes, { createNew: true, mode: 0o644 });
+  try {
+    Deno.writeFileSync(tmp, bytes, { createNew: true, mode: 0o644 });
+  } catch (e) {
+    // e.g. a full disk: no partial file left behind (never another's file)
+    if (!(e instanceof Deno.errors.AlreadyExists)) removeQuietly(tmp);
+    throw e;
+  }
   return tmp;
 }
 
