@@ -7,7 +7,9 @@
  * needs nothing (`skill --write PATH` needs read on PATH's first directory
  * and write on its directory, e.g. `--allow-read=.claude
  * --allow-write=.claude/skills/exprag`);
- * `checkout` and `diff` add `--allow-run=git`. A missing permission is
+ * `checkout` and `diff` add `--allow-run=git`; `push` needs
+ * `--allow-read=.exprag --allow-run=git`, `pull` adds
+ * `--allow-write=.exprag`. A missing permission is
  * reported as one line naming the flag to add; nothing ever prompts.
  *
  * @example Ask which run has the best final accuracy
@@ -44,6 +46,8 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   tag: () => import("./src/cli/tag.ts"),
   tail: () => import("./src/cli/tail.ts"),
   prune: () => import("./src/cli/prune.ts"),
+  push: () => import("./src/cli/push.ts"),
+  pull: () => import("./src/cli/pull.ts"),
   skill: () => import("./src/cli/skill.ts"),
 };
 

@@ -7,8 +7,9 @@ import { CLI_URL } from "./_helpers.ts";
 /** Seconds a command may take before it counts as waiting at a prompt. */
 const TIMEOUT_S = 30;
 
-/** Deno's permission prompt and its answers. */
-const PROMPT = /Allow\?|Deno requests|⚠️|Granted |Denied |\[y\/n/;
+/** Deno's permission prompt and its answers; git's credential prompts. */
+const PROMPT =
+  /Allow\?|Deno requests|⚠️|Granted |Denied |\[y\/n|(?:^|[\r\n])(?:Username|Password) for '/;
 
 function shellWord(s: string): string {
   return `'${s.replaceAll("'", `'"'"'`)}'`;

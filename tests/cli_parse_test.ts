@@ -134,8 +134,18 @@ Deno.test("permissions: read-only commands need only read on the exprag dir", ()
         option: "--yes",
         flags: [...base, "--allow-write=.exprag"],
       }]);
-    } else if (c.name === "checkout" || c.name === "diff" || c.name === "cat") {
+    } else if (
+      c.name === "checkout" || c.name === "diff" || c.name === "cat" ||
+      c.name === "push"
+    ) {
       deepStrictEqual(base, ["--allow-read=.exprag", "--allow-run=git"]);
+    } else if (c.name === "pull") {
+      deepStrictEqual(base, [
+        "--allow-read=.exprag",
+        "--allow-write=.exprag",
+        "--allow-run=git",
+      ]);
+      equal(c.writes, true);
     } else if (c.name === "note" || c.name === "tag") {
       // they write only their notes directory
       deepStrictEqual(base, [

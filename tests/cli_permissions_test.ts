@@ -11,7 +11,7 @@ import {
 import { join } from "node:path";
 import { COMMANDS } from "../src/cli/command.ts";
 import { flagVariants } from "../src/cli/flags.ts";
-import { tempDir } from "./_helpers.ts";
+import { git, tempDir } from "./_helpers.ts";
 import { flagFor } from "../src/permissions.ts";
 import { cli, twoRunRepo } from "./_cli_fixtures.ts";
 
@@ -20,6 +20,13 @@ const B = "bbbbbbbb-1111-4000-8000-00000000000b";
 
 function fixture(): string {
   return twoRunRepo({ ids: [A, B] }).repo;
+}
+
+/** An empty bare repository standing for a remote. */
+function bareRemote(): string {
+  const dir = join(tempDir("exprag-perm-remote-"), "remote.git");
+  git(tempDir(), "init", "-q", "--bare", dir);
+  return dir;
 }
 
 /** An invocation of each command that succeeds on the fixture. */
@@ -52,6 +59,9 @@ function invocation(name: string): string[] {
       return ["tail", "latest", "value.metrics.acc", "--follow"];
     case "prune":
       return ["prune", "--status", "finished"];
+    case "push":
+    case "pull":
+      return [name, bareRemote()];
     default:
       return [name];
   }
@@ -94,6 +104,15 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
           "--allow-write=.exprag",
         ],
       }],
+    },
+    push: withGit,
+    pull: {
+      base: [
+        "--allow-read=.exprag",
+        "--allow-write=.exprag",
+        "--allow-run=git",
+      ],
+      variants: [],
     },
     skill: {
       base: [],

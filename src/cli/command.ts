@@ -144,6 +144,44 @@ function prunePermissions(ctx: PermissionContext): Needed[] {
   return needs;
 }
 
+/** Permissions of `push`: read the exprag directory, run git. */
+function pushPermissions(ctx: PermissionContext): Needed[] {
+  return readDirAndGit(ctx);
+}
+
+/** Permissions of `pull`: read and write the exprag directory, run git. */
+function pullPermissions(ctx: PermissionContext): Needed[] {
+  return [
+    { name: "read", path: ctx.dir },
+    { name: "write", path: ctx.dir },
+    { name: "run", command: "git" },
+  ];
+}
+
+/** The options `push` and `pull` share. */
+const SYNC_OPTIONS: readonly OptionDef[] = [
+  {
+    name: "dry-run",
+    values: [],
+    description:
+      "only print what would move (the remote's refs are still read; pull fetches them into its private refs/exprag/remotes/ namespace)",
+  },
+  {
+    name: "warn-size",
+    values: ["BYTES"],
+    integer: true,
+    default: "104857600",
+    description:
+      "print a warning for each run file bigger than BYTES (default 100 MiB)",
+  },
+  {
+    name: "prompt",
+    values: [],
+    description:
+      "let git ask for credentials and ssh ask questions (by default git never prompts: GIT_TERMINAL_PROMPT=0, ssh in batch mode)",
+  },
+];
+
 const AUTHOR: OptionDef = {
   name: "author",
   values: ["NAME"],
@@ -671,6 +709,52 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         cmd: "exprag prune --orphans",
         says: "snapshot refs left without a run file, stale temporary files",
+      },
+    ],
+  },
+  {
+    name: "push",
+    summary:
+      "send runs, notes and dirty runs' code to a git remote (refs/exprag/sync/*)",
+    description:
+      "Pushes each run file, notes file and dirty run's snapshot commit to its own ref of REMOTE (a remote name, URL or path): refs/exprag/sync/runs/<id>, notes/<id>, code/<id>, never a branch. A run file is pushed only when it extends the remote's copy (a run pushed again as it grows; its unfinished last line waits for the next push), notes files as the union of both sides' records, all as plain fast-forwards (never forced): a ref another machine moved meanwhile is re-read and retried; a remote copy that is not a prefix of the local one is a conflict (exit 1), the remote left as it is. Prints what moved, then a summary line (`pushed 3 runs, 0 notes files, 1 code ref; 2 up to date; 0 conflicts`). Your branches, index and files are never touched.",
+    args: [{ name: "REMOTE", description: "a git remote name, URL or path" }, {
+      name: "RUN",
+      optional: true,
+      multiple: true,
+      description: "only these runs (id, unique prefix, latest, latest~N)",
+    }],
+    options: SYNC_OPTIONS,
+    permissions: pushPermissions,
+    writes: false,
+    examples: [
+      {
+        cmd: "exprag push origin",
+        says: "send every run, its notes and its code to origin",
+      },
+      {
+        cmd: "exprag push origin latest --dry-run",
+        says: "what pushing the newest run would move",
+      },
+    ],
+  },
+  {
+    name: "pull",
+    summary: "bring runs, notes and code refs pushed by other machines",
+    description:
+      "Fetches REMOTE's refs/exprag/sync/* into refs/exprag/remotes/<remote>/ (never a branch), then for each run: absent here → written (never over an existing file); the local file a prefix of the remote's (a run that grew) → replaced atomically unless a live tracker holds it; the same → nothing; different → a conflict (exit 1), the local file kept. Notes: the records missing here are appended. A dirty run's code becomes the branch run/<id> (created only; one pointing elsewhere is a conflict), so checkout, diff and cat work on it. A second pull moves nothing. Runs another host left without run_end show as unknown here.",
+    args: [{ name: "REMOTE", description: "a git remote name, URL or path" }],
+    options: SYNC_OPTIONS,
+    permissions: pullPermissions,
+    writes: true,
+    examples: [
+      {
+        cmd: "exprag pull origin",
+        says: "bring the runs other machines pushed to origin",
+      },
+      {
+        cmd: "exprag pull origin --dry-run",
+        says: "what would move, without writing anything in .exprag",
       },
     ],
   },

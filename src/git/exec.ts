@@ -182,6 +182,45 @@ export function execGitRaw(
 }
 
 /**
+ * Runs git to completion with `input` as its standard input (`git
+ * hash-object --stdin`, `git mktree`); output as bytes.
+ *
+ * @param args The arguments.
+ * @param input The bytes written to git's standard input.
+ * @param env Extra environment variables (added to the inherited ones).
+ * @returns Exit code, raw standard output, decoded standard error.
+ * @throws {GitNotFoundError} When git is not on PATH.
+ */
+export async function execGitInput(
+  args: readonly string[],
+  input: Uint8Array,
+  env: Record<string, string> = {},
+): Promise<GitRawResult> {
+  const child = spawnLearning(
+    (e) =>
+      new Deno.Command("git", {
+        args: [...args],
+        env: e,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn(),
+    env,
+  );
+  const w = child.stdin.getWriter();
+  // git may exit before reading everything (an error): the output tells why
+  const written = w.write(input).then(() => w.close()).catch(() => {});
+  const out = await child.output();
+  await written;
+  return {
+    code: out.code,
+    stdout: out.stdout,
+    stderr: decoder.decode(out.stderr),
+    timedOut: false,
+  };
+}
+
+/**
  * Runs git to completion with no standard input.
  *
  * @param args The arguments.

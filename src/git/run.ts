@@ -9,6 +9,7 @@
 
 import {
   execGit,
+  execGitInput,
   execGitRaw,
   type GitRawResult,
   type GitResult,
@@ -91,6 +92,20 @@ export function runGitRaw(
 }
 
 /**
+ * Runs git with exprag's config, `input` as its standard input.
+ *
+ * @param args The arguments.
+ * @param input The bytes git reads.
+ * @returns The raw output.
+ */
+export function runGitInput(
+  args: string[],
+  input: Uint8Array,
+): Promise<GitRawResult> {
+  return execGitInput([...BASE_CONFIG, ...args], input);
+}
+
+/**
  * Runs a git command that may run clean filters, within the deadline.
  *
  * @param args The arguments.
@@ -139,7 +154,12 @@ export function mayRunFilters(repo: readonly string[]): boolean {
   return r.code !== 1; // 1: no such key
 }
 
-function sleepSync(ms: number): void {
+/**
+ * Waits without yielding (between retries of a synchronous git call).
+ *
+ * @param ms Milliseconds.
+ */
+export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 

@@ -6,6 +6,7 @@
  */
 import { resolve } from "node:path";
 import { deniedReason, granted } from "../permissions.ts";
+import { createExpragDir } from "../dir.ts";
 import {
   RecordFramer,
   type RunStartValue,
@@ -164,35 +165,6 @@ export interface StartedRun {
   frame: RecordFramer;
   /** The run file, open and locked. */
   writer: FileAppender;
-}
-
-/**
- * Creates the exprag directory when it does not exist yet, with a
- * `.gitignore` holding `*` (as virtual environments and tool caches do), so
- * that run files never show in `git status`. An existing directory is left
- * as it is; nothing is done without write permission for it (never a
- * prompt), and a failure here is left to the creation of `runs/` to report.
- *
- * @param absDir The absolute exprag directory.
- */
-function createExpragDir(absDir: string): void {
-  const ignore = resolve(absDir, ".gitignore");
-  if (!granted({ name: "write", path: ignore })) return;
-  try {
-    Deno.mkdirSync(absDir);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) return; // exists, or cannot
-    try {
-      Deno.mkdirSync(absDir, { recursive: true });
-    } catch {
-      return;
-    }
-  }
-  try {
-    Deno.writeTextFileSync(ignore, "*\n", { createNew: true });
-  } catch {
-    // best effort: the run is recorded all the same
-  }
 }
 
 /**

@@ -1,0 +1,290 @@
+/**
+ * `exprag pull REMOTE`: brings the runs, notes and code refs another
+ * machine pushed (`exprag push`) into this exprag directory and
+ * repository.
+ *
+ * The remote's `refs/exprag/sync/*` are fetched into the private
+ * `refs/exprag/remotes/<remote>/*` (never a branch); then, for each run:
+ * absent here → written (a temporary file linked into place: never over a
+ * file that appeared meanwhile); the local file a prefix of the remote's
+ * (a run that grew) → replaced atomically, unless a live tracker holds its
+ * lock; the same bytes → nothing; anything else → a conflict, the local
+ * file kept. Notes: the records the local file lacks are appended. Code:
+ * `refs/heads/run/<id>` is created when absent (or the fallback
+ * `refs/exprag/runs/<id>` when a branch `run` blocks it); one pointing
+ * elsewhere is a conflict. A second pull moves nothing.
+ *
+ * Permissions: `--allow-read` and `--allow-write` on the exprag directory,
+ * `--allow-run=git`.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import { createExpragDir } from "../dir.ts";
+import { lstatOrNull } from "../lstat.ts";
+import { checkNotesRecord, notesDir } from "../note_record.ts";
+import { isValidRunId, runsDir } from "../query/files.ts";
+import { isLocked } from "../query/status.ts";
+import {
+  BRANCH_REF_PREFIX,
+  FALLBACK_REF_PREFIX,
+  refCommit,
+  storeSnapshotRef,
+} from "../git/refs.ts";
+import { fetchRefs } from "../git/remote.ts";
+import { runGit } from "../git/run.ts";
+import { fileEntry, readBlob } from "../git/sync_objects.ts";
+import type { Context } from "./context.ts";
+import { toplevel } from "./gitsafe.ts";
+import { appendMissingNotes } from "./note_writer.ts";
+import {
+  checkRemote,
+  completeLines,
+  readOrNull,
+  report,
+  startsWith,
+  SYNC_PREFIX,
+  type SyncAction,
+  type SyncKind,
+  trackingPrefix,
+  warnSize,
+} from "./sync_common.ts";
+
+const decoder = new TextDecoder();
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && startsWith(a, b);
+}
+
+/** The fetched refs under the tracking prefix: kind, id, commit. */
+function fetched(
+  tracking: string,
+): { kind: SyncKind; id: string; sha: string }[] {
+  const r = runGit([
+    "for-each-ref",
+    "--format=%(objectname) %(refname)",
+    tracking,
+  ]);
+  const out: { kind: SyncKind; id: string; sha: string }[] = [];
+  for (const line of r.stdout.split("\n")) {
+    const m = /^([0-9a-f]{40,64}) (.+)$/.exec(line);
+    if (m === null || !m[2].startsWith(tracking)) continue;
+    const [kind, id, ...rest] = m[2].slice(tracking.length).split("/");
+    if (
+      rest.length === 0 && isValidRunId(id) &&
+      (kind === "runs" || kind === "notes" || kind === "code")
+    ) out.push({ kind, id, sha: m[1] });
+  }
+  return out;
+}
+
+/** A temporary file in `dir` holding `bytes` (a name the reader ignores). */
+function tempFile(dir: string, id: string, bytes: Uint8Array): string {
+  const tmp = join(dir, `.${id}.pull-${crypto.randomUUID().slice(0, 8)}.tmp`);
+  try {
+    Deno.writeFileSync(tmp, bytes, { createNew: true, mode: 0o644 });
+  } catch (e) {
+    // e.g. a full disk: no partial file left behind (never another's file)
+    if (!(e instanceof Deno.errors.AlreadyExists)) removeQuietly(tmp);
+    throw e;
+  }
+  return tmp;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch { /* already gone */ }
+}
+
+/** Places `tmp` at `file` only while nothing is there; false when something is. */
+function placeNew(tmp: string, file: string): boolean {
+  try {
+    Deno.linkSync(tmp, file); // fails when file exists: never overwrites
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    // no hard links on this file system: check, then rename
+    if (lstatOrNull(file) !== null) return false;
+    Deno.renameSync(tmp, file);
+    return true;
+  } finally {
+    removeQuietly(tmp);
+  }
+}
+
+function pullRun(
+  ctx: Context,
+  o: { id: string; sha: string; dryRun: boolean },
+): SyncAction {
+  const act = (action: SyncAction["action"], detail: string): SyncAction => ({
+    kind: "runs",
+    id: o.id,
+    action,
+    detail,
+  });
+  const entry = fileEntry(o.sha, `${o.id}.jsonl`);
+  if (entry === null) {
+    return act("conflict", `the remote's ref holds no ${o.id}.jsonl`);
+  }
+  warnSize(ctx, { what: `run ${o.id} on the remote`, size: entry.size });
+  const dir = runsDir(ctx.dir);
+  const file = join(dir, `${o.id}.jsonl`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const info = lstatOrNull(file);
+    if (info !== null && !info.isFile) {
+      return act("conflict", `${file} is not a regular file; kept`);
+    }
+    const theirs = completeLines(readBlob(entry.blob));
+    if (info === null) {
+      if (o.dryRun) return act("pulled", `new, ${theirs.length} bytes`);
+      Deno.mkdirSync(dir, { recursive: true });
+      if (placeNew(tempFile(dir, o.id, theirs), file)) {
+        return act("pulled", `new, ${theirs.length} bytes`);
+      }
+      continue; // created meanwhile: compare again
+    }
+    const mine = readOrNull(file);
+    if (mine === null) continue;
+    if (equalBytes(mine, theirs)) return act("up_to_date", "");
+    if (startsWith(mine, theirs)) {
+      return act("up_to_date", "the local copy is longer (exprag push)");
+    }
+    if (!startsWith(theirs, mine)) {
+      return act(
+        "conflict",
+        `${file} differs from the remote's copy (not a prefix of it); kept`,
+      );
+    }
+    if (isLocked(file) !== false) {
+      return act(
+        "conflict",
+        `${file} is held by a live tracker here; kept (pull again after it ends)`,
+      );
+    }
+    const detail = `grown, ${theirs.length - mine.length} bytes more`;
+    if (o.dryRun) return act("pulled", detail);
+    const tmp = tempFile(dir, o.id, theirs);
+    // the last moment to notice a change: the file still is what was compared
+    const now = readOrNull(file);
+    if (now === null || !equalBytes(now, mine) || isLocked(file) !== false) {
+      removeQuietly(tmp);
+      continue;
+    }
+    Deno.renameSync(tmp, file);
+    return act("pulled", detail);
+  }
+  return act("conflict", `${file} kept changing; kept`);
+}
+
+function pullNotes(
+  ctx: Context,
+  o: { id: string; sha: string; dryRun: boolean },
+): SyncAction {
+  const entry = fileEntry(o.sha, `${o.id}.jsonl`);
+  const act = (action: SyncAction["action"], detail: string): SyncAction => ({
+    kind: "notes",
+    id: o.id,
+    action,
+    detail,
+  });
+  if (entry === null) {
+    return act("conflict", `the remote's ref holds no ${o.id}.jsonl`);
+  }
+  const text = decoder.decode(completeLines(readBlob(entry.blob)));
+  const lines = (text === "" ? [] : text.slice(0, -1).split("\n")).filter(
+    (l) => {
+      try {
+        return typeof checkNotesRecord(JSON.parse(l), o.id) !== "string";
+      } catch {
+        return false;
+      }
+    },
+  );
+  if (o.dryRun) {
+    const mine = readOrNull(join(notesDir(ctx.dir), `${o.id}.jsonl`));
+    const have = new Set(
+      mine === null ? [] : decoder.decode(mine).split("\n"),
+    );
+    const n = lines.filter((l) => !have.has(l)).length;
+    return n === 0 ? act("up_to_date", "") : act("pulled", `${n} records`);
+  }
+  const n = appendMissingNotes(ctx.dir, { runId: o.id, lines });
+  return n === 0 ? act("up_to_date", "") : act("pulled", `${n} records`);
+}
+
+function pullCode(o: { id: string; sha: string; dryRun: boolean }): SyncAction {
+  const act = (action: SyncAction["action"], detail: string): SyncAction => ({
+    kind: "code",
+    id: o.id,
+    action,
+    detail,
+  });
+  for (const prefix of [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]) {
+    const have = refCommit([], `${prefix}${o.id}`);
+    if (have === o.sha) return act("up_to_date", "");
+    if (have !== null) {
+      return act(
+        "conflict",
+        `${prefix}${o.id} points at ${
+          have.slice(0, 12)
+        }, the remote's snapshot is ${o.sha.slice(0, 12)}; kept`,
+      );
+    }
+  }
+  if (o.dryRun) return act("pulled", `run/${o.id} → ${o.sha.slice(0, 12)}`);
+  const stored = storeSnapshotRef([], { runId: o.id, commit: o.sha });
+  if (typeof stored === "string") {
+    // another pull made it meanwhile?
+    for (const prefix of [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]) {
+      if (refCommit([], `${prefix}${o.id}`) === o.sha) {
+        return act("up_to_date", "");
+      }
+    }
+    return act("conflict", stored);
+  }
+  return act(
+    "pulled",
+    `${stored.branch ?? stored.ref} → ${o.sha.slice(0, 12)}`,
+  );
+}
+
+/**
+ * Runs `pull`.
+ *
+ * @param ctx The invocation.
+ * @returns The exit code: 1 when any item conflicted.
+ */
+export async function run(ctx: Context): Promise<number> {
+  const remote = checkRemote(ctx.args[0], "pull");
+  const dryRun = ctx.options["dry-run"] === true;
+  const prompt = ctx.options.prompt === true;
+  toplevel(); // a NotFoundError outside a repository
+  const tracking = await trackingPrefix(remote);
+  fetchRefs(remote, {
+    refspecs: [`+${SYNC_PREFIX}*:${tracking}*`],
+    prune: true,
+    prompt,
+  });
+  const actions: SyncAction[] = [];
+  // runs first: a run's notes and code arrive after it
+  const order: SyncKind[] = ["runs", "notes", "code"];
+  const refs = fetched(tracking).sort((a, b) =>
+    order.indexOf(a.kind) - order.indexOf(b.kind) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+  // as the tracker does: a new exprag directory holds a `.gitignore` of `*`
+  if (!dryRun && refs.length > 0) createExpragDir(resolve(ctx.dir));
+  for (const r of refs) {
+    const o = { id: r.id, sha: r.sha, dryRun };
+    actions.push(
+      r.kind === "runs"
+        ? pullRun(ctx, o)
+        : r.kind === "notes"
+        ? pullNotes(ctx, o)
+        : pullCode(o),
+    );
+  }
+  return report(ctx, { verb: "pulled", remote, dryRun, actions });
+}

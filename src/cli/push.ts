@@ -1,0 +1,407 @@
+/**
+ * `exprag push REMOTE [RUN...]`: sends run files, notes files and the
+ * snapshot commits of dirty runs to a git remote, under
+ * `refs/exprag/sync/` (see sync_common.ts), never touching the user's
+ * branches, index or files.
+ *
+ * Safe by construction: one ref per run; a ref moves only by a plain
+ * (never forced) fast-forward, so git's ref update is a compare-and-swap:
+ * a run file is pushed only when it extends the remote's copy (the remote's
+ * bytes are a prefix of the local ones), notes files as the union of both
+ * sides' lines; a push rejected because someone else moved the ref is
+ * re-planned from the remote's new state, a bounded number of times.
+ *
+ * Permissions: `--allow-read` on the exprag directory and
+ * `--allow-run=git`.
+ *
+ * @module
+ */
+
+import { basename, join } from "node:path";
+import { lstatOrNull } from "../lstat.ts";
+import { notesDir } from "../note_record.ts";
+import { isValidRunId, listRunFiles } from "../query/files.ts";
+import type { RunInfo } from "../query/mod.ts";
+import { refCommit } from "../git/refs.ts";
+import { runGit } from "../git/run.ts";
+import { fetchRefs, listRemote, pushRefs } from "../git/remote.ts";
+import {
+  fileCommit,
+  fileEntry,
+  hasCommit,
+  hashBlob,
+  readBlob,
+} from "../git/sync_objects.ts";
+import { BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX } from "../git/refs.ts";
+import { catalog, readOptions, resolveRef } from "./common.ts";
+import type { Context } from "./context.ts";
+import { isHexCommit, toplevel } from "./gitsafe.ts";
+import {
+  checkRemote,
+  completeLines,
+  readOrNull,
+  report,
+  startsWith,
+  SYNC_PREFIX,
+  type SyncAction,
+  type SyncKind,
+  trackingPrefix,
+  warnSize,
+} from "./sync_common.ts";
+
+/** How many times a push rejected by a concurrent pusher is re-planned. */
+const ATTEMPTS = 6;
+
+/** One thing to push. */
+interface Item {
+  kind: SyncKind;
+  id: string;
+  /** The remote ref. */
+  ref: string;
+  /** runs, notes: the file (read when planned: one file in memory at a time). */
+  file?: string;
+  /** code: the snapshot commit. */
+  sha?: string;
+}
+
+/** A planned ref update, or the item's outcome when there is nothing to push. */
+type Plan =
+  | { update: { sha: string; ref: string }; detail: string }
+  | { action: SyncAction };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function stem(file: string): string | null {
+  const id = basename(file).replace(/\.jsonl$/, "");
+  return isValidRunId(id) ? id : null;
+}
+
+/** The notes files `<notes>/<id>.jsonl` (regular files only). */
+function notesFiles(dir: string): string[] {
+  const nd = notesDir(dir);
+  try {
+    return [...Deno.readDirSync(nd)]
+      .filter((e) => e.isFile && e.name.endsWith(".jsonl"))
+      .map((e) => join(nd, e.name)).sort();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+/** A dirty run's snapshot commit, when a local ref still holds it. */
+function snapshotOf(run: RunInfo): string | null {
+  const g = run.git;
+  if (g?.dirty !== true || !isHexCommit(g.commit)) return null;
+  for (const prefix of [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]) {
+    const sha = refCommit([], `${prefix}${run.id}`);
+    if (sha !== null && sha.startsWith(g.commit)) return sha;
+  }
+  return null;
+}
+
+/** What to push: every run, or the runs named. */
+async function items(
+  ctx: Context,
+  refs: readonly string[],
+): Promise<{ items: Item[]; skipped: SyncAction[] }> {
+  let runs: readonly RunInfo[];
+  let files: string[];
+  let notes: string[];
+  if (refs.length > 0) {
+    const picked = new Map<string, RunInfo>();
+    for (const r of refs) {
+      const run = await resolveRef(ctx, r);
+      picked.set(run.file, run);
+    }
+    runs = [...picked.values()];
+    files = runs.map((r) => r.file);
+    notes = runs.map((r) => join(notesDir(ctx.dir), `${r.id}.jsonl`));
+  } else {
+    runs = catalog(ctx).all();
+    files = listRunFiles(readOptions(ctx));
+    notes = notesFiles(ctx.dir);
+  }
+  const out: Item[] = [];
+  const skipped: SyncAction[] = [];
+  for (const [kind, list] of [["runs", files], ["notes", notes]] as const) {
+    for (const file of list) {
+      const id = stem(file);
+      if (id === null) {
+        skipped.push({
+          kind,
+          id: basename(file),
+          action: "skipped",
+          detail: "its name is not <run id>.jsonl",
+        });
+        continue;
+      }
+      if (lstatOrNull(file) === null) continue; // a run without notes
+      if (kind === "runs") {
+        warnSize(ctx, { what: file, size: Deno.statSync(file).size });
+      }
+      out.push({ kind, id, ref: `${SYNC_PREFIX}${kind}/${id}`, file });
+    }
+  }
+  for (const run of runs) {
+    if (!isValidRunId(run.id) || run.git?.dirty !== true) continue;
+    const sha = snapshotOf(run);
+    if (sha === null) {
+      skipped.push({
+        kind: "code",
+        id: run.id,
+        action: "skipped",
+        detail:
+          "a dirty run without a local snapshot ref (run/<id> or refs/exprag/runs/<id>)",
+      });
+      continue;
+    }
+    out.push({
+      kind: "code",
+      id: run.id,
+      ref: `${SYNC_PREFIX}code/${run.id}`,
+      sha,
+    });
+  }
+  return { items: out, skipped };
+}
+
+function lines(bytes: Uint8Array): string[] {
+  const text = decoder.decode(completeLines(bytes));
+  return text === "" ? [] : text.slice(0, -1).split("\n");
+}
+
+async function commitOf(
+  item: Item,
+  o: { bytes: Uint8Array; parent: string | null; dryRun: boolean },
+): Promise<string> {
+  const blob = await hashBlob(o.bytes, !o.dryRun);
+  if (o.dryRun) return blob; // never pushed
+  return await fileCommit({
+    name: `${item.id}.jsonl`,
+    blob,
+    parent: o.parent,
+    message: `exprag ${item.kind === "runs" ? "run" : "notes"} ${item.id}\n`,
+  });
+}
+
+async function planRun(
+  item: Item,
+  remote: string | null,
+  dryRun: boolean,
+): Promise<Plan> {
+  const action = (a: SyncAction["action"], detail: string): Plan => ({
+    action: { kind: item.kind, id: item.id, action: a, detail },
+  });
+  const all = readOrNull(item.file!);
+  if (all === null) return action("skipped", "the file is gone");
+  const bytes = completeLines(all);
+  if (bytes.length === 0) return action("skipped", "no complete line yet");
+  const update = async (parent: string | null, detail: string) => ({
+    update: {
+      sha: await commitOf(item, { bytes, parent, dryRun }),
+      ref: item.ref,
+    },
+    detail,
+  });
+  if (remote === null) return await update(null, `new, ${bytes.length} bytes`);
+  const entry = fileEntry(remote, `${item.id}.jsonl`);
+  if (entry === null) {
+    return action("conflict", `the remote's ref holds no ${item.id}.jsonl`);
+  }
+  const blob = await hashBlob(bytes, false);
+  if (entry.blob === blob) return action("up_to_date", "");
+  if (
+    entry.size < bytes.length &&
+    await hashBlob(bytes.subarray(0, entry.size), false) === entry.blob
+  ) {
+    return await update(
+      remote,
+      `extended, ${bytes.length - entry.size} bytes more`,
+    );
+  }
+  if (entry.size > bytes.length && startsWith(readBlob(entry.blob), bytes)) {
+    return action("up_to_date", "the remote's copy is longer (exprag pull)");
+  }
+  return action(
+    "conflict",
+    "the remote's copy is not a prefix of this one (another run with the same id?); the remote was left as it is",
+  );
+}
+
+async function planNotes(
+  item: Item,
+  remote: string | null,
+  dryRun: boolean,
+): Promise<Plan> {
+  const local = lines(readOrNull(item.file!) ?? new Uint8Array());
+  let merged: string[];
+  let detail: string;
+  if (remote === null) {
+    if (local.length === 0) {
+      return {
+        action: {
+          kind: "notes",
+          id: item.id,
+          action: "skipped",
+          detail: "empty",
+        },
+      };
+    }
+    merged = local;
+    detail = `new, ${local.length} records`;
+  } else {
+    const entry = fileEntry(remote, `${item.id}.jsonl`);
+    const theirs = entry === null ? [] : lines(readBlob(entry.blob));
+    const have = new Set(theirs);
+    const added = local.filter((l) => !have.has(l) && (have.add(l), true));
+    if (added.length === 0 && entry !== null) {
+      return {
+        action: {
+          kind: "notes",
+          id: item.id,
+          action: "up_to_date",
+          detail: "",
+        },
+      };
+    }
+    merged = [...theirs, ...added];
+    detail = `${added.length} records added`;
+  }
+  const bytes = encoder.encode(merged.map((l) => l + "\n").join(""));
+  return {
+    update: {
+      sha: await commitOf(item, { bytes, parent: remote, dryRun }),
+      ref: item.ref,
+    },
+    detail,
+  };
+}
+
+function planCode(item: Item, remote: string | null): Plan {
+  if (remote === null) {
+    return {
+      update: { sha: item.sha!, ref: item.ref },
+      detail: item.sha!.slice(0, 12),
+    };
+  }
+  const action: SyncAction = remote === item.sha
+    ? { kind: "code", id: item.id, action: "up_to_date", detail: "" }
+    : {
+      kind: "code",
+      id: item.id,
+      action: "conflict",
+      detail: `the remote's code ref points at ${
+        remote.slice(0, 12)
+      }, this run's snapshot is ${item.sha!.slice(0, 12)}`,
+    };
+  return { action };
+}
+
+/** The remote's commit of an item, fetched when missing here. */
+function remoteCommits(
+  list: readonly Item[],
+  o: { remote: string; tracking: string; prompt: boolean },
+): Map<Item, string | null> {
+  const refs = listRemote(o.remote, { prefix: SYNC_PREFIX, prompt: o.prompt });
+  const local = (i: Item) => `${o.tracking}${i.kind}/${i.id}`;
+  const fetch = list.filter((i) => {
+    const sha = refs.get(i.ref);
+    return i.kind !== "code" && sha !== undefined && !hasCommit(sha);
+  });
+  if (fetch.length > 0) {
+    fetchRefs(o.remote, {
+      refspecs: fetch.map((i) => `+${i.ref}:${local(i)}`),
+      prompt: o.prompt,
+    });
+  }
+  const out = new Map<Item, string | null>();
+  for (const i of list) {
+    const sha = refs.get(i.ref);
+    out.set(
+      i,
+      sha === undefined
+        ? null
+        : hasCommit(sha) || i.kind === "code"
+        ? sha
+        : refCommit([], local(i)),
+    );
+  }
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Runs `push`.
+ *
+ * @param ctx The invocation.
+ * @returns The exit code: 1 when any item conflicted.
+ */
+export async function run(ctx: Context): Promise<number> {
+  const remote = checkRemote(ctx.args[0], "push");
+  const dryRun = ctx.options["dry-run"] === true;
+  const prompt = ctx.options.prompt === true;
+  toplevel(); // a NotFoundError outside a repository
+  const tracking = await trackingPrefix(remote);
+  const { items: all, skipped } = await items(ctx, ctx.args.slice(1));
+  const actions: SyncAction[] = [...skipped];
+  let pending = all;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const remotes = remoteCommits(pending, { remote, tracking, prompt });
+    const updates: { item: Item; sha: string; ref: string; detail: string }[] =
+      [];
+    for (const item of pending) {
+      const r = remotes.get(item) ?? null;
+      const plan = item.kind === "runs"
+        ? await planRun(item, r, dryRun)
+        : item.kind === "notes"
+        ? await planNotes(item, r, dryRun)
+        : planCode(item, r);
+      if ("action" in plan) actions.push(plan.action);
+      else updates.push({ item, ...plan.update, detail: plan.detail });
+    }
+    if (dryRun) {
+      for (const u of updates) {
+        actions.push({
+          kind: u.item.kind,
+          id: u.item.id,
+          action: "pushed",
+          detail: u.detail,
+        });
+      }
+      break;
+    }
+    const results = updates.length === 0
+      ? []
+      : pushRefs(remote, { updates, prompt });
+    pending = [];
+    results.forEach((res, i) => {
+      const u = updates[i];
+      const a = { kind: u.item.kind, id: u.item.id };
+      if (res.status === "ok" || res.status === "uptodate") {
+        runGit(["update-ref", `${tracking}${u.item.kind}/${u.item.id}`, u.sha]);
+        actions.push({
+          ...a,
+          action: res.status === "ok" ? "pushed" : "up_to_date",
+          detail: u.detail,
+        });
+      } else if (res.status === "rejected" && attempt < ATTEMPTS) {
+        pending.push(u.item);
+      } else {
+        actions.push({
+          ...a,
+          action: "conflict",
+          detail: res.status === "rejected"
+            ? `the remote's ref kept moving (${res.summary}); try again`
+            : `git refused: ${res.summary}`,
+        });
+      }
+    });
+    if (pending.length > 0) await sleep(20 + Math.random() * 100 * attempt);
+  }
+  return report(ctx, { verb: "pushed", remote, dryRun, actions });
+}

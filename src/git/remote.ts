@@ -1,0 +1,186 @@
+/**
+ * Talking to a git remote for `exprag push`/`pull`: listing refs
+ * (`ls-remote`), fetching into a private namespace and pushing by hash,
+ * never prompting for credentials unless asked.
+ *
+ * - `GIT_TERMINAL_PROMPT=0` and `credential.interactive=never` (git's own
+ *   switches), and ssh in batch mode (`core.sshCommand=ssh -o
+ *   BatchMode=yes`, only when neither `core.sshCommand` nor a visible
+ *   `GIT_SSH_COMMAND`/`GIT_SSH` is set: the user's choice wins), unless
+ *   `prompt` is set.
+ * - A push is never forced: a ref moves only by fast-forward, which git's
+ *   receive-pack applies as an atomic compare-and-swap per ref.
+ *
+ * Requires `--allow-run=git` (callers query it first).
+ *
+ * @module
+ */
+
+import { GitError } from "../errors.ts";
+import { granted } from "../permissions.ts";
+import type { GitResult } from "./exec.ts";
+import { firstError, runGit, sleepSync } from "./run.ts";
+
+/** How to reach a remote. */
+export interface RemoteOptions {
+  /** Let git prompt for credentials and ssh ask questions. */
+  prompt?: boolean;
+}
+
+/** One ref update a push asked for, as git reported it. */
+export interface PushResult {
+  /** The destination ref. */
+  ref: string;
+  /** ok (moved or created), uptodate, rejected (someone else moved it), or error. */
+  status: "ok" | "uptodate" | "rejected" | "error";
+  /** git's summary, e.g. `[rejected] (fetch first)`. */
+  summary: string;
+}
+
+function envSet(name: string): boolean {
+  return granted({ name: "env", variable: name }) &&
+    (Deno.env.get(name) ?? "") !== "";
+}
+
+/** The leading config and environment of every remote command. */
+function remoteCall(
+  options: RemoteOptions,
+): { config: string[]; env: Record<string, string> } {
+  if (options.prompt === true) {
+    return { config: [], env: { GIT_TERMINAL_PROMPT: "1" } };
+  }
+  const config = ["-c", "credential.interactive=never"];
+  const userSsh = envSet("GIT_SSH_COMMAND") || envSet("GIT_SSH") ||
+    runGit(["config", "--get", "core.sshCommand"]).code === 0;
+  if (!userSsh) config.push("-c", "core.sshCommand=ssh -o BatchMode=yes");
+  return { config, env: { GIT_TERMINAL_PROMPT: "0" } };
+}
+
+function remoteGit(
+  args: string[],
+  options: RemoteOptions,
+): GitResult {
+  const { config, env } = remoteCall(options);
+  return runGit([...config, ...args], env);
+}
+
+/**
+ * The refs of a remote under a prefix.
+ *
+ * @param remote A remote name or URL/path.
+ * @param o The prefix (ending in `/`) and how to reach the remote.
+ * @returns Ref name → hash.
+ * @throws {GitError} When the remote cannot be read (git's reason).
+ */
+export function listRemote(
+  remote: string,
+  o: { prefix: string } & RemoteOptions,
+): Map<string, string> {
+  const r = remoteGit(
+    ["ls-remote", "--refs", "--end-of-options", remote, `${o.prefix}*`],
+    o,
+  );
+  if (r.code !== 0) {
+    throw new GitError(`git ls-remote ${remote}`, firstError(r));
+  }
+  const refs = new Map<string, string>();
+  for (const line of r.stdout.split("\n")) {
+    const m = /^([0-9a-f]{40,64})\t(.+)$/.exec(line);
+    if (m !== null && m[2].startsWith(o.prefix)) refs.set(m[2], m[1]);
+  }
+  return refs;
+}
+
+/**
+ * Fetches refs into local refs (`+src:dst` refspecs, tags and submodules
+ * left alone, no FETCH_HEAD), in batches.
+ *
+ * @param remote A remote name or URL/path.
+ * @param o The refspecs and how to reach the remote.
+ * @throws {GitError} When the fetch fails (git's reason).
+ */
+export function fetchRefs(
+  remote: string,
+  o: { refspecs: readonly string[]; prune?: boolean } & RemoteOptions,
+): void {
+  for (let i = 0; i < o.refspecs.length; i += 200) {
+    const args = [
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--no-recurse-submodules",
+      ...(o.prune === true ? ["--prune"] : []),
+      "--end-of-options",
+      remote,
+      ...o.refspecs.slice(i, i + 200),
+    ];
+    let r = remoteGit(args, o);
+    // a concurrent fetch into the same refs holds their lock: wait, retry
+    for (
+      let n = 0;
+      n < 5 && r.code !== 0 && /\.lock\b|cannot lock/.test(r.stderr);
+      n++
+    ) {
+      sleepSync(50 + Math.random() * 200);
+      r = remoteGit(args, o);
+    }
+    if (r.code !== 0) throw new GitError(`git fetch ${remote}`, firstError(r));
+  }
+}
+
+/** A rejection caused by another pusher of the same ref (retry after re-reading it). */
+const RETRYABLE =
+  /fetch first|non-fast-forward|stale info|already exists|failed to update ref|cannot lock|incorrect old value/;
+
+const PORCELAIN = /^([ +\-*!=])\t([^\t]*):([^\t]*)\t(.*)$/;
+
+/**
+ * Pushes hashes to remote refs, never forced (fast-forwards and new refs
+ * only); each ref succeeds or fails on its own.
+ *
+ * @param remote A remote name or URL/path.
+ * @param o The updates (`sha:ref`) and how to reach the remote.
+ * @returns One result per update.
+ * @throws {GitError} When the push failed as a whole (unreachable remote,
+ *   credentials).
+ */
+export function pushRefs(
+  remote: string,
+  o: { updates: readonly { sha: string; ref: string }[] } & RemoteOptions,
+): PushResult[] {
+  const results: PushResult[] = [];
+  for (let i = 0; i < o.updates.length; i += 200) {
+    const batch = o.updates.slice(i, i + 200);
+    const r = remoteGit([
+      "push",
+      "--porcelain",
+      "--no-verify",
+      "--no-signed",
+      "--recurse-submodules=no",
+      "--end-of-options",
+      remote,
+      ...batch.map((u) => `${u.sha}:${u.ref}`),
+    ], o);
+    const seen = new Map<string, PushResult>();
+    for (const line of r.stdout.split("\n")) {
+      const m = PORCELAIN.exec(line);
+      if (m === null) continue;
+      const status = m[1] === "!"
+        ? (RETRYABLE.test(m[4]) ? "rejected" : "error")
+        : m[1] === "="
+        ? "uptodate"
+        : "ok";
+      seen.set(m[3], { ref: m[3], status, summary: m[4] });
+    }
+    if (seen.size === 0 && r.code !== 0) {
+      throw new GitError(`git push ${remote}`, firstError(r));
+    }
+    for (const u of batch) {
+      results.push(
+        seen.get(u.ref) ??
+          { ref: u.ref, status: "error", summary: firstError(r) },
+      );
+    }
+  }
+  return results;
+}
