@@ -434,6 +434,15 @@ Deno.test("prune --orphans: snapshot refs without a run file (exprag's commits, 
   }
   Deno.symlinkSync("/etc/passwd", join(dir, `.git-index-${users}.tmp`));
   Deno.utimeSync(join(dir, fresh), new Date(), new Date());
+  // a pull killed midway: its temporary files in runs/ and notes/
+  Deno.mkdirSync(join(dir, "notes"), { recursive: true });
+  const pulled = `.${orphan}.pull-0123abcd.tmp`;
+  const pulling = `.${young}.pull-89abcdef.tmp`;
+  for (const sub of ["runs", "notes"]) {
+    Deno.writeTextFileSync(join(dir, sub, pulled), "x");
+    Deno.utimeSync(join(dir, sub, pulled), past, past);
+  }
+  Deno.writeTextFileSync(join(dir, "runs", pulling), "x");
   const before = stateOf(repo);
   const dry = await cli(repo, DRY, ["prune", "--orphans"]);
   equal(dry.code, 0, dry.stderr);
@@ -444,10 +453,15 @@ Deno.test("prune --orphans: snapshot refs without a run file (exprag's commits, 
     ["orphan_ref", `refs/heads/run/${orphan}`],
     ["temp_file", `.exprag/${stale}`],
     ["temp_file", `.exprag/${stale}.lock`],
+    ["temp_file", `.exprag/runs/${pulled}`],
+    ["temp_file", `.exprag/notes/${pulled}`],
   ]);
   const yes = await cli(repo, YES, ["prune", "--orphans", "--yes"]);
   equal(yes.code, 0, yes.stderr);
-  equal(lastLine(yes.stdout), "removed 0 runs, 2 other files, 2 refs");
+  equal(lastLine(yes.stdout), "removed 0 runs, 4 other files, 2 refs");
+  ok(!(pulled in filesOf(join(dir, "runs"))));
+  ok(!(pulled in filesOf(join(dir, "notes"))));
+  ok(pulling in filesOf(join(dir, "runs")));
   ok(!refExists(repo, `refs/heads/run/${orphan}`));
   ok(!refExists(repo, `refs/exprag/runs/${fallback}`));
   for (const kept of [young, users, "x", ...IDS]) {

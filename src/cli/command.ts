@@ -680,7 +680,7 @@ export const COMMANDS: readonly CommandDef[] = [
         name: "orphans",
         values: [],
         description:
-          "also select snapshot refs run/<id> and refs/exprag/runs/<id> whose run file does not exist (snapshot commits older than an hour) and the capture's temporary files older than an hour",
+          "also select snapshot refs run/<id> and refs/exprag/runs/<id> whose run file does not exist (snapshot commits older than an hour) the capture's temporary files and a killed pull's .<id>.pull-*.tmp files older than an hour",
       },
       {
         name: "remote",

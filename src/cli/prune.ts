@@ -25,6 +25,8 @@ import {
   staleTempNames,
 } from "../git/stale.ts";
 import { catalog, missingDirNote } from "./common.ts";
+import { notesDir } from "../note_record.ts";
+import { PULL_TEMP_NAME } from "./pull.ts";
 import type { Context } from "./context.ts";
 import { json, stderrLine, table } from "./format.ts";
 import { checkSelectors, selectRuns } from "./prune_select.ts";
@@ -186,22 +188,30 @@ function orphanActions(
       });
     }
   }
-  // the tracker's directory: the parent of runs/ (also for --dir …/runs)
-  const tempDir = dirname(runsDir(ctx.dir));
-  for (const name of staleTempNames(tempDir, TEMP_AGE_MS)) {
-    out.push({
-      action: "remove",
-      kind: "temp_file",
-      run: null,
-      name: null,
-      status: null,
-      target: shown(join(tempDir, name)),
-      reason: null,
-      do: () =>
-        removeStaleTempFile(tempDir, name, TEMP_AGE_MS)
-          ? { ok: true }
-          : { ok: false, reason: "no longer a stale temporary file" },
-    });
+  // the capture's files in the tracker's directory (the parent of runs/,
+  // also for --dir …/runs), pull's in runs/ and notes/
+  const top = dirname(runsDir(ctx.dir));
+  const places: [string, RegExp | undefined][] = [
+    [top, undefined],
+    [runsDir(ctx.dir), PULL_TEMP_NAME],
+    [notesDir(top), PULL_TEMP_NAME],
+  ];
+  for (const [tempDir, pattern] of places) {
+    for (const name of staleTempNames(tempDir, TEMP_AGE_MS, { pattern })) {
+      out.push({
+        action: "remove",
+        kind: "temp_file",
+        run: null,
+        name: null,
+        status: null,
+        target: shown(join(tempDir, name)),
+        reason: null,
+        do: () =>
+          removeStaleTempFile(tempDir, name, { ageMs: TEMP_AGE_MS, pattern })
+            ? { ok: true }
+            : { ok: false, reason: "no longer a stale temporary file" },
+      });
+    }
   }
   return out;
 }

@@ -79,6 +79,9 @@ function fetched(
   return out;
 }
 
+/** The names of pull's temporary files in runs/ and notes/ (`prune --orphans` removes stale ones). */
+export const PULL_TEMP_NAME = /^\.[^/]+\.pull-[0-9a-f]{8}\.tmp$/;
+
 /** A temporary file in `dir` holding `bytes` (a name the reader ignores). */
 function tempFile(dir: string, id: string, bytes: Uint8Array): string {
   const tmp = join(dir, `.${id}.pull-${crypto.randomUUID().slice(0, 8)}.tmp`);

@@ -44,9 +44,15 @@ export function staleAgeMs(timeoutMs: number): number {
  *
  * @param dir The exprag directory.
  * @param ageMs How old (by modification time) a file must be.
+ * @param o `pattern`: the names to look for (default: the capture's).
  * @returns Their names (unreadable directory: none).
  */
-export function staleTempNames(dir: string, ageMs: number): string[] {
+export function staleTempNames(
+  dir: string,
+  ageMs: number,
+  o: { pattern?: RegExp } = {},
+): string[] {
+  const pattern = o.pattern ?? TEMP_NAME;
   const before = Date.now() - ageMs;
   let entries: Deno.DirEntry[];
   try {
@@ -56,7 +62,7 @@ export function staleTempNames(dir: string, ageMs: number): string[] {
   }
   const names: string[] = [];
   for (const e of entries) {
-    if (!e.isFile || !TEMP_NAME.test(e.name)) continue;
+    if (!e.isFile || !pattern.test(e.name)) continue;
     try {
       const info = Deno.lstatSync(join(dir, e.name));
       const at = info.mtime?.getTime();
@@ -74,15 +80,17 @@ export function staleTempNames(dir: string, ageMs: number): string[] {
  *
  * @param dir The exprag directory.
  * @param name The file's name.
- * @param ageMs How old it must be.
+ * @param o `ageMs`: how old it must be; `pattern`: the names it may have
+ *   (default: the capture's).
  * @returns Whether it was removed.
  */
 export function removeStaleTempFile(
   dir: string,
   name: string,
-  ageMs: number,
+  o: { ageMs: number; pattern?: RegExp },
 ): boolean {
-  if (!TEMP_NAME.test(name)) return false;
+  const ageMs = o.ageMs;
+  if (!(o.pattern ?? TEMP_NAME).test(name)) return false;
   const path = join(dir, name);
   try {
     const info = Deno.lstatSync(path);
@@ -112,6 +120,6 @@ export function removeStaleTemp(dir: string, timeoutMs: number): string[] {
   ) return [];
   const age = staleAgeMs(timeoutMs);
   return staleTempNames(dir, age).filter((name) =>
-    removeStaleTempFile(dir, name, age)
+    removeStaleTempFile(dir, name, { ageMs: age })
   );
 }
