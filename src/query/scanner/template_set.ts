@@ -107,7 +107,7 @@ export function createTemplateSet(segs: readonly Segment[]): TemplateSet {
           const sv = m[t.num + 1];
           sink.push(
             v !== undefined
-              ? +v
+              ? parseFloat(v)
               : sv === "NaN"
               ? NaN
               : sv === "Infinity"
