@@ -43,6 +43,7 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   note: () => import("./src/cli/note.ts"),
   tag: () => import("./src/cli/tag.ts"),
   tail: () => import("./src/cli/tail.ts"),
+  export: () => import("./src/cli/export.ts"),
   skill: () => import("./src/cli/skill.ts"),
 };
 

@@ -82,6 +82,17 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
     note: notes,
     tag: notes,
     tail: read,
+    export: {
+      base: ["--allow-read=.exprag"],
+      variants: [{
+        option: "--output runs.csv",
+        flags: [
+          "--allow-read=.exprag",
+          "--allow-read=runs.csv",
+          "--allow-write=runs.csv",
+        ],
+      }],
+    },
     skill: {
       base: [],
       variants: [{
