@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { DUCKDB } from "../bench/lib.ts";
 import { COMMANDS } from "../src/cli/command.ts";
 import { flagFor } from "../src/permissions.ts";
-import { ROOT, tempDir } from "./_helpers.ts";
+import { IMPORT_TRACKER, ROOT, tempDir } from "./_helpers.ts";
+import { spawnReady } from "./_query_fixtures.ts";
 import {
   cli,
   history,
@@ -191,6 +192,7 @@ Deno.test("export --output runs.csv loads into DuckDB and the README's SQL picks
   equal(by[D5]["value.metrics.loss.min"], -Infinity);
   equal(by[D4]["value.metrics.loss.last"], 1);
   equal(by[D4]["metadata.hparams.lr"], null); // missing: empty, read as NULL
+  ok(!("metadata" in by[D4])); // no metadata recorded: no bare metadata column
   deepEqual(all.map((r) => r.status), [
     "finished",
     "finished",
@@ -414,4 +416,56 @@ Deno.test("export --output never writes through a symbolic link, nor into a miss
   );
   equal(warnings.length, 1, tolerant.stderr);
   match(tolerant.stderr, /wrote 6 run rows to t\.csv/);
+});
+
+Deno.test("export of a live run that keeps writing: status running, its rows complete, no torn-line warning, loadable", async () => {
+  const { root, dir } = fixture();
+  const { kill } = await spawnReady(`${IMPORT_TRACKER}
+const exp = new Experiment("live", { git: false, dir: ${JSON.stringify(dir)} });
+let step = 0;
+const track = () => {
+  const s = step++;
+  // a path that appears only later: a second pass may see it, the header not
+  exp.track(s < 300 ? { metrics: { acc: s / 1e4 } } : { metrics: { acc: s / 1e4, late: s } });
+};
+for (let i = 0; i < 200; i++) track();
+console.log("ready");
+while (true) { track(); if (step % 20 === 0) await new Promise((r) => setTimeout(r, 1)); }
+`);
+  try {
+    for (const format of ["csv", "jsonl"]) {
+      const file = `live.${format}`;
+      const o = await cli(root, [
+        "--allow-read=.exprag",
+        `--allow-read=${file}`,
+        `--allow-write=${file}`,
+      ], ["export", "--format", format, "--output", file]);
+      equal(o.code, 0, o.stderr);
+      equal(o.stderr, `exprag: note: wrote 7 run rows to ${file}\n`);
+      const con = await duck();
+      const path = lit(join(root, file));
+      const live = await rows(
+        con,
+        format === "csv"
+          ? `SELECT * FROM read_csv(${path}) WHERE name = 'live'`
+          : `SELECT * FROM read_json_auto(${path}) WHERE name = 'live'`,
+      );
+      equal(live.length, 1);
+      equal(live[0].status, "running");
+      ok(Number(live[0].records) >= 200);
+      ok(Number(live[0]["value.metrics.acc.last"]) >= 0.0199);
+    }
+    const values = await cli(root, READ, [
+      "export",
+      "--records",
+      "value.metrics.acc",
+      "--where",
+      "status = running",
+    ]);
+    equal(values.code, 0, values.stderr);
+    equal(values.stderr, "");
+    ok(values.stdout.split("\n").length > 200);
+  } finally {
+    await kill();
+  }
 });

@@ -152,7 +152,7 @@ export async function planExport(
       passesPlain(run, f) && await passesValueClauses(run, f, read);
     byId.set(run.id, { id: run.id, file, started_at: run.started_at, passes });
     if (!passes || !collect) continue;
-    for (const [k] of flattenObject(run.metadata, "metadata")) metadata.add(k);
+    for (const [k] of metadataLeaves(run)) metadata.add(k);
     for (const k of Object.keys(run.tags ?? {})) tags.add(childPath("tags", k));
     for (const k of Object.keys(statsOfRun(run, read).paths)) paths.add(k);
   }
@@ -166,6 +166,12 @@ export async function planExport(
       paths: sorted(paths),
     },
   };
+}
+
+/** A run's flattened metadata leaves; none when it recorded no metadata. */
+function metadataLeaves(run: RunInfo): [string, unknown][] {
+  const m = run.metadata;
+  return m === null || m === undefined ? [] : flattenObject(m, "metadata");
 }
 
 async function passesValueClauses(
@@ -275,7 +281,7 @@ export function exportRow(
     const key = segmentsOf(c)[1] as string;
     cells.push(Object.hasOwn(tags, key) ? tags[key] : null);
   }
-  const meta = new Map(flattenObject(run.metadata, "metadata"));
+  const meta = new Map(metadataLeaves(run));
   for (const c of columns.metadata) cells.push(meta.get(c) ?? null);
   for (const p of columns.paths) {
     const st = Object.hasOwn(r.paths, p) ? r.paths[p] : undefined;
