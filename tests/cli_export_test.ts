@@ -13,6 +13,7 @@ import {
 import { join } from "node:path";
 import { DUCKDB } from "../bench/lib.ts";
 import { COMMANDS } from "../src/cli/command.ts";
+import { csvField, tsvField } from "../src/cli/export_format.ts";
 import { flagFor } from "../src/permissions.ts";
 import { IMPORT_TRACKER, ROOT, tempDir } from "./_helpers.ts";
 import { spawnReady } from "./_query_fixtures.ts";
@@ -343,6 +344,15 @@ Deno.test("export filters by --where, --since, --until and --status, and rejects
   );
   deepEqual(await ids(["--until", "2026-11-20T01:30:00Z"]), [D1]);
   deepEqual(await ids(["--where", "name = nothing"]), []);
+  const none = await cli(root, READ, [
+    "export",
+    "--where",
+    "metadata.batch_size = 32",
+  ]);
+  equal(none.code, 0);
+  match(none.stdout, /^id,name,status,/); // the header, no row
+  equal(none.stdout.split("\n").length, 2);
+  match(none.stderr, /^exprag: note: no run has metadata\.batch_size/);
   for (
     const [args, text] of [
       [["export", "value.metrics.acc"], /only taken with --records/],
@@ -468,4 +478,39 @@ while (true) { track(); if (step % 20 === 0) await new Promise((r) => setTimeout
   } finally {
     await kill();
   }
+});
+
+Deno.test("export fields: CSV quotes only what RFC 4180 needs, TSV escapes so a row stays one line", () => {
+  deepEqual(
+    [null, "", "a", "a,b", 'q"', "cr\r", "lf\n", " pad ", 1.5, true, [1, "x"]]
+      .map(csvField),
+    [
+      "",
+      '""',
+      "a",
+      '"a,b"',
+      '"q"""',
+      '"cr\r"',
+      '"lf\n"',
+      " pad ",
+      "1.5",
+      "true",
+      '"[1,""x""]"',
+    ],
+  );
+  deepEqual(
+    [null, "", "t\tb", "l\nf", "c\r", "back\\slash", '"q"', "NaN", { a: 1 }]
+      .map(tsvField),
+    [
+      "",
+      "",
+      "t\\tb",
+      "l\\nf",
+      "c\\r",
+      "back\\\\slash",
+      '"q"',
+      "NaN",
+      '{"a":1}',
+    ],
+  );
 });

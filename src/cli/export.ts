@@ -20,12 +20,7 @@ import {
 } from "../query/export_runs.ts";
 import { segmentsOf } from "../query/get_path.ts";
 import { dedupeProblems } from "../query/problems.ts";
-import {
-  missingDirNote,
-  readOptions,
-  runFilter,
-  statusFlag,
-} from "./common.ts";
+import { emptyNote, readOptions, runFilter, statusFlag } from "./common.ts";
 import type { Context } from "./context.ts";
 import { type ExportFormat, RowWriter } from "./export_format.ts";
 import { Out, stderrLine } from "./format.ts";
@@ -121,7 +116,7 @@ export async function run(ctx: Context): Promise<number> {
   if (path === undefined) {
     const n = await writeRows(ctx, ctx.out, options, format);
     if (n === 0) {
-      const note = missingDirNote(ctx);
+      const note = await emptyNote(ctx);
       if (note !== undefined) stderrLine(`exprag: note: ${note}`);
     }
     return 0;
