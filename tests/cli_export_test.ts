@@ -15,7 +15,8 @@ import { DUCKDB } from "../bench/lib.ts";
 import { COMMANDS } from "../src/cli/command.ts";
 import { csvField, tsvField } from "../src/cli/export_format.ts";
 import { flagFor } from "../src/permissions.ts";
-import { IMPORT_TRACKER, ROOT, tempDir } from "./_helpers.ts";
+import { hasCommand, IMPORT_TRACKER, ROOT, tempDir } from "./_helpers.ts";
+import { underPty } from "./_pty.ts";
 import { spawnReady } from "./_query_fixtures.ts";
 import {
   cli,
@@ -513,4 +514,24 @@ Deno.test("export fields: CSV quotes only what RFC 4180 needs, TSV escapes so a 
       '{"a":1}',
     ],
   );
+});
+
+Deno.test("export on a terminal shows a run name's escape sequences escaped; a pipe gets the exact bytes", async () => {
+  const dir = makeExprag();
+  const root = join(dir, "..");
+  const evil = "red \x1b[31m\u202e\x07 name";
+  writeDenoRun(dir, { name: evil, tracks: accs([0.5]), end: "finished" });
+  const piped = await cli(root, READ, ["export", "--format", "jsonl"]);
+  equal(JSON.parse(piped.stdout).name, evil);
+  const csv = await cli(root, READ, ["export"]);
+  ok(csv.stdout.includes(evil));
+  if (!hasCommand("script")) return; // no pseudo-terminal here
+  const tty = await underPty(root, {
+    name: "export",
+    flags: ["--no-prompt", ...READ],
+    args: ["export"],
+  });
+  equal(tty.code, 0, tty.text);
+  ok(!/[\x1b\u202e\x07]/.test(tty.text), JSON.stringify(tty.text));
+  ok(tty.text.includes("red \\x1b[31m\\u202e\\x07 name"), tty.text);
 });

@@ -24,7 +24,41 @@ import { emptyNote, readOptions, runFilter, statusFlag } from "./common.ts";
 import type { Context } from "./context.ts";
 import { type ExportFormat, RowWriter } from "./export_format.ts";
 import { Out, stderrLine } from "./format.ts";
+import { DISPLAY_UNSAFE } from "../value_path.ts";
 import { createNoFollow } from "./safe_write.ts";
+
+/** Controls and bidi characters a terminal would act on (tab and newline kept). */
+const TERMINAL_UNSAFE = new RegExp(
+  `[${DISPLAY_UNSAFE.replace("\\x00-\\x1f", "\\x00-\\x08\\x0b-\\x1f")}]`,
+  "g",
+);
+
+/**
+ * Stdout for an export: on a terminal, control and bidirectional
+ * characters from the records are shown escaped (`\x1b`, `\u202e`), so a
+ * hostile run name cannot drive the terminal; a pipe or file gets the
+ * exact bytes.
+ */
+function stdoutFor(ctx: Context): Out {
+  let tty = false;
+  try {
+    tty = Deno.stdout.isTerminal();
+  } catch { /* not a terminal */ }
+  if (!tty) return ctx.out;
+  return new Out({
+    writeSync(p: Uint8Array): number {
+      const text = new TextDecoder().decode(p).replace(TERMINAL_UNSAFE, (c) => {
+        const code = c.charCodeAt(0);
+        return code <= 0xff
+          ? `\\x${code.toString(16).padStart(2, "0")}`
+          : `\\u${code.toString(16).padStart(4, "0")}`;
+      });
+      ctx.out.write(text);
+      ctx.out.flush();
+      return p.length;
+    },
+  });
+}
 
 /** The header of `--records` exports. */
 const VALUE_HEADER = ["run", "elapsed_ms", "created_at", "path", "value"];
@@ -114,7 +148,9 @@ export async function run(ctx: Context): Promise<number> {
   };
   const path = ctx.options.output as string | undefined;
   if (path === undefined) {
-    const n = await writeRows(ctx, ctx.out, options, format);
+    const out = stdoutFor(ctx);
+    const n = await writeRows(ctx, out, options, format);
+    out.flush();
     if (n === 0) {
       const note = await emptyNote(ctx);
       if (note !== undefined) stderrLine(`exprag: note: ${note}`);
