@@ -392,6 +392,16 @@ Deno.test("export --output never writes through a symbolic link, nor into a miss
   ok(!(await Deno.lstat(join(root, "nowhere.csv")).catch(() => null)));
   deepEqual([...Deno.readDirSync(join(root, "real"))], []);
 
+  for (const path of [".exprag/runs/x.jsonl", ".exprag/x.csv"]) {
+    const inside = await cli(root, flagsFor(path), [
+      "export",
+      "--output",
+      path,
+    ]);
+    equal(inside.code, 1);
+    match(inside.stderr, /inside the exprag directory/);
+    ok(!(await Deno.lstat(join(root, path)).catch(() => null)));
+  }
   const missing = await cli(root, flagsFor("no/dir/x.csv"), [
     "export",
     "--output",

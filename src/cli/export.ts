@@ -9,7 +9,8 @@
  * @module
  */
 
-import { UsageError } from "../errors.ts";
+import { isAbsolute, relative, resolve } from "node:path";
+import { RefusedError, UsageError } from "../errors.ts";
 import {
   exportedRuns,
   exportedValues,
@@ -58,6 +59,20 @@ function stdoutFor(ctx: Context): Out {
       return p.length;
     },
   });
+}
+
+/**
+ * Refuses an `--output` inside the exprag directory: a file there would be
+ * read as a run (or notes) file by the next reader, this export included.
+ *
+ * @throws {RefusedError} When the path lies inside it.
+ */
+function refuseInsideExprag(ctx: Context, path: string): void {
+  const rel = relative(resolve(ctx.dir), resolve(path));
+  if (rel.startsWith("..") || isAbsolute(rel)) return;
+  throw new RefusedError(
+    `refusing to write ${path}: it is inside the exprag directory ${ctx.dir} (readers would take it for a run file); choose a path outside it`,
+  );
 }
 
 /** The header of `--records` exports. */
@@ -157,6 +172,7 @@ export async function run(ctx: Context): Promise<number> {
     }
     return 0;
   }
+  refuseInsideExprag(ctx, path);
   const file = createNoFollow(path);
   let n: number;
   const out = new Out(file);
