@@ -48,6 +48,7 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   prune: () => import("./src/cli/prune.ts"),
   push: () => import("./src/cli/push.ts"),
   pull: () => import("./src/cli/pull.ts"),
+  export: () => import("./src/cli/export.ts"),
   skill: () => import("./src/cli/skill.ts"),
 };
 

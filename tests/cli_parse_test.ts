@@ -127,6 +127,18 @@ Deno.test("permissions: read-only commands need only read on the exprag dir", ()
         option: "--write .claude/skills/exprag/SKILL.md",
         flags: ["--allow-read=.claude", "--allow-write=.claude/skills/exprag"],
       }]);
+    } else if (c.name === "export") {
+      // it writes only the file --output names, created new
+      deepStrictEqual(base, ["--allow-read=.exprag"]);
+      deepStrictEqual(variants, [{
+        option: "--output runs.csv",
+        flags: [
+          "--allow-read=.exprag",
+          "--allow-read=runs.csv",
+          "--allow-write=runs.csv",
+        ],
+      }]);
+      equal(c.writes, true);
     } else if (c.name === "prune") {
       // a dry run reads; only --yes writes, the whole exprag directory
       deepStrictEqual(base, ["--allow-read=.exprag", "--allow-run=git"]);

@@ -114,6 +114,17 @@ Deno.test("permission table: the documented flags (README and SKILL.md come from
       ],
       variants: [],
     },
+    export: {
+      base: ["--allow-read=.exprag"],
+      variants: [{
+        option: "--output runs.csv",
+        flags: [
+          "--allow-read=.exprag",
+          "--allow-read=runs.csv",
+          "--allow-write=runs.csv",
+        ],
+      }],
+    },
     skill: {
       base: [],
       variants: [{

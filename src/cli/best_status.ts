@@ -12,21 +12,11 @@ import type {
   Reducer,
   RunInfo,
 } from "../query/mod.ts";
-import { catalog, emptyNote, runFilter } from "./common.ts";
+import { catalog, emptyNote, runFilter, statusFlag } from "./common.ts";
 import type { Context } from "./context.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import { trackPathKey } from "../query/get_path.ts";
 import { suggestPaths } from "./suggest.ts";
-
-/** The run states `--status` accepts, besides `any`. */
-export const RUN_STATES: readonly string[] = [
-  "finished",
-  "failed",
-  "interrupted",
-  "running",
-  "crashed",
-  "unknown",
-];
 
 /**
  * The status choice of an invocation: `--status any`, `--status
@@ -34,19 +24,7 @@ export const RUN_STATES: readonly string[] = [
  */
 function statusOption(ctx: Context): BestOptions["status"] {
   const v = ctx.options.status as string | undefined;
-  if (v === undefined) return "auto";
-  if (v === "any") return "any";
-  const states = v.split(",").map((s) => s.trim());
-  const bad = states.filter((s) => !RUN_STATES.includes(s));
-  if (bad.length > 0 || states.length === 0) {
-    throw new UsageError(
-      `--status: unknown status ${
-        JSON.stringify(bad[0] ?? v)
-      } (expected any, or a comma-separated list of ${RUN_STATES.join(", ")})`,
-      "best",
-    );
-  }
-  return states;
+  return v === undefined ? "auto" : statusFlag(v, "best");
 }
 
 /**

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { writeNeeds } from "./safe_write.ts";
+import { createNeeds, writeNeeds } from "./safe_write.ts";
 import { notesDir } from "../note_record.ts";
 import type {
   CommandDef,
@@ -181,6 +181,21 @@ const SYNC_OPTIONS: readonly OptionDef[] = [
       "let git ask for credentials and ssh ask questions (by default git never prompts: GIT_TERMINAL_PROMPT=0, ssh in batch mode)",
   },
 ];
+
+/**
+ * Permissions of `export`: read the runs; with --output FILE, read on its
+ * first component (to check that no component is a symlink) and write on
+ * FILE itself (created, never overwritten).
+ */
+function exportPermissions(ctx: PermissionContext): Needed[] {
+  const needs: Needed[] = [{ name: "read", path: ctx.dir }];
+  if (typeof ctx.options.output !== "string") return needs;
+  const { read, write } = createNeeds(ctx.options.output);
+  return [...needs, { name: "read", path: read }, {
+    name: "write",
+    path: write,
+  }];
+}
 
 const AUTHOR: OptionDef = {
   name: "author",
@@ -755,6 +770,65 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         cmd: "exprag pull origin --dry-run",
         says: "what would move, without writing anything in .exprag",
+      },
+    ],
+  },
+  {
+    name: "export",
+    summary:
+      "the runs as CSV, TSV or JSON Lines for DuckDB, pandas or Spark (one row per run, or per value)",
+    description:
+      "One row per run, oldest first: id, name, status, status_reason, started_at, last_at (run_end's time, else the last record's; UTC), duration_s, records, exit_code, git.commit, git.branch, git.dirty, notes (how many), then one column per tag (tags.KEY), per flattened metadata leaf (metadata.hparams.lr; lists as JSON) and three per numeric path: PATH.last, PATH.min, PATH.max (from run_end's summary, else a scan). With --records PATH...: one row per value (run, elapsed_ms, created_at, path, value: numbers as numbers, anything else JSON-encoded). NaN, Infinity and -Infinity are written as such (DuckDB and pandas read them as numbers); a missing value is an empty field (null in jsonl). CSV is quoted per RFC 4180 (LF line ends); TSV is never quoted: backslash, tab, newline and carriage return are written as \\\\, \\t, \\n, \\r, so each row is one line; jsonl is one object per line with every column. Streams: a first pass collects the columns, a second writes the rows.",
+    args: [{
+      name: "PATH",
+      optional: true,
+      multiple: true,
+      description:
+        "with --records: the value paths to export, e.g. value.metrics.loss",
+    }],
+    options: [
+      {
+        name: "format",
+        values: ["FORMAT"],
+        choices: ["csv", "tsv", "jsonl"],
+        default: "csv",
+        description:
+          "csv (default), tsv or jsonl (one JSON object per line; --json means jsonl)",
+      },
+      {
+        name: "output",
+        values: ["FILE"],
+        example: "runs.csv",
+        description:
+          "write to FILE instead of stdout: a new file (an existing FILE is never overwritten; refused through a symbolic link; its directory must exist)",
+      },
+      {
+        name: "records",
+        values: [],
+        description:
+          "long format: one row per recorded value at the PATHs (run, elapsed_ms, created_at, path, value)",
+      },
+      {
+        name: "status",
+        values: ["STATES"],
+        description:
+          "only runs in these states: any (default), or a comma-separated list of finished, failed, interrupted, running, crashed, unknown",
+      },
+      SINCE,
+      UNTIL,
+      WHERE,
+    ],
+    permissions: exportPermissions,
+    writes: true,
+    examples: [
+      {
+        cmd: "exprag export --output runs.csv",
+        says: "every run as one CSV row, for DuckDB or pandas",
+      },
+      {
+        cmd:
+          "exprag export --records value.metrics.loss --status finished --format jsonl",
+        says: "every loss value of the finished runs, one JSON object each",
       },
     ],
   },

@@ -18,8 +18,14 @@ import {
   runsDir,
   tryParseTimestamp,
 } from "../query/mod.ts";
-import type { ReadOptions, RunFilter, RunInfo } from "../query/mod.ts";
+import type {
+  ReadOptions,
+  RunFilter,
+  RunInfo,
+  RunState,
+} from "../query/mod.ts";
 import { compileWhere } from "../query/filter.ts";
+import { RUN_STATES } from "../query/status.ts";
 import type { Context } from "./context.ts";
 import { isoTime, seconds, stderrLine } from "./format.ts";
 import type { Where } from "./parse.ts";
@@ -149,6 +155,29 @@ export async function withRefNote<T>(
  */
 export function resolveRef(ctx: Context, ref: string): Promise<RunInfo> {
   return withRefNote(ctx, () => catalog(ctx).resolve(ref));
+}
+
+/**
+ * Reads a `--status` value: `any`, or a comma-separated list of run states.
+ *
+ * @param v The flag's value.
+ * @param command The command (for the usage error's hint).
+ * @returns `any` or the states.
+ * @throws {UsageError} For an unknown state.
+ */
+export function statusFlag(v: string, command: string): "any" | RunState[] {
+  if (v === "any") return "any";
+  const states = v.split(",").map((s) => s.trim());
+  const bad = states.filter((s) => !(RUN_STATES as string[]).includes(s));
+  if (bad.length > 0 || states.length === 0) {
+    throw new UsageError(
+      `--status: unknown status ${
+        JSON.stringify(bad[0] ?? v)
+      } (expected any, or a comma-separated list of ${RUN_STATES.join(", ")})`,
+      command,
+    );
+  }
+  return states as RunState[];
 }
 
 /** Short commit for tables: 12 hex digits, or the value as recorded when not hex. */

@@ -14,7 +14,8 @@ import type { Reducer, RunFilter, RunInfo } from "../query/mod.ts";
 import { rankRuns } from "../query/best.ts";
 import { catalog, cutoffText, runFilter } from "./common.ts";
 import type { Context } from "./context.ts";
-import { checkBestPath, RUN_STATES } from "./best_status.ts";
+import { checkBestPath } from "./best_status.ts";
+import { RUN_STATES } from "../query/status.ts";
 
 /** A selected run that is not removed, and why. */
 export interface Protected {
@@ -66,7 +67,9 @@ function statusList(ctx: Context): string[] | undefined {
   const v = ctx.options.status as string | undefined;
   if (v === undefined) return undefined;
   const states = v.split(",").map((s) => s.trim());
-  const bad = states.find((s) => !RUN_STATES.includes(s));
+  const bad = states.find((s) =>
+    !(RUN_STATES as readonly string[]).includes(s)
+  );
   if (bad !== undefined) {
     throw new UsageError(
       `--status: unknown status ${

@@ -18,7 +18,7 @@
  */
 
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { RefusedError } from "../errors.ts";
+import { NotFoundError, RefusedError } from "../errors.ts";
 import { lstatOrNull } from "../lstat.ts";
 
 /** Where a target path lies: its root and the components below it. */
@@ -174,6 +174,58 @@ export function writeNoFollow(path: string, text: string): void {
     try {
       Deno.removeSync(tmp);
     } catch { /* already gone */ }
+    throw e;
+  }
+}
+
+/**
+ * The permissions {@linkcode createNoFollow} needs for a path: read on the
+ * first component below the root (every `lstat`; the file itself when it
+ * lies in the current directory) and write on the file itself.
+ *
+ * @param path The target path as given.
+ * @returns The read path and the write path, as flags name them.
+ */
+export function createNeeds(path: string): { read: string; write: string } {
+  const t = writeTarget(path);
+  const first = t.parts.length > 0 ? join(t.root, t.parts[0]) : t.root;
+  return { read: flagPath(first), write: flagPath(t.abs) };
+}
+
+/**
+ * Creates a new file for writing, never through a symbolic link and never
+ * over an existing file: every component below the root is checked with
+ * `lstat` and the file is opened with `createNew` (which also refuses a
+ * dangling link). Its directory must exist.
+ *
+ * @param path The target path (relative to the current directory, or absolute).
+ * @returns The open file, empty.
+ * @throws {RefusedError} When the path exists, or a component is a symlink
+ *   or not a directory.
+ * @throws {NotFoundError} When its directory does not exist.
+ */
+export function createNoFollow(path: string): Deno.FsFile {
+  const t = writeTarget(path);
+  if (t.parts.length === 0) {
+    throw new RefusedError(`refusing to write ${path}: not a file path`);
+  }
+  const exists = () =>
+    new RefusedError(
+      `refusing to write ${path}: it exists (exprag never overwrites a file); remove it or choose another path`,
+      [t.abs],
+    );
+  if (!checkComponents(path, t)) {
+    throw new NotFoundError(
+      `cannot write ${path}: directory ${
+        flagPath(dirname(t.abs))
+      } does not exist`,
+    );
+  }
+  if (lstatOrNull(t.abs) !== null) throw exists();
+  try {
+    return Deno.openSync(t.abs, { write: true, createNew: true, mode: 0o644 });
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) throw exists();
     throw e;
   }
 }

@@ -17,10 +17,12 @@ import type { RunInfo } from "./types.ts";
 /**
  * Sorts runs by start instant, oldest first (ties by id), in place.
  *
- * @param runs The runs.
+ * @param runs The runs (or anything with their `id` and `started_at`).
  * @returns The same array.
  */
-export function sortRuns(runs: RunInfo[]): RunInfo[] {
+export function sortRuns<
+  T extends Pick<RunInfo, "id" | "started_at"> = RunInfo,
+>(runs: T[]): T[] {
   // each start time parsed once, not twice per comparison; the order is
   // compareTimestamps' (unparsable times first)
   const keyed = runs.map((run) => ({
@@ -78,7 +80,13 @@ export function loadRuns(options: ReadRunOptions = {}): RunInfo[] {
   return sortRuns(attachNotes([...byId.values()], options));
 }
 
-/** Whether a run's file is named after its id (`<id>.jsonl`). */
-function namedAfterId(run: RunInfo): boolean {
+/**
+ * Whether a run's file is named after its id (`<id>.jsonl`): of two files
+ * holding one run id, that one is the run's.
+ *
+ * @param run The run (its `file` and `id`).
+ * @returns Whether the file's name is `<id>.jsonl`.
+ */
+export function namedAfterId(run: Pick<RunInfo, "file" | "id">): boolean {
   return basename(run.file) === `${run.id}.jsonl`;
 }

@@ -163,6 +163,30 @@ function notesFiles(dir: string, options: ReadOptions): Set<string> {
 }
 
 /**
+ * A function setting `tags` and `notes` on one run at a time, the notes
+ * directory listed once: for readers that stream runs one by one.
+ *
+ * @param options The exprag directory and problem handling.
+ * @returns The function (it changes the run in place and returns it).
+ */
+export function notesAttacher(
+  options: ReadOptions = {},
+): (run: RunInfo) => RunInfo {
+  const dir = notesDir(resolveDir(options.dir));
+  const names = notesFiles(dir, options);
+  return (run) => {
+    const name = `${run.id}.jsonl`;
+    const records = names.has(name)
+      ? readNotesFile(join(dir, name), run.id, options)
+      : [];
+    const { tags, notes } = foldNotes(records);
+    run.tags = tags;
+    run.notes = notes;
+    return run;
+  };
+}
+
+/**
  * Sets `tags` and `notes` on every run from the notes directory, read once.
  *
  * @param runs The runs (changed in place).
@@ -173,17 +197,8 @@ export function attachNotes(
   runs: RunInfo[],
   options: ReadOptions = {},
 ): RunInfo[] {
-  const dir = notesDir(resolveDir(options.dir));
-  const names = notesFiles(dir, options);
-  for (const run of runs) {
-    const name = `${run.id}.jsonl`;
-    const records = names.has(name)
-      ? readNotesFile(join(dir, name), run.id, options)
-      : [];
-    const { tags, notes } = foldNotes(records);
-    run.tags = tags;
-    run.notes = notes;
-  }
+  const attach = notesAttacher(options);
+  for (const run of runs) attach(run);
   return runs;
 }
 

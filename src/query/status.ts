@@ -196,6 +196,16 @@ function probePs(pid: number): ProcessProbe {
   }
 }
 
+/** Every run state, the tracker's end states first. */
+export const RUN_STATES: readonly RunState[] = [
+  "finished",
+  "failed",
+  "interrupted",
+  "running",
+  "crashed",
+  "unknown",
+];
+
 const _probeCache = new Map<number, ProcessProbe>();
 /** Forgets probed processes (called at the start of each listing). @internal */
 export function _resetProbes(): void {
