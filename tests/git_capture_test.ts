@@ -56,6 +56,9 @@ interface Entry {
 }
 
 /** Every file and symlink under `dir` (paths relative to it), skipping `.git` and `skip` prefixes. */
+/** The name of exprag's reused temporary index in the exprag directory. */
+const CACHE_NAME = /^\.git-index-[0-9a-f]{16}\.tmp\.cache$/;
+
 function worktreeFiles(
   dir: string,
   skip: (rel: string) => boolean = () => false,
@@ -65,7 +68,9 @@ function worktreeFiles(
     for (const e of Deno.readDirSync(abs)) {
       const p = join(abs, e.name);
       const rel = relative(dir, p);
-      if (e.name === ".git" || skip(rel)) continue;
+      // exprag's reused temporary index (src/git/index_cache.ts) is its
+      // own file in its own directory, like a run file
+      if (e.name === ".git" || CACHE_NAME.test(e.name) || skip(rel)) continue;
       if (e.isSymlink) {
         out.set(rel, {
           mode: "120000",

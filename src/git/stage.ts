@@ -12,6 +12,7 @@ import { deniedReason, granted } from "../permissions.ts";
 import { concatBytes, pathText, utf8OrNull } from "./quote.ts";
 import type { ParsedStatus } from "./status.ts";
 import type { SkippedFile } from "./types.ts";
+import type { Touched } from "./index_cache.ts";
 import { type Deadline, runGit, runGitTimed } from "./run.ts";
 
 /** The `reason` of an oversize untracked file in `skipped`. */
@@ -26,8 +27,15 @@ export const SKIP_UNREADABLE = "unreadable";
 /** The `reason` of an untracked nested repository whose name is not UTF-8 (git cannot be pointed at it). */
 const SKIP_NOT_UTF8 = "nested repository whose name is not valid UTF-8";
 
-/** Above this many changed paths (or bytes of them), stage with `git add --all` instead of naming them. */
-const MAX_NAMED_PATHS = 2000;
+/** Bytes of paths named to one `update-index` (more: several calls); halved when the system refuses. */
+const NAMED_BYTES_PER_CALL = Deno.build.os === "windows"
+  ? 24 * 1024
+  : 256 * 1024;
+/** The least per-call budget tried before giving up on naming paths. */
+const MIN_NAMED_BYTES = 8 * 1024;
+/** Above this many calls, stage with `git add --all` instead of naming paths. */
+const MAX_NAMED_CALLS = 64;
+/** Bytes of pathspecs given to `git add` as arguments (more: a pathspec file). */
 const MAX_NAMED_BYTES = 96 * 1024;
 
 const encoder = new TextEncoder();
@@ -97,7 +105,7 @@ export function sizeUntracked(
     }
     // A name that is not UTF-8 cannot be named to Deno: staged unsized.
     if (p === null) continue;
-    const abs = join(top, p);
+    const abs = top + "/" + p; // git's paths are normalized and relative
     if (!all && !granted({ name: "read", path: abs })) {
       const why = deniedReason({ name: "read", path: abs });
       skip(bytes, null, `size unknown: ${why}`);
@@ -135,19 +143,45 @@ export interface StageOptions {
   pathspecFile: string;
   /** The time limit of filter-running commands. */
   deadline: Deadline;
+  /**
+   * When the temporary index is a reused one (`index_cache.ts`): the paths
+   * its snapshot changed, brought back in line with the worktree here.
+   */
+  previous?: Touched;
 }
 
-/** What differs between the temporary index and the worktree, as paths to update and to remove. */
+/** What {@linkcode stage} did. */
+export interface Staged {
+  /** null on success, else the error. */
+  error: string | null;
+  /** The paths named (for the next reuse of the index); null when the whole tree was added. */
+  touched: Touched | null;
+  /** Naming the paths failed in a reused index: seed from the real index and stage again. */
+  retry?: boolean;
+}
+
+/** A path's bytes as a string key (windows-1252 maps every byte to its own character). */
+const bytesKey = new TextDecoder("latin1");
+const key = (p: Uint8Array) => bytesKey.decode(p);
+
+/**
+ * What differs between the temporary index and the worktree, as paths to
+ * update and to remove, and the paths named (tracked and untracked).
+ */
 function namedPaths(parsed: ParsedStatus, o: StageOptions) {
-  const left = new Set(o.left.map((p) => p.join(",")));
+  const left = new Set(o.left.map(key));
   const updated: Uint8Array[] = [];
   const removed: Uint8Array[] = [];
+  const tracked: Uint8Array[] = [];
+  const untracked: Uint8Array[] = [];
   // With a copy of the real index, the worktree side of status (Y); with an
   // index read from HEAD (fresh), both sides (X and Y).
   for (const c of parsed.changes) {
+    tracked.push(c.path);
+    if (c.orig !== undefined) tracked.push(c.orig);
     if (
       o.fresh && c.orig !== undefined && c.x === "R" &&
-      c.orig.join(",") !== c.path.join(",")
+      key(c.orig) !== key(c.path)
     ) {
       removed.push(c.orig);
     }
@@ -156,37 +190,91 @@ function namedPaths(parsed: ParsedStatus, o: StageOptions) {
     } else if (c.y !== "." || (o.fresh && c.x !== ".")) updated.push(c.path);
   }
   for (const p of parsed.untracked) {
-    if (left.has(p.join(","))) continue;
-    updated.push(p[p.length - 1] === SLASH ? p.subarray(0, -1) : p);
+    if (left.has(key(p))) continue;
+    const q = p[p.length - 1] === SLASH ? p.subarray(0, -1) : p;
+    updated.push(q);
+    untracked.push(q);
   }
-  return { updated, removed };
+  const prev = o.previous;
+  if (prev !== undefined) {
+    // A reused index still holds what its snapshot named: files untracked
+    // then and not now (deleted, ignored, left out) are removed; tracked
+    // ones are updated again (to the real index's content when reverted).
+    const named = new Set([...updated, ...removed, ...tracked].map(key));
+    for (const p of prev.untracked) if (!named.has(key(p))) removed.push(p);
+    for (const p of prev.tracked) {
+      const k = key(p);
+      if (!named.has(k)) {
+        named.add(k);
+        updated.push(p);
+      }
+    }
+  }
+  return { updated, removed, touched: { tracked, untracked } };
 }
 
-/** Stages named paths whose names are UTF-8 with one `update-index`. */
+/** Whether spawning failed because the arguments were too long (E2BIG). */
+function tooLong(e: unknown): boolean {
+  return e instanceof Error &&
+    /argument list too long|os error 7\b|filename or extension is too long|os error 206\b/i
+      .test(e.message);
+}
+
+/**
+ * Stages named paths whose names are UTF-8: `update-index`, removals
+ * first, in as few calls as the system's argument limit allows.
+ *
+ * @returns Whether every call succeeded; null when there were too many paths.
+ */
 function updateIndex(
   updated: string[],
   removed: string[],
   o: StageOptions,
-): boolean {
-  // One call; options apply to the paths after them. "./" keeps a path
-  // that starts with "-" from being read as an option.
-  const args = [...o.repo, "-c", "core.splitIndex=false", "update-index"];
-  if (removed.length > 0) {
-    args.push(
-      "--force-remove",
-      ...removed.map((p) => `./${p}`),
-      "--no-force-remove",
-    );
+): boolean | null {
+  const base = [...o.repo, "-c", "core.splitIndex=false", "update-index"];
+  // "./" keeps a path that starts with "-" from being read as an option.
+  const items = [
+    ...removed.map((p) => ({ rm: true, arg: `./${p}` })),
+    ...updated.map((p) => ({ rm: false, arg: `./${p}` })),
+  ];
+  for (let budget = NAMED_BYTES_PER_CALL; budget >= MIN_NAMED_BYTES;) {
+    const calls: string[][] = [];
+    let args: string[] = [];
+    let bytes = 0;
+    let mode: boolean | null = null;
+    for (const it of items) {
+      if (args.length > 0 && bytes + it.arg.length + 1 > budget) {
+        calls.push(args);
+        args = [];
+        bytes = 0;
+        mode = null;
+      }
+      if (mode !== it.rm) {
+        // options apply to the paths after them
+        if (it.rm) args.push("--force-remove");
+        else args.push("--no-force-remove", "--add", "--remove", "--replace");
+        mode = it.rm;
+      }
+      args.push(it.arg);
+      bytes += it.arg.length + 1;
+    }
+    if (args.length > 0) calls.push(args);
+    if (calls.length > MAX_NAMED_CALLS) return null;
+    try {
+      for (const a of calls) {
+        const r = runGitTimed([...base, ...a], {
+          env: o.env,
+          deadline: o.deadline,
+        });
+        if (r.code !== 0) return false;
+      }
+      return true;
+    } catch (e) {
+      if (!tooLong(e)) throw e;
+      budget = Math.floor(budget / 2);
+    }
   }
-  if (updated.length > 0) {
-    args.push(
-      "--add",
-      "--remove",
-      "--replace",
-      ...updated.map((p) => `./${p}`),
-    );
-  }
-  return runGitTimed(args, { env: o.env, deadline: o.deadline }).code === 0;
+  return null;
 }
 
 /** `git add --all --ignore-errors` over pathspecs (a NUL-separated file when long or not UTF-8). */
@@ -224,41 +312,53 @@ function addAll(specs: (string | Uint8Array)[], o: StageOptions) {
 
 /**
  * Stages the worktree into the temporary index. Fast path: hand exactly the
- * paths status reported to `git update-index` (no second scan of the
- * worktree); names that are not UTF-8 go to `git add` as literal pathspecs.
- * Fallback (many paths, or an unreadable file): `git add --all` over the
- * whole tree minus the exprag directory and the skipped files.
+ * paths status reported (and, in a reused index, the paths its snapshot
+ * named) to `git update-index` (no second scan of the worktree; an entry
+ * whose stat data still match is not hashed again); names that are not
+ * UTF-8 go to `git add` as literal pathspecs. Fallback (more paths than
+ * {@linkcode MAX_NAMED_CALLS} calls take, or an unreadable file): `git add
+ * --all` over the whole tree minus the exprag directory and the skipped
+ * files (in a reused index: `retry`, for a copy of the real index).
  *
  * @param parsed What status reported.
  * @param options Where and how.
- * @returns null on success, else the error.
+ * @returns The error (null on success) and the paths named.
  */
 export function stage(
   parsed: ParsedStatus,
   options: StageOptions,
-): string | null {
+): Staged {
   const o = options;
-  const { updated, removed } = namedPaths(parsed, o);
-  const count = updated.length + removed.length;
-  const bytes = [...updated, ...removed].reduce((n, p) => n + p.length + 1, 0);
-  if (count <= MAX_NAMED_PATHS && bytes <= MAX_NAMED_BYTES) {
-    const text = (ps: Uint8Array[]) =>
-      ps.map(utf8OrNull).filter((p) => p !== null);
-    const raw = [...updated, ...removed].filter((p) => utf8OrNull(p) === null);
-    const up = text(updated);
-    const rm = text(removed);
-    let ok = up.length + rm.length === 0 || updateIndex(up, rm, o);
-    if (ok && raw.length > 0) {
-      const literal = encoder.encode(":(top,literal)");
-      ok = addAll(raw.map((p) => concatBytes([literal, p])), o).code === 0;
+  const { updated, removed, touched } = namedPaths(parsed, o);
+  const raw: Uint8Array[] = [];
+  const text = (ps: Uint8Array[]) => {
+    const out: string[] = [];
+    for (const p of ps) {
+      const t = utf8OrNull(p);
+      if (t === null) raw.push(p);
+      else out.push(t);
     }
-    if (ok) return null;
-    // e.g. an unreadable file: fall back to add --all --ignore-errors
+    return out;
+  };
+  const rm = text(removed);
+  const up = text(updated);
+  let ok = up.length + rm.length === 0 ? true : updateIndex(up, rm, o);
+  if (ok === true && raw.length > 0) {
+    const literal = encoder.encode(":(top,literal)");
+    ok = addAll(raw.map((p) => concatBytes([literal, p])), o).code === 0;
   }
+  if (ok === true) return { error: null, touched };
+  if (o.previous !== undefined) {
+    return { error: null, touched: null, retry: true };
+  }
+  // e.g. an unreadable file: fall back to add --all --ignore-errors
   const add = addAll([...o.specs, ...o.left.map(excludeSpec)], o);
-  if (add.code === 0) return null;
+  if (add.code === 0) return { error: null, touched: null };
   const err = addFailure(add.stderr, o.skipped);
-  return err === null ? null : `git add failed: ${err}`;
+  return {
+    error: err === null ? null : `git add failed: ${err}`,
+    touched: null,
+  };
 }
 
 /**
