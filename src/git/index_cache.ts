@@ -1,22 +1,26 @@
 /**
  * The reused temporary index: the temporary index of a run's snapshot, kept
  * in the exprag directory as `.git-index-<id>.tmp.cache` (one per real
- * index; safe to delete) and used as the seed of the next snapshot instead of a copy of the
- * real index. Its entries of untracked files carry the stat data git wrote
- * for them, so `update-index` re-hashes only the files that changed since
- * (an unchanged untracked file is not read again at every run start).
+ * index; safe to delete) with a record `.git-index-<id>.tmp.cache-record`,
+ * and used as the seed of the next snapshot instead of a copy of the real
+ * index. Its entries of untracked files carry the stat data git wrote for
+ * them, so `update-index` re-hashes only the files that changed since (an
+ * unchanged untracked file is not read again at every run start).
  *
  * It is used only while it is exactly what a copy of the real index would
  * have become: the real index must be the very file it was made from (same
  * size, inode, modification time and checksum; any write of the index by
- * git, e.g. a commit or `git add`, makes a new file), and the paths the
- * snapshot changed in it are recorded so that the next snapshot brings
- * every one of them back in line with the worktree (tracked ones updated,
- * untracked ones removed unless still untracked). One file holds the record
- * and the index, written under a temporary name and renamed: concurrent
- * starts each read a whole one. Anything unexpected (another format, a
- * truncated file, no read permission) means no cache: the snapshot starts
- * from a copy of the real index as before.
+ * git, e.g. a commit, `git add`, or a `git status` that refreshes it, makes
+ * a new file), and the record lists the paths the snapshot changed in it,
+ * so that the next snapshot brings every one of them back in line with the
+ * worktree (tracked ones updated, untracked ones removed unless still
+ * untracked). The index is kept by renaming the snapshot's temporary index
+ * (written by git, never by us); the record names its size and checksum,
+ * checked on the copy taken for the next snapshot, so a record and an
+ * index of two different runs (starting at once) are never used together.
+ * Anything unexpected (another format, a truncated file, an index without
+ * a checksum, no permission) means no cache: the snapshot starts from a
+ * copy of the real index as before.
  *
  * @module
  */
@@ -36,25 +40,93 @@ export interface IndexIdentity {
   checksum: string;
 }
 
-/** The paths a snapshot changed in its temporary index, relative to the top level. */
-export interface Touched {
-  /** Tracked paths (in the real index): updated from the worktree. */
-  tracked: Uint8Array[];
-  /** Untracked paths: added (not in the real index). */
-  untracked: Uint8Array[];
-}
-
-/** A valid cache: the seed index and what it changed. */
-export interface IndexCache {
-  /** The temporary index bytes. */
-  index: Uint8Array;
-  /** Its modification time as git left it, ms (git's racy-entry check uses it). */
+/** What a file's `lstat` showed when its content was handed to git. */
+export interface FileStat {
+  /** Size in bytes. */
+  size: number;
+  /** Modification time, ms. */
   mtimeMs: number;
-  /** The paths it changed. */
-  touched: Touched;
+  /** Status change time, ms (Deno gives whole seconds). */
+  ctimeMs: number;
+  /** Inode. */
+  ino: number;
+  /** Device. */
+  dev: number;
+  /** Mode bits. */
+  mode: number;
 }
 
-const MAGIC = "exprag index cache 1\n";
+/** A path a snapshot changed in its temporary index. */
+export interface TouchedPath {
+  /** Relative to the top level, as bytes. */
+  path: Uint8Array;
+  /**
+   * `untracked`: added (not in the real index); `tracked`: updated from the
+   * worktree; `removed`: removed (a deleted tracked file).
+   */
+  kind: "untracked" | "tracked" | "removed";
+  /** The file as it was then; null when not known (then never trusted). */
+  stat: FileStat | null;
+}
+
+/** The paths a snapshot changed in its temporary index. */
+export interface Touched {
+  /** The paths. */
+  paths: TouchedPath[];
+  /**
+   * The earliest "now" of that snapshot before it read any file's stat
+   * (wall clock, and the file system's time as a new file shows it), ms: a
+   * file changed less than 2 s before it is never trusted unchanged.
+   */
+  statTimeMs: number;
+}
+
+/**
+ * Whether a file is unchanged since a snapshot handed it to git: the same
+ * size, times, inode, device and mode, and its last change at least 2 s
+ * before that snapshot read it (so that any later write shows in the times,
+ * even on a file system that keeps whole seconds).
+ *
+ * @param then The recorded stat.
+ * @param now The stat now.
+ * @param statTimeMs The snapshot's {@linkcode Touched.statTimeMs}.
+ * @returns Whether git's entry from then still holds.
+ */
+export function unchangedSince(
+  then: FileStat,
+  now: FileStat,
+  statTimeMs: number,
+): boolean {
+  return then.size === now.size && then.mtimeMs === now.mtimeMs &&
+    then.ctimeMs === now.ctimeMs && then.ino === now.ino &&
+    then.dev === now.dev && then.mode === now.mode &&
+    Math.max(then.mtimeMs, then.ctimeMs) < statTimeMs - STABLE_MS;
+}
+
+/** How long before a snapshot read a file's stat its last change must be, to trust it later. */
+const STABLE_MS = 2000;
+
+/**
+ * The {@linkcode FileStat} of an `lstat` result; null when a field is missing.
+ *
+ * @param info What `Deno.lstatSync` returned.
+ * @returns The stat, or null.
+ */
+export function fileStat(info: Deno.FileInfo): FileStat | null {
+  if (info.mtime === null || info.ctime === null || info.ino === null) {
+    return null;
+  }
+  return {
+    size: info.size,
+    mtimeMs: info.mtime.getTime(),
+    ctimeMs: info.ctime.getTime(),
+    ino: info.ino,
+    dev: info.dev,
+    mode: info.mode ?? 0,
+  };
+}
+
+const MAGIC = "exprag index cache 3\n";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -78,6 +150,11 @@ function idOf(indexPath: string): string {
  */
 export function cachePath(dir: string, indexPath: string): string {
   return join(dir, `.git-index-${idOf(indexPath)}.tmp.cache`);
+}
+
+/** The record of a kept index. */
+function recordPath(cache: string): string {
+  return `${cache}-record`;
 }
 
 function hex(b: Uint8Array): string {
@@ -151,27 +228,56 @@ function sameIdentity(
     a.mtimeMs !== 0 && a.checksum === b.checksum;
 }
 
-/** NUL-terminated paths, as one byte string. */
-function joinPaths(paths: Uint8Array[]): Uint8Array {
+const KINDS = ["untracked", "tracked", "removed"] as const;
+/** Bytes of an encoded entry before its path: kind, stat flag, 6 numbers, path length. */
+const ENTRY_HEAD = 2 + 6 * 8 + 4;
+
+/** The record's binary part: one entry per touched path. */
+function encodeTouched(paths: TouchedPath[]): Uint8Array {
   let n = 0;
-  for (const p of paths) n += p.length + 1;
+  for (const t of paths) n += ENTRY_HEAD + t.path.length;
   const out = new Uint8Array(n);
+  const v = new DataView(out.buffer);
   let at = 0;
-  for (const p of paths) {
-    out.set(p, at);
-    at += p.length + 1; // the NUL is already 0
+  for (const t of paths) {
+    v.setUint8(at, KINDS.indexOf(t.kind));
+    v.setUint8(at + 1, t.stat === null ? 0 : 1);
+    const s = t.stat;
+    if (s !== null) {
+      v.setFloat64(at + 2, s.size);
+      v.setFloat64(at + 10, s.mtimeMs);
+      v.setFloat64(at + 18, s.ctimeMs);
+      v.setFloat64(at + 26, s.ino);
+      v.setFloat64(at + 34, s.dev);
+      v.setFloat64(at + 42, s.mode);
+    }
+    v.setUint32(at + 50, t.path.length);
+    out.set(t.path, at + ENTRY_HEAD);
+    at += ENTRY_HEAD + t.path.length;
   }
   return out;
 }
 
-function splitPaths(bytes: Uint8Array): Uint8Array[] | null {
-  const out: Uint8Array[] = [];
-  let start = 0;
-  while (start < bytes.length) {
-    const end = bytes.indexOf(0, start);
-    if (end <= start) return null; // an empty path, or no final NUL
-    out.push(bytes.slice(start, end));
-    start = end + 1;
+function decodeTouched(bytes: Uint8Array): TouchedPath[] | null {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: TouchedPath[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (at + ENTRY_HEAD > bytes.length) return null;
+    const kind = KINDS[v.getUint8(at)];
+    const len = v.getUint32(at + 50);
+    const end = at + ENTRY_HEAD + len;
+    if (kind === undefined || len === 0 || end > bytes.length) return null;
+    const stat = v.getUint8(at + 1) === 0 ? null : {
+      size: v.getFloat64(at + 2),
+      mtimeMs: v.getFloat64(at + 10),
+      ctimeMs: v.getFloat64(at + 18),
+      ino: v.getFloat64(at + 26),
+      dev: v.getFloat64(at + 34),
+      mode: v.getFloat64(at + 42),
+    };
+    out.push({ kind, stat, path: bytes.slice(at + ENTRY_HEAD, end) });
+    at = end;
   }
   return out;
 }
@@ -179,28 +285,74 @@ function splitPaths(bytes: Uint8Array): Uint8Array[] | null {
 interface Header {
   indexPath: string;
   real: IndexIdentity | "absent";
+  size: number;
+  checksum: string;
   mtimeMs: number;
-  tracked: number;
-  untracked: number;
-  index: number;
+  statTimeMs: number;
+}
+
+/** The size and trailing checksum of an index file; null when unreadable or it has no checksum. */
+function sizeAndChecksum(
+  path: string,
+  hashBytes: number,
+): { size: number; checksum: string; mtimeMs: number } | null {
+  let f: Deno.FsFile;
+  try {
+    f = Deno.openSync(path, { read: true });
+  } catch {
+    return null;
+  }
+  try {
+    const st = f.statSync();
+    if (st.size < 12 + hashBytes || st.mtime === null) return null;
+    f.seekSync(st.size - hashBytes, Deno.SeekMode.Start);
+    const tail = new Uint8Array(hashBytes);
+    let got = 0;
+    while (got < hashBytes) {
+      const n = f.readSync(tail.subarray(got));
+      if (n === null || n === 0) return null;
+      got += n;
+    }
+    if (tail.every((b) => b === 0)) return null; // index.skipHash: no checksum
+    return { size: st.size, checksum: hex(tail), mtimeMs: st.mtime.getTime() };
+  } catch {
+    return null;
+  } finally {
+    f.close();
+  }
 }
 
 /**
- * Reads the cache of a real index, if it is valid for the real index as it
- * is now.
+ * Seeds a snapshot's temporary index from the kept one, when its record is
+ * valid for the real index as it is now: copies the kept index, checks the
+ * copy's size and checksum against the record, and gives it the
+ * modification time git left on the kept one.
  *
- * @param file The cache file ({@linkcode cachePath}).
- * @param o The real index's path and identity now.
- * @returns The cache, or null (none, unreadable, stale or malformed).
+ * @param cache The kept index ({@linkcode cachePath}).
+ * @param o The real index's path and identity now, the object id size,
+ *   and the temporary index to create.
+ * @returns What the kept index changed, and the file system's time when
+ *   the copy was written (its modification time before it is set), or null
+ *   (no valid cache; then the temporary index may hold anything and is to
+ *   be written again).
  */
-export function readIndexCache(
-  file: string,
-  o: { indexPath: string; real: IndexIdentity | "absent" },
-): IndexCache | null {
-  if (!granted({ name: "read", path: file })) return null;
+export function seedFromCache(
+  cache: string,
+  o: {
+    indexPath: string;
+    real: IndexIdentity | "absent";
+    hashBytes: number;
+    tmpIndex: string;
+  },
+): { touched: Touched; fsNowMs: number } | null {
+  const record = recordPath(cache);
+  if (
+    !granted({ name: "read", path: record }) ||
+    !granted({ name: "read", path: cache })
+  ) return null;
   let bytes: Uint8Array;
   try {
-    bytes = Deno.readFileSync(file);
+    bytes = Deno.readFileSync(record);
   } catch {
     return null;
   }
@@ -216,19 +368,29 @@ export function readIndexCache(
   }
   if (
     h === null || typeof h !== "object" || h.indexPath !== o.indexPath ||
-    !Number.isSafeInteger(h.tracked) || !Number.isSafeInteger(h.untracked) ||
-    !Number.isSafeInteger(h.index) || typeof h.mtimeMs !== "number" ||
-    h.tracked < 0 || h.untracked < 0 || h.index <= 0
+    typeof h.mtimeMs !== "number" || typeof h.statTimeMs !== "number" ||
+    typeof h.size !== "number" || typeof h.checksum !== "string"
   ) return null;
   if (!validIdentity(h.real) || !sameIdentity(h.real, o.real)) return null;
-  const a = nl + 1, b = a + h.tracked, c = b + h.untracked;
-  if (c + h.index !== bytes.length) return null;
-  const tracked = splitPaths(bytes.subarray(a, b));
-  const untracked = splitPaths(bytes.subarray(b, c));
-  const index = bytes.subarray(c);
-  if (tracked === null || untracked === null) return null;
-  if (decoder.decode(index.subarray(0, 4)) !== "DIRC") return null;
-  return { index, mtimeMs: h.mtimeMs, touched: { tracked, untracked } };
+  const paths = decodeTouched(bytes.subarray(nl + 1));
+  if (paths === null) return null;
+  try {
+    Deno.copyFileSync(cache, o.tmpIndex);
+  } catch {
+    return null;
+  }
+  const copy = sizeAndChecksum(o.tmpIndex, o.hashBytes);
+  const fsNow = copy?.mtimeMs ?? 0;
+  if (copy === null || copy.size !== h.size || copy.checksum !== h.checksum) {
+    return null; // another run's index, or a damaged one
+  }
+  try {
+    const at = new Date(h.mtimeMs);
+    Deno.utimeSync(o.tmpIndex, at, at);
+  } catch {
+    return null;
+  }
+  return { touched: { paths, statTimeMs: h.statTimeMs }, fsNowMs: fsNow };
 }
 
 function validIdentity(r: unknown): r is IndexIdentity | "absent" {
@@ -240,81 +402,62 @@ function validIdentity(r: unknown): r is IndexIdentity | "absent" {
 }
 
 /**
- * Keeps a snapshot's temporary index as the cache of its real index
- * (written under a temporary name, then renamed over the previous one).
- * Silently does nothing when it cannot (permissions, a full disk): the
- * next snapshot then starts from a copy of the real index.
+ * Keeps a snapshot's temporary index (renamed, as git left it) and writes
+ * its record (under a temporary name, then renamed). Silently does nothing
+ * when it cannot (permissions, an index without a checksum, a full disk):
+ * the next snapshot then starts from a copy of the real index.
  *
- * @param file The cache file ({@linkcode cachePath}).
- * @param o The temporary index, the real index's path and identity when
- *   the snapshot was seeded, the paths the snapshot changed, and a unique
- *   name part for the temporary file.
- * @returns Whether the cache was written.
+ * @param cache The kept index ({@linkcode cachePath}).
+ * @param o The temporary index (moved away on success), the real index's
+ *   path and identity when the snapshot was seeded, the object id size,
+ *   the paths the snapshot changed, and a unique name part for the
+ *   temporary file.
+ * @returns Whether the cache was kept.
  */
-export function writeIndexCache(
-  file: string,
+export function keepIndexCache(
+  cache: string,
   o: {
     tmpIndex: string;
     indexPath: string;
     real: IndexIdentity | "absent";
+    hashBytes: number;
     touched: Touched;
     tag: string;
   },
 ): boolean {
-  const tmp = `${file}.${o.tag}`;
+  const record = recordPath(cache);
+  const tmp = `${record}.${o.tag}`;
   if (
     !granted({ name: "read", path: o.tmpIndex }) ||
+    !granted({ name: "write", path: o.tmpIndex }) ||
+    !granted({ name: "write", path: cache }) ||
     !granted({ name: "write", path: tmp }) ||
-    !granted({ name: "write", path: file })
+    !granted({ name: "write", path: record })
   ) return false;
+  const index = sizeAndChecksum(o.tmpIndex, o.hashBytes);
+  if (index === null) return false;
   try {
-    const index = Deno.readFileSync(o.tmpIndex);
-    const mtime = Deno.statSync(o.tmpIndex).mtime;
-    if (mtime === null) return false;
-    const tracked = joinPaths(o.touched.tracked);
-    const untracked = joinPaths(o.touched.untracked);
+    const entries = encodeTouched(o.touched.paths);
     const header: Header = {
       indexPath: o.indexPath,
       real: o.real,
-      mtimeMs: mtime.getTime(),
-      tracked: tracked.length,
-      untracked: untracked.length,
-      index: index.length,
+      size: index.size,
+      checksum: index.checksum,
+      mtimeMs: index.mtimeMs,
+      statTimeMs: o.touched.statTimeMs,
     };
     const head = encoder.encode(MAGIC + JSON.stringify(header) + "\n");
-    const out = new Uint8Array(
-      head.length + tracked.length + untracked.length + index.length,
-    );
+    const out = new Uint8Array(head.length + entries.length);
     out.set(head, 0);
-    out.set(tracked, head.length);
-    out.set(untracked, head.length + tracked.length);
-    out.set(index, head.length + tracked.length + untracked.length);
+    out.set(entries, head.length);
     Deno.writeFileSync(tmp, out);
-    Deno.renameSync(tmp, file);
+    Deno.renameSync(o.tmpIndex, cache);
+    Deno.renameSync(tmp, record);
     return true;
   } catch {
     try {
       Deno.removeSync(tmp);
     } catch { /* not there */ }
-    return false;
-  }
-}
-
-/**
- * Writes a cache's index as a snapshot's temporary index, with the
- * modification time git left on it.
- *
- * @param cache The valid cache.
- * @param tmpIndex The temporary index to create.
- * @returns Whether it was written.
- */
-export function seedFromCache(cache: IndexCache, tmpIndex: string): boolean {
-  try {
-    Deno.writeFileSync(tmpIndex, cache.index);
-    const at = new Date(cache.mtimeMs);
-    Deno.utimeSync(tmpIndex, at, at);
-    return true;
-  } catch {
     return false;
   }
 }

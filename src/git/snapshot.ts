@@ -19,12 +19,11 @@ import { sizeUntracked, SKIP_UNREADABLE, stage, type Staged } from "./stage.ts";
 import {
   cachePath,
   type IndexIdentity,
-  readIndexCache,
+  keepIndexCache,
   readRealIndex,
   type RealIndex,
   seedFromCache,
   type Touched,
-  writeIndexCache,
 } from "./index_cache.ts";
 import { type StoredRef, storeSnapshotRef } from "./refs.ts";
 
@@ -89,12 +88,18 @@ function keepsCache(dir: string, rel: string | null | undefined): boolean {
 
 /** How the temporary index was seeded. */
 type Seed =
-  /** From HEAD's tree (the real index could not be read). */
-  | { kind: "fresh" }
-  /** A copy of the real index (`real`: the identity of what was copied). */
-  | { kind: "copy"; real: IndexIdentity | "absent" }
-  /** A reused temporary index (valid for the real index `real`). */
-  | { kind: "cache"; real: IndexIdentity | "absent"; previous: Touched };
+  & (
+    /** From HEAD's tree (the real index could not be read). */
+    | { kind: "fresh" }
+    /** A copy of the real index (`real`: the identity of what was copied). */
+    | { kind: "copy"; real: IndexIdentity | "absent" }
+    /** A reused temporary index (valid for the real index `real`). */
+    | { kind: "cache"; real: IndexIdentity | "absent"; previous: Touched }
+  )
+  & {
+    /** The file system's time when the temporary index was written (else the clock's), ms. */
+    fsNowMs: number;
+  };
 
 /**
  * Seeds the temporary index: the reused one when it is valid for the real
@@ -112,7 +117,7 @@ function seedIndex(
     unavailable["git.index"] = `${
       deniedReason(readDesc)
     }: snapshot started from HEAD's tree (slower)`;
-    return { kind: "fresh" };
+    return { kind: "fresh", fsNowMs: Date.now() };
   }
   let real: RealIndex | "absent";
   try {
@@ -121,32 +126,50 @@ function seedIndex(
     const why = e instanceof Error ? e.message : String(e);
     unavailable["git.index"] =
       `cannot copy ${indexPath} (${why}): snapshot started from HEAD's tree (slower)`;
-    return { kind: "fresh" };
+    return { kind: "fresh", fsNowMs: Date.now() };
   }
   const identity = real === "absent" ? "absent" : real.identity;
   if (files.cache !== null) {
-    const cache = readIndexCache(files.cache, { indexPath, real: identity });
-    if (cache !== null && seedFromCache(cache, files.tmpIndex)) {
-      return { kind: "cache", real: identity, previous: cache.touched };
+    const previous = seedFromCache(files.cache, {
+      indexPath,
+      real: identity,
+      hashBytes: place.hashBytes,
+      tmpIndex: files.tmpIndex,
+    });
+    if (previous !== null) {
+      return {
+        kind: "cache",
+        real: identity,
+        previous: previous.touched,
+        fsNowMs: previous.fsNowMs,
+      };
     }
   }
-  if (real === "absent") return { kind: "copy", real }; // no index yet: start empty
+  if (real === "absent") return { kind: "copy", real, fsNowMs: Date.now() }; // no index yet: start empty
   try {
-    copyRealIndex(real, files.tmpIndex);
-    return { kind: "copy", real: identity };
+    const fsNowMs = copyRealIndex(real, files.tmpIndex);
+    return { kind: "copy", real: identity, fsNowMs };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     unavailable["git.index"] =
       `cannot copy ${indexPath} (${why}): snapshot started from HEAD's tree (slower)`;
-    return { kind: "fresh" };
+    return { kind: "fresh", fsNowMs: Date.now() };
   }
 }
 
-/** Writes the real index's bytes as the temporary index, with its times (keeps its stat data valid: nothing unchanged is rehashed). */
-function copyRealIndex(real: RealIndex, tmpIndex: string): void {
+/**
+ * Writes the real index's bytes as the temporary index, with its times
+ * (keeps its stat data valid: nothing unchanged is rehashed).
+ *
+ * @returns The file system's time of the write (the copy's modification
+ *   time before it is set), ms.
+ */
+function copyRealIndex(real: RealIndex, tmpIndex: string): number {
   Deno.writeFileSync(tmpIndex, real.bytes);
+  const fsNowMs = Deno.statSync(tmpIndex).mtime?.getTime() ?? 0;
   const mtime = new Date(real.identity.mtimeMs);
   Deno.utimeSync(tmpIndex, real.atime ?? mtime, mtime);
+  return fsNowMs;
 }
 
 /**
@@ -265,7 +288,8 @@ export function snapshot(
     let seed = seedIndex(place, { tmpIndex, cache }, unavailable);
     // 2. Untracked files: leave out the oversize ones (and those we cannot size).
     //    Then stage exactly what status reported into the temporary index.
-    const { unknown, left } = sizeUntracked(top, parsed.untracked, {
+    const statTimeMs = Math.min(Date.now(), seed.fsNowMs);
+    const { unknown, left, stats } = sizeUntracked(top, parsed.untracked, {
       max: options.maxFileBytes,
       skipped: state.skipped,
     });
@@ -288,6 +312,8 @@ export function snapshot(
         left,
         pathspecFile,
         deadline: place.deadline,
+        stats,
+        statTimeMs,
         previous: seed.kind === "cache" ? seed.previous : undefined,
       });
       if (
@@ -331,11 +357,18 @@ export function snapshot(
     if (cache !== null && seed.kind !== "fresh") {
       const touched = staged.touched;
       if (touched !== null) {
-        for (const l of links) touched.tracked.push(encoder.encode(l.path));
-        writeIndexCache(cache, {
+        for (const l of links) {
+          touched.paths.push({
+            path: encoder.encode(l.path),
+            kind: "tracked",
+            stat: null,
+          });
+        }
+        keepIndexCache(cache, {
           tmpIndex,
           indexPath: place.indexPath,
           real: seed.real,
+          hashBytes: place.hashBytes,
           touched,
           tag,
         });

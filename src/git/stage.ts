@@ -12,7 +12,13 @@ import { deniedReason, granted } from "../permissions.ts";
 import { concatBytes, pathText, utf8OrNull } from "./quote.ts";
 import type { ParsedStatus } from "./status.ts";
 import type { SkippedFile } from "./types.ts";
-import type { Touched } from "./index_cache.ts";
+import {
+  type FileStat,
+  fileStat,
+  type Touched,
+  type TouchedPath,
+  unchangedSince,
+} from "./index_cache.ts";
 import { type Deadline, runGit, runGitTimed } from "./run.ts";
 
 /** The `reason` of an oversize untracked file in `skipped`. */
@@ -61,6 +67,8 @@ export interface Sized {
   unknown: number;
   /** The paths left out (bytes), in the order of `skipped`. */
   left: Uint8Array[];
+  /** Each path's stat (same order as the paths); null when not read. */
+  stats: (FileStat | null)[];
 }
 
 /**
@@ -77,7 +85,7 @@ export function sizeUntracked(
   options: { max: number; skipped: SkippedFile[] },
 ): Sized {
   const { max, skipped } = options;
-  const res: Sized = { unknown: 0, left: [] };
+  const res: Sized = { unknown: 0, left: [], stats: [] };
   const skip = (p: Uint8Array, bytes: number | null, reason: string) => {
     skipped.push({ path: pathText(p), bytes, reason });
     res.left.push(p);
@@ -85,6 +93,7 @@ export function sizeUntracked(
   const all = granted({ name: "read", path: top });
   for (const bytes of paths) {
     const p = utf8OrNull(bytes);
+    res.stats.push(null);
     if (bytes[bytes.length - 1] === SLASH) {
       // A nested repository is added as a gitlink, which needs a commit: one
       // without any would fail the whole snapshot, so it is left out.
@@ -119,6 +128,7 @@ export function sizeUntracked(
       continue; // vanished since status: git add will not see it either
     }
     if (info.isFile && info.size > max) skip(bytes, info.size, SKIP_TOO_LARGE);
+    else res.stats[res.stats.length - 1] = fileStat(info);
   }
   return res;
 }
@@ -143,9 +153,14 @@ export interface StageOptions {
   pathspecFile: string;
   /** The time limit of filter-running commands. */
   deadline: Deadline;
+  /** The untracked files' stats ({@linkcode sizeUntracked}, same order as status). */
+  stats: (FileStat | null)[];
+  /** {@linkcode Touched.statTimeMs} of this snapshot. */
+  statTimeMs: number;
   /**
    * When the temporary index is a reused one (`index_cache.ts`): the paths
-   * its snapshot changed, brought back in line with the worktree here.
+   * its snapshot changed, brought back in line with the worktree here
+   * (those unchanged since are not named again).
    */
   previous?: Touched;
 }
@@ -164,53 +179,93 @@ export interface Staged {
 const bytesKey = new TextDecoder("latin1");
 const key = (p: Uint8Array) => bytesKey.decode(p);
 
+/** The stat of a path under the top level; null when it cannot be read. */
+function lstatOf(top: string, path: Uint8Array): FileStat | null {
+  const p = utf8OrNull(path);
+  if (p === null) return null;
+  const abs = top + "/" + p;
+  if (!granted({ name: "read", path: abs })) return null;
+  try {
+    return fileStat(Deno.lstatSync(abs));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * What differs between the temporary index and the worktree, as paths to
- * update and to remove, and the paths named (tracked and untracked).
+ * update and to remove, and every path this snapshot changes in the index
+ * (for a reuse of the index).
+ *
+ * In a reused index (`o.previous`), a path its snapshot handed to git whose
+ * file is unchanged since ({@linkcode unchangedSince}) already has the
+ * right entry, and a path it removed is still removed: neither is named
+ * again. The paths it named that status does not report now are: files
+ * untracked then and not now (deleted, ignored, left out) are removed,
+ * tracked ones updated (to the real index's content when reverted).
  */
 function namedPaths(parsed: ParsedStatus, o: StageOptions) {
   const left = new Set(o.left.map(key));
   const updated: Uint8Array[] = [];
   const removed: Uint8Array[] = [];
-  const tracked: Uint8Array[] = [];
-  const untracked: Uint8Array[] = [];
+  const touched: TouchedPath[] = [];
+  const prev = o.previous;
+  const before = prev === undefined
+    ? null
+    : new Map(prev.paths.map((t) => [key(t.path), t]));
+  const seen = new Set<string>();
+  const trusted = (k: string, kind: string, stat: FileStat | null) => {
+    const t = before?.get(k);
+    return t !== undefined && t.kind === kind && t.stat !== null &&
+      stat !== null && unchangedSince(t.stat, stat, prev!.statTimeMs);
+  };
   // With a copy of the real index, the worktree side of status (Y); with an
   // index read from HEAD (fresh), both sides (X and Y).
   for (const c of parsed.changes) {
-    tracked.push(c.path);
-    if (c.orig !== undefined) tracked.push(c.orig);
-    if (
-      o.fresh && c.orig !== undefined && c.x === "R" &&
-      key(c.orig) !== key(c.path)
-    ) {
-      removed.push(c.orig);
+    const k = key(c.path);
+    seen.add(k);
+    if (c.orig !== undefined) {
+      seen.add(key(c.orig));
+      touched.push({ path: c.orig, kind: "tracked", stat: null });
+      if (o.fresh && c.x === "R" && key(c.orig) !== k) removed.push(c.orig);
     }
     if (c.y === "D" || (o.fresh && c.x === "D" && c.y === ".")) {
-      removed.push(c.path);
-    } else if (c.y !== "." || (o.fresh && c.x !== ".")) updated.push(c.path);
+      touched.push({ path: c.path, kind: "removed", stat: null });
+      if (before?.get(k)?.kind !== "removed") removed.push(c.path);
+    } else if (c.y !== "." || (o.fresh && c.x !== ".")) {
+      // a submodule's state is not its directory's stat: always named
+      const sub = c.sub !== undefined && c.sub[0] === "S";
+      const stat = o.fresh || sub ? null : lstatOf(o.top, c.path);
+      touched.push({ path: c.path, kind: "tracked", stat });
+      if (!trusted(k, "tracked", stat)) updated.push(c.path);
+    } else touched.push({ path: c.path, kind: "tracked", stat: null });
   }
-  for (const p of parsed.untracked) {
-    if (left.has(key(p))) continue;
-    const q = p[p.length - 1] === SLASH ? p.subarray(0, -1) : p;
-    updated.push(q);
-    untracked.push(q);
+  const untracked = parsed.untracked;
+  for (let i = 0; i < untracked.length; i++) {
+    const p = untracked[i];
+    const k = key(p);
+    if (left.has(k)) continue;
+    // a nested repository (gitlink to its HEAD): always named
+    const repo = p[p.length - 1] === SLASH;
+    const q = repo ? p.subarray(0, -1) : p;
+    const kq = repo ? key(q) : k;
+    const stat = repo ? null : o.stats[i] ?? null;
+    seen.add(kq);
+    touched.push({ path: q, kind: "untracked", stat });
+    if (!trusted(kq, "untracked", stat)) updated.push(q);
   }
-  const prev = o.previous;
-  if (prev !== undefined) {
-    // A reused index still holds what its snapshot named: files untracked
-    // then and not now (deleted, ignored, left out) are removed; tracked
-    // ones are updated again (to the real index's content when reverted).
-    const named = new Set([...updated, ...removed, ...tracked].map(key));
-    for (const p of prev.untracked) if (!named.has(key(p))) removed.push(p);
-    for (const p of prev.tracked) {
-      const k = key(p);
-      if (!named.has(k)) {
-        named.add(k);
-        updated.push(p);
-      }
+  if (before !== null) {
+    for (const [k, t] of before) {
+      if (seen.has(k)) continue;
+      if (t.kind === "untracked") removed.push(t.path);
+      else updated.push(t.path);
     }
   }
-  return { updated, removed, touched: { tracked, untracked } };
+  return {
+    updated,
+    removed,
+    touched: { paths: touched, statTimeMs: o.statTimeMs },
+  };
 }
 
 /** Whether spawning failed because the arguments were too long (E2BIG). */

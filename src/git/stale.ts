@@ -2,7 +2,7 @@
  * Removing the temporary files a snapshot left behind when its process was
  * killed mid-capture (SIGKILL, power loss): `.git-index-<run_id>.tmp`
  * (and its `.lock`), `.git-pathspec-<run_id>.tmp` and a reused index
- * being written, `.git-index-<id>.tmp.cache.<run_id>`, in the exprag
+ * record being written, `.git-index-<id>.tmp.cache-record.<run_id>`, in the exprag
  * directory. Only files named exactly so (a UUID run id, optionally a
  * submodule suffix `-sub<n>`) that are regular files untouched for longer
  * than any live capture could take are removed; nothing else is ever
@@ -23,7 +23,7 @@ const RUN_ID =
  * (`index_cache.ts`; the reused index itself is never removed here).
  */
 const TEMP_NAME = new RegExp(
-  `^\\.git-(?:(?:index|pathspec)-${RUN_ID}\\.tmp(?:\\.lock)?|index-[0-9a-f]{16}\\.tmp\\.cache\\.${RUN_ID})$`,
+  `^\\.git-(?:(?:index|pathspec)-${RUN_ID}\\.tmp(?:\\.lock)?|index-[0-9a-f]{16}\\.tmp\\.cache-record\\.${RUN_ID})$`,
 );
 
 /** A temporary file younger than this may belong to a live capture. */
