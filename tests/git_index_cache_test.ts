@@ -14,7 +14,6 @@ import {
 import { join } from "node:path";
 import { captureGit } from "../src/git/capture.ts";
 import {
-  commitAll,
   git,
   GIT_ENV,
   IMPORT_TRACKER,
