@@ -23,7 +23,7 @@ import {
   runScript,
   tempDir,
 } from "./_helpers.ts";
-import { Rng, suiteSeed } from "./_faults.ts";
+import { exists, Rng, suiteSeed } from "./_faults.ts";
 
 const MiB = 1024 * 1024;
 const enc = new TextEncoder();
@@ -388,15 +388,6 @@ function isIgnored(repo: string, p: string): boolean {
     args: ["check-ignore", "-q", "--", p],
     cwd: repo,
   }).outputSync().code === 0;
-}
-
-function exists(p: string): boolean {
-  try {
-    Deno.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function isFile(p: string): boolean {

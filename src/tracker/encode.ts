@@ -96,6 +96,34 @@ function keyText(node: PathNode): string {
 const isRawJSON = (JSON as { isRawJSON?: (v: unknown) => boolean })
   .isRawJSON ?? (() => false);
 
+/** Why a function, a symbol (or any other type JSON has no form for) is refused. */
+function unrecordable(v: unknown): PathError {
+  const t = typeof v;
+  return new PathError(
+    t === "function"
+      ? "functions cannot be recorded"
+      : t === "symbol"
+      ? "symbols cannot be recorded"
+      : `values of type ${t} cannot be recorded`,
+  );
+}
+
+/**
+ * The result of an object's `toJSON(key)`, or {@linkcode NOT_SPECIAL} when it
+ * has none.
+ *
+ * @throws {PathError} When `toJSON` throws.
+ */
+function viaToJSON(v: object, key: string | number): unknown {
+  const toJSON = (v as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON !== "function") return NOT_SPECIAL;
+  try {
+    return toJSON.call(v, String(key));
+  } catch (e) {
+    throw new PathError(`toJSON() threw ${describe(e)}`, false, e);
+  }
+}
+
 /**
  * Encodes values as recorded by the tracker and collects their numeric
  * leaves (for the run summary). One encoder per run: it caches the summary
@@ -227,6 +255,13 @@ export class ValueEncoder {
     this.leafValues[i] = n;
   }
 
+  /** The strings `"NaN"`, `"Infinity"`, `"-Infinity"` are numeric leaves. */
+  #stringLeaf(node: PathNode, v: string): void {
+    if (v === "NaN") this.#leaf(node, NaN);
+    else if (v === "Infinity") this.#leaf(node, Infinity);
+    else if (v === "-Infinity") this.#leaf(node, -Infinity);
+  }
+
   #walk(
     v: unknown,
     node: PathNode,
@@ -239,11 +274,7 @@ export class ValueEncoder {
         if (v - v === 0) return v; // finite
         return v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
       case "string":
-        if (v.length <= 9) {
-          if (v === "NaN") this.#leaf(node, NaN);
-          else if (v === "Infinity") this.#leaf(node, Infinity);
-          else if (v === "-Infinity") this.#leaf(node, -Infinity);
-        }
+        if (v.length <= 9) this.#stringLeaf(node, v);
         return v;
       case "boolean":
       case "undefined":
@@ -258,12 +289,8 @@ export class ValueEncoder {
           return n;
         }
         return v.toString();
-      case "function":
-        throw new PathError("functions cannot be recorded");
-      case "symbol":
-        throw new PathError("symbols cannot be recorded");
       default:
-        throw new PathError(`values of type ${typeof v} cannot be recorded`);
+        throw unrecordable(v);
     }
   }
 
@@ -274,16 +301,8 @@ export class ValueEncoder {
     key: string | number,
   ): unknown {
     if (depth >= MAX_DEPTH) throw new PathError("too deep", true);
-    const toJSON = (v as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === "function") {
-      let r: unknown;
-      try {
-        r = toJSON.call(v, String(key));
-      } catch (e) {
-        throw new PathError(`toJSON() threw ${describe(e)}`, false, e);
-      }
-      return this.#converted(r, v, node, depth);
-    }
+    const r = viaToJSON(v, key);
+    if (r !== NOT_SPECIAL) return this.#converted(r, v, node, depth);
     if (isArray(v)) return this.#array(v, node, depth);
     const proto = getProto(v);
     if (proto !== OBJECT_PROTO && proto !== null) {
@@ -386,11 +405,7 @@ export class ValueEncoder {
         if (v - v === 0) return "" + v; // finite: JSON writes ToString(v)
         return v !== v ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
       case "string":
-        if (v.length <= 9) {
-          if (v === "NaN") this.#leaf(node, NaN);
-          else if (v === "Infinity") this.#leaf(node, Infinity);
-          else if (v === "-Infinity") this.#leaf(node, -Infinity);
-        }
+        if (v.length <= 9) this.#stringLeaf(node, v);
         return JSON.stringify(v);
       case "boolean":
         return v ? "true" : "false";
@@ -406,12 +421,8 @@ export class ValueEncoder {
           return "" + n;
         }
         return '"' + v.toString() + '"';
-      case "function":
-        throw new PathError("functions cannot be recorded");
-      case "symbol":
-        throw new PathError("symbols cannot be recorded");
       default:
-        throw new PathError(`values of type ${typeof v} cannot be recorded`);
+        throw unrecordable(v);
     }
   }
 
@@ -422,16 +433,8 @@ export class ValueEncoder {
     key: string | number,
   ): string | undefined {
     if (depth >= MAX_DEPTH) throw new PathError("too deep", true);
-    const toJSON = (v as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === "function") {
-      let r: unknown;
-      try {
-        r = toJSON.call(v, String(key));
-      } catch (e) {
-        throw new PathError(`toJSON() threw ${describe(e)}`, false, e);
-      }
-      return this.#convertedText(r, v, node, depth);
-    }
+    const r = viaToJSON(v, key);
+    if (r !== NOT_SPECIAL) return this.#convertedText(r, v, node, depth);
     if (isArray(v)) return this.#arrayText(v, node, depth);
     const proto = getProto(v);
     if (proto !== OBJECT_PROTO) {
