@@ -117,6 +117,20 @@ interface _Acc {
   lastMs: number;
 }
 
+/** Adds one value to a path's statistics. */
+function add(acc: _Acc, n: number, elapsedMs: number): void {
+  acc.count++;
+  acc.last = n;
+  acc.lastMs = elapsedMs;
+  if (n !== n) {
+    acc.nan++;
+    return;
+  }
+  if (n < acc.min) acc.min = n;
+  if (n > acc.max) acc.max = n;
+  acc.sum += n;
+}
+
 /**
  * Accumulates {@linkcode PathStats} for every numeric leaf path of the
  * values added to it.
@@ -136,6 +150,9 @@ export class SummaryBuilder {
   /** Child paths already written: parent path → key → child path. */
   #children = new Map<string, Map<string, string>>();
   #cached = 0;
+  /** `addLeaves`' inline cache: the path and statistics last at each position. */
+  #lastPaths: string[] = [];
+  #lastAccs: _Acc[] = [];
 
   /** Whether some paths were dropped because of {@linkcode MAX_SUMMARY_PATHS}. */
   get truncated(): boolean {
@@ -160,11 +177,53 @@ export class SummaryBuilder {
    * @param elapsedMs The record's `elapsed_ms`.
    */
   addNumber(path: string, n: number, elapsedMs: number): void {
+    const acc = this.#acc(path, n, elapsedMs);
+    if (acc !== undefined) add(acc, n, elapsedMs);
+  }
+
+  /**
+   * Adds the numeric leaves of one record at once, e.g. those an encoder
+   * collected: `addNumber(paths[i], values[i], elapsedMs)` for each `i`
+   * below `count`. Records of one shape list the same paths in the same
+   * order, so each position remembers its path's statistics and skips the
+   * lookup while the path there stays the same.
+   *
+   * @param paths The leaves' paths.
+   * @param values The leaves' values, as JavaScript numbers.
+   * @param count How many leaves (the arrays may be longer).
+   * @param elapsedMs The record's `elapsed_ms`.
+   */
+  addLeaves(
+    paths: readonly string[],
+    values: readonly number[],
+    count: number,
+    elapsedMs: number,
+  ): void {
+    const lastPaths = this.#lastPaths;
+    const lastAccs = this.#lastAccs;
+    for (let i = 0; i < count; i++) {
+      const path = paths[i];
+      let acc: _Acc | undefined;
+      if (lastPaths[i] === path) acc = lastAccs[i];
+      else {
+        acc = this.#acc(path, values[i], elapsedMs);
+        if (acc === undefined) continue;
+        if (i <= lastPaths.length && i < MAX_CACHED_PATHS) {
+          lastPaths[i] = path;
+          lastAccs[i] = acc;
+        }
+      }
+      add(acc, values[i], elapsedMs);
+    }
+  }
+
+  /** The statistics of `path`, created for a first value `n`; none when full. */
+  #acc(path: string, n: number, elapsedMs: number): _Acc | undefined {
     let acc = this.#paths.get(path);
     if (acc === undefined) {
       if (this.#paths.size >= MAX_SUMMARY_PATHS) {
         this.#truncated = true;
-        return;
+        return undefined;
       }
       acc = {
         count: 0,
@@ -179,16 +238,7 @@ export class SummaryBuilder {
       };
       this.#paths.set(path, acc);
     }
-    acc.count++;
-    acc.last = n;
-    acc.lastMs = elapsedMs;
-    if (n !== n) {
-      acc.nan++;
-      return;
-    }
-    if (n < acc.min) acc.min = n;
-    if (n > acc.max) acc.max = n;
-    acc.sum += n;
+    return acc;
   }
 
   #visit(value: unknown, path: string, ms: number): void {

@@ -79,10 +79,12 @@ Deno.test("stale temporary index files of killed captures are removed at the nex
     `.git-index-${id()}.tmp.lock`,
     `.git-pathspec-${id()}.tmp`,
     `.git-index-${id()}-sub0.tmp`,
+    `.git-index-0123456789abcdef.tmp.cache-record.${id()}`, // a record being written
   ];
   const kept = [
     `.git-index-${id()}.tmp`, // fresh: may belong to a live capture
     ".git-index-not-a-run-id.tmp", // not a name of ours
+    ".git-index-0123456789abcdef.tmp.cache", // a kept index: never stale
     "notes.txt",
   ];
   for (const n of [...stale, ...kept]) {

@@ -93,16 +93,19 @@ Deno.test("paths stay bytes: a name that is not UTF-8 is kept exactly and shown 
   assert.equal(cQuote(bytes("a b"), true), '"a b"');
 });
 
-Deno.test("status text is capped at 64 KiB on a line boundary", () => {
+Deno.test("status text is capped at 64 KiB on a line boundary, counting the lines left out", () => {
   const line = "?? " + "x".repeat(1000);
   const lines = Array.from({ length: 100 }, () => line);
-  const { status, truncated } = capStatus(lines);
+  const { status, truncated, omitted } = capStatus(lines);
   assert.equal(truncated, true);
   assert.ok(status.length <= STATUS_MAX_BYTES);
   assert.ok(status.endsWith("\n"));
-  assert.equal(
-    status.split("\n").length - 1,
-    Math.floor(STATUS_MAX_BYTES / 1004),
-  );
-  assert.deepEqual(capStatus(["?? a"]), { status: "?? a\n", truncated: false });
+  const kept = Math.floor(STATUS_MAX_BYTES / 1004);
+  assert.equal(status.split("\n").length - 1, kept);
+  assert.equal(omitted, 100 - kept);
+  assert.deepEqual(capStatus(["?? a"]), {
+    status: "?? a\n",
+    truncated: false,
+    omitted: 0,
+  });
 });

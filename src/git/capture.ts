@@ -148,12 +148,13 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
   if ("failed" in scanned) return { git: null, reason: scanned.failed };
   if ("timedOut" in scanned) return unscanned(place, options, scanned.timedOut);
   const { parsed, unflag } = scanned;
-  const { status, truncated } = capStatus(parsed.lines);
+  const { status, truncated, omitted } = capStatus(parsed.lines);
   const state: GitState = {
     ...baseState(place, options, parsed.head, parsed.branch),
     dirty: parsed.lines.length > 0,
     status,
     status_truncated: truncated,
+    ...(truncated ? { status_omitted: omitted } : {}),
   };
   const unavailable: Record<string, string> = {};
   if (scanned.note !== undefined) unavailable["git.flagged"] = scanned.note;

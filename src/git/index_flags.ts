@@ -71,7 +71,11 @@ export function flaggedEntries(
       extended = view.getUint16(pos);
       pos += 2;
     }
-    let path: Uint8Array;
+    const skipWorktree = (extended & CE_SKIP_WORKTREE) !== 0;
+    const assumeUnchanged = (flags & CE_VALID) !== 0;
+    const wanted = (skipWorktree || assumeUnchanged) &&
+      (mode & 0o170000) !== DIR_MODE;
+    let path: Uint8Array | null = null;
     if (version === 4) {
       let c = bytes[pos++];
       let strip = c & 127;
@@ -84,19 +88,24 @@ export function flaggedEntries(
       path = new Uint8Array(previous.length - strip + end - pos);
       path.set(previous.subarray(0, previous.length - strip));
       path.set(bytes.subarray(pos, end), previous.length - strip);
+      previous = path;
       pos = end + 1;
     } else {
+      // the path is read only for a flagged entry (most are not)
       const len = flags & NAME_MASK;
       const end = len < NAME_MASK ? pos + len : bytes.indexOf(0, pos);
       if (end < 0 || end > bytes.length) return null;
-      path = bytes.slice(pos, end);
+      if (wanted) path = bytes.slice(pos, end);
       pos = start + ((end - start + 8) & ~7);
     }
-    previous = path;
-    const skipWorktree = (extended & CE_SKIP_WORKTREE) !== 0;
-    const assumeUnchanged = (flags & CE_VALID) !== 0;
-    if ((skipWorktree || assumeUnchanged) && (mode & 0o170000) !== DIR_MODE) {
-      out.push({ path, mode, oid: hex(oid), skipWorktree, assumeUnchanged });
+    if (wanted) {
+      out.push({
+        path: path!,
+        mode,
+        oid: hex(oid),
+        skipWorktree,
+        assumeUnchanged,
+      });
     }
   }
   // Extensions: a split index keeps entries in a shared file we do not read.

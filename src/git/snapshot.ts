@@ -15,8 +15,19 @@ import type { ParsedStatus } from "./status.ts";
 import type { Unflag } from "./flagged.ts";
 import type { GitCaptureOptions, GitState } from "./types.ts";
 import { type Deadline, firstError, runGit } from "./run.ts";
-import { sizeUntracked, SKIP_UNREADABLE, stage } from "./stage.ts";
+import { sizeUntracked, SKIP_UNREADABLE, stage, type Staged } from "./stage.ts";
+import {
+  cachePath,
+  type IndexIdentity,
+  keepIndexCache,
+  readRealIndex,
+  type RealIndex,
+  seedFromCache,
+  type Touched,
+} from "./index_cache.ts";
 import { type StoredRef, storeSnapshotRef } from "./refs.ts";
+
+const encoder = new TextEncoder();
 
 /** The author and committer of snapshot commits when no git identity is configured. */
 const FALLBACK_IDENTITY = { name: "exprag", email: "exprag@localhost" };
@@ -31,6 +42,10 @@ export interface SnapshotPlace {
   unflag: Unflag;
   /** The real index (copied as the seed). */
   indexPath: string;
+  /** The exprag directory relative to the top level; null when outside. */
+  rel?: string | null;
+  /** Bytes of an object id: 20 (SHA-1) or 32 (SHA-256). */
+  hashBytes: number;
   /** The pathspecs of the whole tree minus the exprag directory. */
   specs: string[];
   /** The time limit of filter-running commands. */
@@ -52,31 +67,144 @@ export interface Gitlink {
 /** What the snapshot's commit message and parent are taken from, and where skipped files are listed. */
 export type SnapshotState = Pick<GitState, "head" | "head_branch" | "skipped">;
 
-/** Seeds the temporary index from a copy of the real one; notes in `unavailable` when it cannot. */
+/**
+ * Whether the reused temporary index may live in the exprag directory:
+ * outside the worktree, or inside it with a `.gitignore` of its own (the
+ * tracker writes one holding `*`), so that the file never shows in the
+ * status of another run. Never at the top level itself.
+ *
+ * @param dir The exprag directory (absolute).
+ * @param rel Its path relative to the top level; null when outside.
+ */
+function keepsCache(dir: string, rel: string | null | undefined): boolean {
+  if (rel === "" || !granted({ name: "read", path: dir })) return false;
+  if (rel === null) return true;
+  try {
+    return Deno.lstatSync(join(dir, ".gitignore")).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** How the temporary index was seeded. */
+type Seed =
+  & (
+    /** From HEAD's tree (the real index could not be read). */
+    | { kind: "fresh" }
+    /** A copy of the real index (`real`: the identity of what was copied). */
+    | { kind: "copy"; real: IndexIdentity | "absent" }
+    /** A reused temporary index (valid for the real index `real`). */
+    | { kind: "cache"; real: IndexIdentity | "absent"; previous: Touched }
+  )
+  & {
+    /** The file system's time when the temporary index was written (else the clock's), ms. */
+    fsNowMs: number;
+  };
+
+/**
+ * Seeds the temporary index: the reused one when it is valid for the real
+ * index as it is, else a copy of the real index; notes in `unavailable`
+ * when the real index cannot be read (then the caller reads HEAD's tree).
+ */
 function seedIndex(
-  indexPath: string,
-  tmpIndex: string,
+  place: SnapshotPlace,
+  files: { tmpIndex: string; cache: string | null },
   unavailable: Record<string, string>,
-): boolean {
+): Seed {
+  const { indexPath } = place;
   const readDesc: Deno.PermissionDescriptor = { name: "read", path: indexPath };
   if (!granted(readDesc)) {
     unavailable["git.index"] = `${
       deniedReason(readDesc)
     }: snapshot started from HEAD's tree (slower)`;
-    return false;
+    return { kind: "fresh", fsNowMs: Date.now() };
   }
+  let real: RealIndex | "absent";
   try {
-    Deno.copyFileSync(indexPath, tmpIndex);
-    const s = Deno.statSync(indexPath);
-    if (s.mtime) Deno.utimeSync(tmpIndex, s.atime ?? s.mtime, s.mtime);
-    return true;
+    real = readRealIndex(indexPath, place.hashBytes);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return true; // no index yet: start empty
     const why = e instanceof Error ? e.message : String(e);
     unavailable["git.index"] =
       `cannot copy ${indexPath} (${why}): snapshot started from HEAD's tree (slower)`;
-    return false;
+    return { kind: "fresh", fsNowMs: Date.now() };
   }
+  const identity = real === "absent" ? "absent" : real.identity;
+  if (files.cache !== null) {
+    const previous = seedFromCache(files.cache, {
+      indexPath,
+      real: identity,
+      hashBytes: place.hashBytes,
+      tmpIndex: files.tmpIndex,
+    });
+    if (previous !== null) {
+      return {
+        kind: "cache",
+        real: identity,
+        previous: previous.touched,
+        fsNowMs: previous.fsNowMs,
+      };
+    }
+  }
+  if (real === "absent") return { kind: "copy", real, fsNowMs: Date.now() }; // no index yet: start empty
+  try {
+    const fsNowMs = copyRealIndex(real, files.tmpIndex);
+    return { kind: "copy", real: identity, fsNowMs };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    unavailable["git.index"] =
+      `cannot copy ${indexPath} (${why}): snapshot started from HEAD's tree (slower)`;
+    return { kind: "fresh", fsNowMs: Date.now() };
+  }
+}
+
+/**
+ * Writes the real index's bytes as the temporary index, with its times
+ * (keeps its stat data valid: nothing unchanged is rehashed).
+ *
+ * @returns The file system's time of the write (the copy's modification
+ *   time before it is set), ms.
+ */
+function copyRealIndex(real: RealIndex, tmpIndex: string): number {
+  Deno.writeFileSync(tmpIndex, real.bytes);
+  const fsNowMs = Deno.statSync(tmpIndex).mtime?.getTime() ?? 0;
+  const mtime = new Date(real.identity.mtimeMs);
+  Deno.utimeSync(tmpIndex, real.atime ?? mtime, mtime);
+  return fsNowMs;
+}
+
+/**
+ * Readies a seeded temporary index for staging: HEAD's tree read into a
+ * fresh one; flags cleared in a copied one (update-index would skip, or
+ * with --remove drop, a skip-worktree entry).
+ *
+ * @returns null, or the error.
+ */
+function prepare(
+  seed: Seed,
+  o: {
+    repo: string[];
+    unflag: Unflag;
+    env: Record<string, string>;
+    head: string | null;
+  },
+): string | null {
+  if (seed.kind === "fresh") {
+    if (o.head === null) return null;
+    const rt = runGit([...o.repo, "read-tree", o.head], o.env);
+    return rt.code === 0 ? null : `git read-tree failed: ${firstError(rt)}`;
+  }
+  const { skipWorktree, assumeUnchanged } = o.unflag;
+  if (skipWorktree.length + assumeUnchanged.length === 0) return null;
+  // one mark per path and call: a path flagged both ways is named twice
+  const uf = runGit([
+    ...o.repo,
+    "update-index",
+    "--no-skip-worktree",
+    ...skipWorktree.map((p) => `./${p}`),
+    "--no-assume-unchanged",
+    ...assumeUnchanged.map((p) => `./${p}`),
+  ], o.env);
+  return uf.code === 0 ? null : `git update-index failed: ${firstError(uf)}`;
 }
 
 /** Tree, commit (never signed, fallback identity only when none is configured). */
@@ -150,47 +278,55 @@ export function snapshot(
   const tag = place.tag ?? options.runId;
   const tmpIndex = join(dir, `.git-index-${tag}.tmp`);
   const pathspecFile = join(dir, `.git-pathspec-${tag}.tmp`);
+  const cache = keepsCache(dir, place.rel)
+    ? cachePath(dir, place.indexPath)
+    : null;
   try {
     const env = { GIT_INDEX_FILE: tmpIndex };
-    // 1. Start from a copy of the real index (keeps the stat data: nothing unchanged is rehashed).
-    const seeded = seedIndex(place.indexPath, tmpIndex, unavailable);
-    if (!seeded && state.head !== null) {
-      const rt = runGit([...repo, "read-tree", state.head], env);
-      if (rt.code !== 0) return `git read-tree failed: ${firstError(rt)}`;
-    }
-    // Flagged files: update-index would skip (or, with --remove, drop) a
-    // skip-worktree entry; clear the flags in the temporary index first.
-    const { skipWorktree, assumeUnchanged } = place.unflag;
-    if (seeded && skipWorktree.length + assumeUnchanged.length > 0) {
-      // one mark per path and call: a path flagged both ways is named twice
-      const uf = runGit([
-        ...repo,
-        "update-index",
-        "--no-skip-worktree",
-        ...skipWorktree.map((p) => `./${p}`),
-        "--no-assume-unchanged",
-        ...assumeUnchanged.map((p) => `./${p}`),
-      ], env);
-      if (uf.code !== 0) return `git update-index failed: ${firstError(uf)}`;
-    }
+    // 1. Start from the reused temporary index, or a copy of the real one
+    //    (both keep the stat data: nothing unchanged is rehashed).
+    let seed = seedIndex(place, { tmpIndex, cache }, unavailable);
     // 2. Untracked files: leave out the oversize ones (and those we cannot size).
     //    Then stage exactly what status reported into the temporary index.
-    const { unknown, left } = sizeUntracked(top, parsed.untracked, {
+    const statTimeMs = Math.min(Date.now(), seed.fsNowMs);
+    const { unknown, left, stats } = sizeUntracked(top, parsed.untracked, {
       max: options.maxFileBytes,
       skipped: state.skipped,
     });
-    const err = stage(parsed, {
-      top,
-      repo,
-      env,
-      fresh: !seeded,
-      specs: place.specs,
-      skipped: state.skipped,
-      left,
-      pathspecFile,
-      deadline: place.deadline,
-    });
-    if (err !== null) return err;
+    const skippedBefore = state.skipped.length;
+    let staged: Staged | string;
+    for (;;) {
+      const err = prepare(seed, {
+        repo,
+        unflag: place.unflag,
+        env,
+        head: state.head,
+      });
+      staged = err ?? stage(parsed, {
+        top,
+        repo,
+        env,
+        fresh: seed.kind === "fresh",
+        specs: place.specs,
+        skipped: state.skipped,
+        left,
+        pathspecFile,
+        deadline: place.deadline,
+        stats,
+        statTimeMs,
+        previous: seed.kind === "cache" ? seed.previous : undefined,
+      });
+      if (
+        seed.kind !== "cache" || typeof staged !== "string" && !staged.retry
+      ) {
+        break;
+      }
+      // the reused index did not work out: start again from a copy
+      state.skipped.length = skippedBefore;
+      seed = seedIndex(place, { tmpIndex, cache: null }, unavailable);
+    }
+    if (typeof staged === "string") return staged;
+    if (staged.error !== null) return staged.error;
     if (state.skipped.some((s) => s.reason === SKIP_UNREADABLE)) {
       unavailable["git.skipped"] =
         "some files could not be read: see git.skipped";
@@ -217,6 +353,27 @@ export function snapshot(
     const { commit, tree } = made;
     const ref = storeSnapshotRef(repo, { runId: options.runId, commit });
     if (typeof ref === "string") return ref;
+    // 5. Keep the temporary index for the next snapshot (see index_cache.ts).
+    if (cache !== null && seed.kind !== "fresh") {
+      const touched = staged.touched;
+      if (touched !== null) {
+        for (const l of links) {
+          touched.paths.push({
+            path: encoder.encode(l.path),
+            kind: "tracked",
+            stat: null,
+          });
+        }
+        keepIndexCache(cache, {
+          tmpIndex,
+          indexPath: place.indexPath,
+          real: seed.real,
+          hashBytes: place.hashBytes,
+          touched,
+          tag,
+        });
+      }
+    }
     return { commit, tree, ref };
   } finally {
     for (const f of [tmpIndex, `${tmpIndex}.lock`, pathspecFile]) {

@@ -12,6 +12,13 @@ import { deniedReason, granted } from "../permissions.ts";
 import { concatBytes, pathText, utf8OrNull } from "./quote.ts";
 import type { ParsedStatus } from "./status.ts";
 import type { SkippedFile } from "./types.ts";
+import {
+  type FileStat,
+  fileStat,
+  type Touched,
+  type TouchedPath,
+  unchangedSince,
+} from "./index_cache.ts";
 import { type Deadline, runGit, runGitTimed } from "./run.ts";
 
 /** The `reason` of an oversize untracked file in `skipped`. */
@@ -26,8 +33,15 @@ export const SKIP_UNREADABLE = "unreadable";
 /** The `reason` of an untracked nested repository whose name is not UTF-8 (git cannot be pointed at it). */
 const SKIP_NOT_UTF8 = "nested repository whose name is not valid UTF-8";
 
-/** Above this many changed paths (or bytes of them), stage with `git add --all` instead of naming them. */
-const MAX_NAMED_PATHS = 2000;
+/** Bytes of paths named to one `update-index` (more: several calls); halved when the system refuses. */
+const NAMED_BYTES_PER_CALL = Deno.build.os === "windows"
+  ? 24 * 1024
+  : 256 * 1024;
+/** The least per-call budget tried before giving up on naming paths. */
+const MIN_NAMED_BYTES = 8 * 1024;
+/** Above this many calls, stage with `git add --all` instead of naming paths. */
+const MAX_NAMED_CALLS = 64;
+/** Bytes of pathspecs given to `git add` as arguments (more: a pathspec file). */
 const MAX_NAMED_BYTES = 96 * 1024;
 
 const encoder = new TextEncoder();
@@ -53,6 +67,8 @@ export interface Sized {
   unknown: number;
   /** The paths left out (bytes), in the order of `skipped`. */
   left: Uint8Array[];
+  /** Each path's stat (same order as the paths); null when not read. */
+  stats: (FileStat | null)[];
 }
 
 /**
@@ -69,7 +85,7 @@ export function sizeUntracked(
   options: { max: number; skipped: SkippedFile[] },
 ): Sized {
   const { max, skipped } = options;
-  const res: Sized = { unknown: 0, left: [] };
+  const res: Sized = { unknown: 0, left: [], stats: [] };
   const skip = (p: Uint8Array, bytes: number | null, reason: string) => {
     skipped.push({ path: pathText(p), bytes, reason });
     res.left.push(p);
@@ -77,6 +93,7 @@ export function sizeUntracked(
   const all = granted({ name: "read", path: top });
   for (const bytes of paths) {
     const p = utf8OrNull(bytes);
+    res.stats.push(null);
     if (bytes[bytes.length - 1] === SLASH) {
       // A nested repository is added as a gitlink, which needs a commit: one
       // without any would fail the whole snapshot, so it is left out.
@@ -97,7 +114,7 @@ export function sizeUntracked(
     }
     // A name that is not UTF-8 cannot be named to Deno: staged unsized.
     if (p === null) continue;
-    const abs = join(top, p);
+    const abs = top + "/" + p; // git's paths are normalized and relative
     if (!all && !granted({ name: "read", path: abs })) {
       const why = deniedReason({ name: "read", path: abs });
       skip(bytes, null, `size unknown: ${why}`);
@@ -111,6 +128,7 @@ export function sizeUntracked(
       continue; // vanished since status: git add will not see it either
     }
     if (info.isFile && info.size > max) skip(bytes, info.size, SKIP_TOO_LARGE);
+    else res.stats[res.stats.length - 1] = fileStat(info);
   }
   return res;
 }
@@ -135,58 +153,183 @@ export interface StageOptions {
   pathspecFile: string;
   /** The time limit of filter-running commands. */
   deadline: Deadline;
+  /** The untracked files' stats ({@linkcode sizeUntracked}, same order as status). */
+  stats: (FileStat | null)[];
+  /** {@linkcode Touched.statTimeMs} of this snapshot. */
+  statTimeMs: number;
+  /**
+   * When the temporary index is a reused one (`index_cache.ts`): the paths
+   * its snapshot changed, brought back in line with the worktree here
+   * (those unchanged since are not named again).
+   */
+  previous?: Touched;
 }
 
-/** What differs between the temporary index and the worktree, as paths to update and to remove. */
+/** What {@linkcode stage} did. */
+export interface Staged {
+  /** null on success, else the error. */
+  error: string | null;
+  /** The paths named (for the next reuse of the index); null when the whole tree was added. */
+  touched: Touched | null;
+  /** Naming the paths failed in a reused index: seed from the real index and stage again. */
+  retry?: boolean;
+}
+
+/** A path's bytes as a string key (windows-1252 maps every byte to its own character). */
+const bytesKey = new TextDecoder("latin1");
+const key = (p: Uint8Array) => bytesKey.decode(p);
+
+/** The stat of a path under the top level; null when it cannot be read. */
+function lstatOf(top: string, path: Uint8Array): FileStat | null {
+  const p = utf8OrNull(path);
+  if (p === null) return null;
+  const abs = top + "/" + p;
+  if (!granted({ name: "read", path: abs })) return null;
+  try {
+    return fileStat(Deno.lstatSync(abs));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What differs between the temporary index and the worktree, as paths to
+ * update and to remove, and every path this snapshot changes in the index
+ * (for a reuse of the index).
+ *
+ * In a reused index (`o.previous`), a path its snapshot handed to git whose
+ * file is unchanged since ({@linkcode unchangedSince}) already has the
+ * right entry, and a path it removed is still removed: neither is named
+ * again. The paths it named that status does not report now are: files
+ * untracked then and not now (deleted, ignored, left out) are removed,
+ * tracked ones updated (to the real index's content when reverted).
+ */
 function namedPaths(parsed: ParsedStatus, o: StageOptions) {
-  const left = new Set(o.left.map((p) => p.join(",")));
+  const left = new Set(o.left.map(key));
   const updated: Uint8Array[] = [];
   const removed: Uint8Array[] = [];
+  const touched: TouchedPath[] = [];
+  const prev = o.previous;
+  const before = prev === undefined
+    ? null
+    : new Map(prev.paths.map((t) => [key(t.path), t]));
+  const seen = new Set<string>();
+  const trusted = (k: string, kind: string, stat: FileStat | null) => {
+    const t = before?.get(k);
+    return t !== undefined && t.kind === kind && t.stat !== null &&
+      stat !== null && unchangedSince(t.stat, stat, prev!.statTimeMs);
+  };
   // With a copy of the real index, the worktree side of status (Y); with an
   // index read from HEAD (fresh), both sides (X and Y).
   for (const c of parsed.changes) {
-    if (
-      o.fresh && c.orig !== undefined && c.x === "R" &&
-      c.orig.join(",") !== c.path.join(",")
-    ) {
-      removed.push(c.orig);
+    const k = key(c.path);
+    seen.add(k);
+    if (c.orig !== undefined) {
+      seen.add(key(c.orig));
+      touched.push({ path: c.orig, kind: "tracked", stat: null });
+      if (o.fresh && c.x === "R" && key(c.orig) !== k) removed.push(c.orig);
     }
     if (c.y === "D" || (o.fresh && c.x === "D" && c.y === ".")) {
-      removed.push(c.path);
-    } else if (c.y !== "." || (o.fresh && c.x !== ".")) updated.push(c.path);
+      touched.push({ path: c.path, kind: "removed", stat: null });
+      if (before?.get(k)?.kind !== "removed") removed.push(c.path);
+    } else if (c.y !== "." || (o.fresh && c.x !== ".")) {
+      // a submodule's state is not its directory's stat: always named
+      const sub = c.sub !== undefined && c.sub[0] === "S";
+      const stat = o.fresh || sub ? null : lstatOf(o.top, c.path);
+      touched.push({ path: c.path, kind: "tracked", stat });
+      if (!trusted(k, "tracked", stat)) updated.push(c.path);
+    } else touched.push({ path: c.path, kind: "tracked", stat: null });
   }
-  for (const p of parsed.untracked) {
-    if (left.has(p.join(","))) continue;
-    updated.push(p[p.length - 1] === SLASH ? p.subarray(0, -1) : p);
+  const untracked = parsed.untracked;
+  for (let i = 0; i < untracked.length; i++) {
+    const p = untracked[i];
+    const k = key(p);
+    if (left.has(k)) continue;
+    // a nested repository (gitlink to its HEAD): always named
+    const repo = p[p.length - 1] === SLASH;
+    const q = repo ? p.subarray(0, -1) : p;
+    const kq = repo ? key(q) : k;
+    const stat = repo ? null : o.stats[i] ?? null;
+    seen.add(kq);
+    touched.push({ path: q, kind: "untracked", stat });
+    if (!trusted(kq, "untracked", stat)) updated.push(q);
   }
-  return { updated, removed };
+  if (before !== null) {
+    for (const [k, t] of before) {
+      if (seen.has(k)) continue;
+      if (t.kind === "untracked") removed.push(t.path);
+      else updated.push(t.path);
+    }
+  }
+  return {
+    updated,
+    removed,
+    touched: { paths: touched, statTimeMs: o.statTimeMs },
+  };
 }
 
-/** Stages named paths whose names are UTF-8 with one `update-index`. */
+/** Whether spawning failed because the arguments were too long (E2BIG). */
+function tooLong(e: unknown): boolean {
+  return e instanceof Error &&
+    /argument list too long|os error 7\b|filename or extension is too long|os error 206\b/i
+      .test(e.message);
+}
+
+/**
+ * Stages named paths whose names are UTF-8: `update-index`, removals
+ * first, in as few calls as the system's argument limit allows.
+ *
+ * @returns Whether every call succeeded; null when there were too many paths.
+ */
 function updateIndex(
   updated: string[],
   removed: string[],
   o: StageOptions,
-): boolean {
-  // One call; options apply to the paths after them. "./" keeps a path
-  // that starts with "-" from being read as an option.
-  const args = [...o.repo, "-c", "core.splitIndex=false", "update-index"];
-  if (removed.length > 0) {
-    args.push(
-      "--force-remove",
-      ...removed.map((p) => `./${p}`),
-      "--no-force-remove",
-    );
+): boolean | null {
+  const base = [...o.repo, "-c", "core.splitIndex=false", "update-index"];
+  // "./" keeps a path that starts with "-" from being read as an option.
+  const items = [
+    ...removed.map((p) => ({ rm: true, arg: `./${p}` })),
+    ...updated.map((p) => ({ rm: false, arg: `./${p}` })),
+  ];
+  for (let budget = NAMED_BYTES_PER_CALL; budget >= MIN_NAMED_BYTES;) {
+    const calls: string[][] = [];
+    let args: string[] = [];
+    let bytes = 0;
+    let mode: boolean | null = null;
+    for (const it of items) {
+      if (args.length > 0 && bytes + it.arg.length + 1 > budget) {
+        calls.push(args);
+        args = [];
+        bytes = 0;
+        mode = null;
+      }
+      if (mode !== it.rm) {
+        // options apply to the paths after them
+        if (it.rm) args.push("--force-remove");
+        else args.push("--no-force-remove", "--add", "--remove", "--replace");
+        mode = it.rm;
+      }
+      args.push(it.arg);
+      bytes += it.arg.length + 1;
+    }
+    if (args.length > 0) calls.push(args);
+    if (calls.length > MAX_NAMED_CALLS) return null;
+    try {
+      for (const a of calls) {
+        const r = runGitTimed([...base, ...a], {
+          env: o.env,
+          deadline: o.deadline,
+        });
+        if (r.code !== 0) return false;
+      }
+      return true;
+    } catch (e) {
+      if (!tooLong(e)) throw e;
+      budget = Math.floor(budget / 2);
+    }
   }
-  if (updated.length > 0) {
-    args.push(
-      "--add",
-      "--remove",
-      "--replace",
-      ...updated.map((p) => `./${p}`),
-    );
-  }
-  return runGitTimed(args, { env: o.env, deadline: o.deadline }).code === 0;
+  return null;
 }
 
 /** `git add --all --ignore-errors` over pathspecs (a NUL-separated file when long or not UTF-8). */
@@ -224,41 +367,53 @@ function addAll(specs: (string | Uint8Array)[], o: StageOptions) {
 
 /**
  * Stages the worktree into the temporary index. Fast path: hand exactly the
- * paths status reported to `git update-index` (no second scan of the
- * worktree); names that are not UTF-8 go to `git add` as literal pathspecs.
- * Fallback (many paths, or an unreadable file): `git add --all` over the
- * whole tree minus the exprag directory and the skipped files.
+ * paths status reported (and, in a reused index, the paths its snapshot
+ * named) to `git update-index` (no second scan of the worktree; an entry
+ * whose stat data still match is not hashed again); names that are not
+ * UTF-8 go to `git add` as literal pathspecs. Fallback (more paths than
+ * {@linkcode MAX_NAMED_CALLS} calls take, or an unreadable file): `git add
+ * --all` over the whole tree minus the exprag directory and the skipped
+ * files (in a reused index: `retry`, for a copy of the real index).
  *
  * @param parsed What status reported.
  * @param options Where and how.
- * @returns null on success, else the error.
+ * @returns The error (null on success) and the paths named.
  */
 export function stage(
   parsed: ParsedStatus,
   options: StageOptions,
-): string | null {
+): Staged {
   const o = options;
-  const { updated, removed } = namedPaths(parsed, o);
-  const count = updated.length + removed.length;
-  const bytes = [...updated, ...removed].reduce((n, p) => n + p.length + 1, 0);
-  if (count <= MAX_NAMED_PATHS && bytes <= MAX_NAMED_BYTES) {
-    const text = (ps: Uint8Array[]) =>
-      ps.map(utf8OrNull).filter((p) => p !== null);
-    const raw = [...updated, ...removed].filter((p) => utf8OrNull(p) === null);
-    const up = text(updated);
-    const rm = text(removed);
-    let ok = up.length + rm.length === 0 || updateIndex(up, rm, o);
-    if (ok && raw.length > 0) {
-      const literal = encoder.encode(":(top,literal)");
-      ok = addAll(raw.map((p) => concatBytes([literal, p])), o).code === 0;
+  const { updated, removed, touched } = namedPaths(parsed, o);
+  const raw: Uint8Array[] = [];
+  const text = (ps: Uint8Array[]) => {
+    const out: string[] = [];
+    for (const p of ps) {
+      const t = utf8OrNull(p);
+      if (t === null) raw.push(p);
+      else out.push(t);
     }
-    if (ok) return null;
-    // e.g. an unreadable file: fall back to add --all --ignore-errors
+    return out;
+  };
+  const rm = text(removed);
+  const up = text(updated);
+  let ok = up.length + rm.length === 0 ? true : updateIndex(up, rm, o);
+  if (ok === true && raw.length > 0) {
+    const literal = encoder.encode(":(top,literal)");
+    ok = addAll(raw.map((p) => concatBytes([literal, p])), o).code === 0;
   }
+  if (ok === true) return { error: null, touched };
+  if (o.previous !== undefined) {
+    return { error: null, touched: null, retry: true };
+  }
+  // e.g. an unreadable file: fall back to add --all --ignore-errors
   const add = addAll([...o.specs, ...o.left.map(excludeSpec)], o);
-  if (add.code === 0) return null;
+  if (add.code === 0) return { error: null, touched: null };
   const err = addFailure(add.stderr, o.skipped);
-  return err === null ? null : `git add failed: ${err}`;
+  return {
+    error: err === null ? null : `git add failed: ${err}`,
+    touched: null,
+  };
 }
 
 /**

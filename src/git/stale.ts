@@ -1,7 +1,8 @@
 /**
  * Removing the temporary files a snapshot left behind when its process was
  * killed mid-capture (SIGKILL, power loss): `.git-index-<run_id>.tmp`
- * (and its `.lock`) and `.git-pathspec-<run_id>.tmp` in the exprag
+ * (and its `.lock`), `.git-pathspec-<run_id>.tmp` and a reused index
+ * record being written, `.git-index-<id>.tmp.cache-record.<run_id>`, in the exprag
  * directory. Only files named exactly so (a UUID run id, optionally a
  * submodule suffix `-sub<n>`) that are regular files untouched for longer
  * than any live capture could take are removed; nothing else is ever
@@ -13,9 +14,17 @@
 import { join } from "node:path";
 import { granted } from "../permissions.ts";
 
-/** The names of the capture's temporary files. */
-const TEMP_NAME =
-  /^\.git-(?:index|pathspec)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:-sub\d+)?\.tmp(?:\.lock)?$/;
+const RUN_ID =
+  "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:-sub\\d+)?";
+
+/**
+ * The names of the capture's temporary files: the temporary index and
+ * pathspec file of a run, and a reused index being written
+ * (`index_cache.ts`; the reused index itself is never removed here).
+ */
+const TEMP_NAME = new RegExp(
+  `^\\.git-(?:(?:index|pathspec)-${RUN_ID}\\.tmp(?:\\.lock)?|index-[0-9a-f]{16}\\.tmp\\.cache-record\\.${RUN_ID})$`,
+);
 
 /** A temporary file younger than this may belong to a live capture. */
 const MIN_AGE_MS = 60 * 60 * 1000;

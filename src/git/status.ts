@@ -149,21 +149,26 @@ export function parseStatus(out: Uint8Array): ParsedStatus {
  * boundary.
  *
  * @param lines The v1 lines.
- * @returns The text (each line ending in `\n`) and whether it was cut.
+ * @returns The text (each line ending in `\n`), whether it was cut, and
+ *   how many lines were left out.
  */
 export function capStatus(
   lines: string[],
-): { status: string; truncated: boolean } {
+): { status: string; truncated: boolean; omitted: number } {
   const enc = new TextEncoder();
   let bytes = 0;
   const kept: string[] = [];
-  for (const l of lines) {
-    const n = enc.encode(l).length + 1;
+  for (let i = 0; i < lines.length; i++) {
+    const n = enc.encode(lines[i]).length + 1;
     if (bytes + n > STATUS_MAX_BYTES) {
-      return { status: kept.join(""), truncated: true };
+      return {
+        status: kept.join(""),
+        truncated: true,
+        omitted: lines.length - i,
+      };
     }
     bytes += n;
-    kept.push(l + "\n");
+    kept.push(lines[i] + "\n");
   }
-  return { status: kept.join(""), truncated: false };
+  return { status: kept.join(""), truncated: false, omitted: 0 };
 }

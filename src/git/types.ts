@@ -57,6 +57,11 @@ export interface GitState {
   status: string;
   /** Whether `status` was cut (at a line boundary) at 64 KiB. */
   status_truncated: boolean;
+  /**
+   * How many status lines were left out of `status` (only when
+   * `status_truncated`; absent in older runs and the Python exprag's).
+   */
+  status_omitted?: number;
   /** The mode that applied: the requested one, except `"state"` when a snapshot was requested but not taken (see `unavailable["git.snapshot"]`). */
   mode: "snapshot" | "state";
   /** Absolute path of the worktree's top level. */

@@ -53,6 +53,10 @@ const isArray = Array.isArray;
 /** A node of the path tree: the summary path of a position in a value. */
 interface PathNode {
   path: string;
+  /** The object key this node is reached by (`""` for items and roots). */
+  key: string;
+  /** `"key":` as JSON writes it, once the text walk has needed it. */
+  keyText: string | null;
   children: Map<string, PathNode> | null;
   item: PathNode | null;
   /**
@@ -64,11 +68,60 @@ interface PathNode {
   posNodes: PathNode[];
 }
 
-/** Most positions kept in a node's inline cache. */
-const MAX_POSITIONS = 64;
+/** Objects with more keys are "wide": see {@linkcode ValueEncoder.prototype.json}. */
+const WIDE = 32;
 
-function newNode(path: string): PathNode {
-  return { path, children: null, item: null, posKeys: [], posNodes: [] };
+/** Most positions kept in a node's inline cache. */
+const MAX_POSITIONS = 1024;
+/** Most positions kept in all the inline caches of one encoder. */
+const MAX_ALL_POSITIONS = 16384;
+
+function newNode(path: string, key: string): PathNode {
+  return {
+    path,
+    key,
+    keyText: null,
+    children: null,
+    item: null,
+    posKeys: [],
+    posNodes: [],
+  };
+}
+
+/** `"key":`, the text JSON writes before a property's value. */
+function keyText(node: PathNode): string {
+  return node.keyText ??= JSON.stringify(node.key) + ":";
+}
+
+const isRawJSON = (JSON as { isRawJSON?: (v: unknown) => boolean })
+  .isRawJSON ?? (() => false);
+
+/** Why a function, a symbol (or any other type JSON has no form for) is refused. */
+function unrecordable(v: unknown): PathError {
+  const t = typeof v;
+  return new PathError(
+    t === "function"
+      ? "functions cannot be recorded"
+      : t === "symbol"
+      ? "symbols cannot be recorded"
+      : `values of type ${t} cannot be recorded`,
+  );
+}
+
+/**
+ * The result of an object's `toJSON(key)`, or {@linkcode NOT_SPECIAL} when it
+ * has none.
+ *
+ * @throws {PathError} When `toJSON` throws.
+ */
+function viaToJSON(v: object, key: string | number): unknown {
+  const toJSON = (v as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON !== "function") return NOT_SPECIAL;
+  try {
+    return toJSON.call(v, String(key));
+  } catch (e) {
+    throw new PathError(`toJSON() threw ${describe(e)}`, false, e);
+  }
 }
 
 /**
@@ -80,6 +133,11 @@ export class ValueEncoder {
   readonly #root: string;
   readonly #rootNode: PathNode;
   #nodes = 1;
+  #positions = 0;
+  /** Whether the last value held an object wider than WIDE keys. */
+  #wide = false;
+  /** Whether the walk under way has met such an object. */
+  #sawWide = false;
   /** Summary paths of the numeric leaves found by the last `encode`. */
   readonly leafPaths: string[] = [];
   /** Values (as numbers; NaN for `"NaN"`) of the numeric leaves of the last `encode`. */
@@ -94,7 +152,7 @@ export class ValueEncoder {
    */
   constructor(root = "value") {
     this.#root = root;
-    this.#rootNode = newNode(root);
+    this.#rootNode = newNode(root, "");
   }
 
   /**
@@ -115,15 +173,62 @@ export class ValueEncoder {
     }
   }
 
+  /**
+   * The JSON text of an encoded value: exactly `JSON.stringify(encode(value))`,
+   * with the same numeric leaves.
+   *
+   * `JSON.stringify` is fast on small objects and arrays but slow on wide
+   * objects (V8 keeps an object built by many assignments in dictionary
+   * mode), and walking the value twice, once to encode it and once to
+   * serialize it, doubles the cost there. So when the previous value held
+   * an object wider than 32 keys (records of a run repeat their shape),
+   * objects are written as text during the encoding walk itself, each
+   * property read once; arrays and their contents are still encoded, then
+   * serialized by `JSON.stringify`. Otherwise the value is encoded, then
+   * serialized.
+   *
+   * @param value Any value.
+   * @returns The JSON text, or `undefined` for a top-level `undefined`.
+   * @throws {TypeError} As {@linkcode ValueEncoder.prototype.encode}, and
+   *   when serializing the encoded value throws (e.g. a getter that throws
+   *   the second time it is read).
+   */
+  json(value: unknown): string | undefined {
+    this.leafCount = 0;
+    this.#sawWide = false;
+    const wide = this.#wide;
+    let encoded: unknown;
+    try {
+      if (wide) return this.#text(value, this.#rootNode, 0, "");
+      encoded = this.#walk(value, this.#rootNode, 0, "");
+    } catch (e) {
+      this.leafCount = 0;
+      throw toTypeError(e, this.#root, MAX_DEPTH);
+    } finally {
+      this.#wide = this.#sawWide;
+    }
+    try {
+      return JSON.stringify(encoded);
+    } catch (e) {
+      this.leafCount = 0;
+      throw new TypeError(
+        `cannot encode ${this.#root}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  }
+
   #child(node: PathNode, key: string): PathNode {
     let children = node.children;
     if (children === null) {
-      if (this.#nodes >= MAX_NODES) return newNode(childPath(node.path, key));
+      if (this.#nodes >= MAX_NODES) {
+        return newNode(childPath(node.path, key), key);
+      }
       children = node.children = new Map();
     }
     let child = children.get(key);
     if (child === undefined) {
-      child = newNode(childPath(node.path, key));
+      child = newNode(childPath(node.path, key), key);
       if (this.#nodes < MAX_NODES) {
         children.set(key, child);
         this.#nodes++;
@@ -135,7 +240,7 @@ export class ValueEncoder {
   #item(node: PathNode): PathNode {
     let item = node.item;
     if (item === null) {
-      item = newNode(listPath(node.path));
+      item = newNode(listPath(node.path), "");
       if (this.#nodes < MAX_NODES) {
         node.item = item;
         this.#nodes++;
@@ -150,6 +255,13 @@ export class ValueEncoder {
     this.leafValues[i] = n;
   }
 
+  /** The strings `"NaN"`, `"Infinity"`, `"-Infinity"` are numeric leaves. */
+  #stringLeaf(node: PathNode, v: string): void {
+    if (v === "NaN") this.#leaf(node, NaN);
+    else if (v === "Infinity") this.#leaf(node, Infinity);
+    else if (v === "-Infinity") this.#leaf(node, -Infinity);
+  }
+
   #walk(
     v: unknown,
     node: PathNode,
@@ -162,11 +274,7 @@ export class ValueEncoder {
         if (v - v === 0) return v; // finite
         return v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
       case "string":
-        if (v.length <= 9) {
-          if (v === "NaN") this.#leaf(node, NaN);
-          else if (v === "Infinity") this.#leaf(node, Infinity);
-          else if (v === "-Infinity") this.#leaf(node, -Infinity);
-        }
+        if (v.length <= 9) this.#stringLeaf(node, v);
         return v;
       case "boolean":
       case "undefined":
@@ -181,12 +289,8 @@ export class ValueEncoder {
           return n;
         }
         return v.toString();
-      case "function":
-        throw new PathError("functions cannot be recorded");
-      case "symbol":
-        throw new PathError("symbols cannot be recorded");
       default:
-        throw new PathError(`values of type ${typeof v} cannot be recorded`);
+        throw unrecordable(v);
     }
   }
 
@@ -197,16 +301,8 @@ export class ValueEncoder {
     key: string | number,
   ): unknown {
     if (depth >= MAX_DEPTH) throw new PathError("too deep", true);
-    const toJSON = (v as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === "function") {
-      let r: unknown;
-      try {
-        r = toJSON.call(v, String(key));
-      } catch (e) {
-        throw new PathError(`toJSON() threw ${describe(e)}`, false, e);
-      }
-      return this.#converted(r, v, node, depth);
-    }
+    const r = viaToJSON(v, key);
+    if (r !== NOT_SPECIAL) return this.#converted(r, v, node, depth);
     if (isArray(v)) return this.#array(v, node, depth);
     const proto = getProto(v);
     if (proto !== OBJECT_PROTO && proto !== null) {
@@ -293,14 +389,146 @@ export class ValueEncoder {
     } catch (e) {
       throw this.#unwind(e, key, v);
     }
+    if (pos > WIDE) this.#sawWide = true;
     return out ?? v;
+  }
+
+  #text(
+    v: unknown,
+    node: PathNode,
+    depth: number,
+    key: string | number,
+  ): string | undefined {
+    switch (typeof v) {
+      case "number":
+        this.#leaf(node, v);
+        if (v - v === 0) return "" + v; // finite: JSON writes ToString(v)
+        return v !== v ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
+      case "string":
+        if (v.length <= 9) this.#stringLeaf(node, v);
+        return JSON.stringify(v);
+      case "boolean":
+        return v ? "true" : "false";
+      case "undefined":
+        return undefined;
+      case "object":
+        if (v === null) return "null";
+        return this.#objectText(v, node, depth, key);
+      case "bigint":
+        if (v <= 9007199254740991n && v >= -9007199254740991n) {
+          const n = Number(v);
+          this.#leaf(node, n);
+          return "" + n;
+        }
+        return '"' + v.toString() + '"';
+      default:
+        throw unrecordable(v);
+    }
+  }
+
+  #objectText(
+    v: object,
+    node: PathNode,
+    depth: number,
+    key: string | number,
+  ): string | undefined {
+    if (depth >= MAX_DEPTH) throw new PathError("too deep", true);
+    const r = viaToJSON(v, key);
+    if (r !== NOT_SPECIAL) return this.#convertedText(r, v, node, depth);
+    if (isArray(v)) return this.#arrayText(v, node, depth);
+    const proto = getProto(v);
+    if (proto !== OBJECT_PROTO) {
+      if (proto === null) {
+        // JSON.rawJSON(text): JSON.stringify writes the text as it is.
+        if (isRawJSON(v)) return (v as { rawJSON: string }).rawJSON;
+      } else {
+        const replaced = replacement(v);
+        if (replaced !== NOT_SPECIAL) {
+          return this.#convertedText(replaced, v, node, depth);
+        }
+      }
+    }
+    return this.#plainText(v as Record<string, unknown>, node, depth);
+  }
+
+  #convertedText(
+    r: unknown,
+    v: object,
+    node: PathNode,
+    depth: number,
+  ): string | undefined {
+    try {
+      return this.#text(r, node, depth + 1, "");
+    } catch (e) {
+      throw this.#unwind(e, null, v);
+    }
+  }
+
+  #arrayText(v: unknown[], node: PathNode, depth: number): string {
+    // JSON.stringify writes arrays (of numbers above all) faster than text
+    // built in JavaScript: encode the array, then serialize it.
+    const encoded = this.#array(v, node, depth);
+    try {
+      return JSON.stringify(encoded);
+    } catch (e) {
+      throw new PathError(`reading it threw ${describe(e)}`, false, e);
+    }
+  }
+
+  #plainText(
+    v: Record<string, unknown>,
+    node: PathNode,
+    depth: number,
+  ): string {
+    let keys: string[];
+    try {
+      keys = Object.keys(v);
+    } catch (e) {
+      throw this.#unwind(e, undefined, v);
+    }
+    let out = "{";
+    let i = 0;
+    const n = keys.length;
+    if (n > WIDE) this.#sawWide = true;
+    const posKeys = node.posKeys;
+    try {
+      for (; i < n; i++) {
+        const key = keys[i];
+        const c = v[key];
+        const child = posKeys[i] === key
+          ? node.posNodes[i]
+          : this.#childAt(node, key, i);
+        let t: string | undefined;
+        if (typeof c === "number" && c - c === 0) {
+          const k = this.leafCount++;
+          this.leafPaths[k] = child.path;
+          this.leafValues[k] = c;
+          t = "" + c;
+        } else {
+          t = this.#text(c, child, depth + 1, key);
+          if (t === undefined) continue;
+        }
+        out += out.length === 1 ? keyText(child) + t : "," + keyText(child) + t;
+      }
+    } catch (e) {
+      throw this.#unwind(e, keys[i], v);
+    }
+    return out + "}";
   }
 
   #childAt(node: PathNode, key: string, pos: number): PathNode {
     const child = this.#child(node, key);
-    if (pos < MAX_POSITIONS && pos <= node.posKeys.length) {
+    const known = node.posKeys.length;
+    if (pos < known) {
       node.posKeys[pos] = key;
       node.posNodes[pos] = child;
+    } else if (
+      pos === known && pos < MAX_POSITIONS &&
+      this.#positions < MAX_ALL_POSITIONS
+    ) {
+      this.#positions++;
+      node.posKeys.push(key);
+      node.posNodes.push(child);
     }
     return child;
   }

@@ -212,16 +212,7 @@ export class Experiment {
       }
     }
     const encoder = this.#encoder;
-    const encoded = encoder.encode(value);
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(encoded);
-    } catch (e) {
-      throw new TypeError(
-        `cannot encode value: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
+    const json = encoder.json(value);
     const now = performance.now();
     const ms = Math.round(now - this.#t0);
     const writer = this.#writer;
@@ -240,10 +231,7 @@ export class Experiment {
     this.#count++;
     const n = encoder.leafCount;
     if (n > 0) {
-      const paths = encoder.leafPaths;
-      const values = encoder.leafValues;
-      const summary = this.#summary;
-      for (let i = 0; i < n; i++) summary.addNumber(paths[i], values[i], ms);
+      this.#summary.addLeaves(encoder.leafPaths, encoder.leafValues, n, ms);
     }
   }
 

@@ -1,0 +1,399 @@
+// The reused temporary index (src/git/index_cache.ts): a snapshot keeps its
+// temporary index in the exprag directory, and the next one starts from it
+// so that unchanged untracked files are neither named to git nor hashed
+// again. Whatever happens between two run starts (edits that keep sizes and
+// times, reverts, deletions, files turned ignored, chmod, symlinks, staging,
+// commits, an index rewritten by `git status`, a damaged or foreign kept
+// index, runs starting at once), every snapshot must be exactly the tree
+// that a copy of the real index plus `git add --all` gives.
+import {
+  deepStrictEqual as deepEqual,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { captureGit } from "../src/git/capture.ts";
+import {
+  git,
+  GIT_ENV,
+  IMPORT_TRACKER,
+  makeRepo,
+  readJsonl,
+  runFiles,
+  runScript,
+  tempDir,
+} from "./_helpers.ts";
+import { exists, Rng, suiteSeed } from "./_faults.ts";
+
+const MiB = 1024 * 1024;
+const enc = new TextEncoder();
+
+/** A repository whose exprag directory is set up as the tracker does (`.gitignore` holding `*`). */
+function repoWithExprag(files: Record<string, string>): {
+  repo: string;
+  exprag: string;
+} {
+  const repo = makeRepo(files);
+  const exprag = join(repo, ".exprag");
+  Deno.mkdirSync(exprag);
+  Deno.writeTextFileSync(join(exprag, ".gitignore"), "*\n");
+  return { repo, exprag };
+}
+
+/** The tree of the worktree as a copy of the real index plus `git add --all` gives it. */
+function referenceTree(repo: string): string {
+  const idx = join(tempDir("exprag-ref-index-"), "index");
+  const real = join(repo, git(repo, "rev-parse", "--git-path", "index"));
+  try {
+    Deno.copyFileSync(real, idx);
+  } catch { /* no index yet */ }
+  const env = { ...GIT_ENV, GIT_INDEX_FILE: idx };
+  const run = (...args: string[]) =>
+    new TextDecoder().decode(
+      new Deno.Command("git", { args, cwd: repo, env, stdout: "piped" })
+        .outputSync().stdout,
+    ).trim();
+  run("add", "--all");
+  return run("write-tree");
+}
+
+/** One in-process capture (snapshot mode); returns its tree and its ref's name. */
+function snap(repo: string, exprag: string): { tree: string; ref: string } {
+  const cwd = Deno.cwd();
+  Deno.chdir(repo);
+  try {
+    const runId = crypto.randomUUID();
+    const r = captureGit({
+      mode: "snapshot",
+      runId,
+      expragDir: exprag,
+      maxFileBytes: 10 * MiB,
+    });
+    ok(r.git !== null, `no git state: ${r.reason}`);
+    equal(r.unavailable?.["git.snapshot"], undefined, "a snapshot was taken");
+    return { tree: r.git!.tree!, ref: `refs/heads/run/${runId}` };
+  } finally {
+    Deno.chdir(cwd);
+  }
+}
+
+/** The paths one capture named to `git update-index` (from GIT_TRACE). */
+function namedByCapture(repo: string, exprag: string): {
+  tree: string;
+  named: string[];
+} {
+  const trace = join(tempDir("exprag-trace-"), "trace.txt");
+  Deno.env.set("GIT_TRACE", trace);
+  let tree: string;
+  try {
+    tree = snap(repo, exprag).tree;
+  } finally {
+    Deno.env.delete("GIT_TRACE");
+  }
+  const named: string[] = [];
+  for (const line of Deno.readTextFileSync(trace).split("\n")) {
+    const m = /trace: built-in: git update-index (.*)$/.exec(line);
+    if (m === null || /--cacheinfo|skip-worktree/.test(m[1])) continue;
+    for (const a of m[1].split(" ")) {
+      if (a.startsWith("'./")) named.push(a.slice(3, -1));
+      else if (a.startsWith("./")) named.push(a.slice(2));
+    }
+  }
+  return { tree, named };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function write(path: string, text: string | Uint8Array): void {
+  Deno.mkdirSync(join(path, ".."), { recursive: true });
+  if (typeof text === "string") Deno.writeTextFileSync(path, text);
+  else Deno.writeFileSync(path, text);
+}
+
+Deno.test("a kept index: unchanged untracked files are not named again, changed ones are, and every snapshot is exact", async () => {
+  const { repo, exprag } = repoWithExprag({
+    "a.txt": "a\n",
+    "src/b.txt": "b\n",
+  });
+  for (let i = 0; i < 30; i++) write(join(repo, `u/f${i}.txt`), `u${i}\n`);
+  write(join(repo, "a.txt"), "a edited\n");
+  await sleep(2100); // every file's last change is now more than 2 s old
+  const first = namedByCapture(repo, exprag);
+  equal(first.tree, referenceTree(repo));
+  equal(first.named.filter((p) => p.startsWith("u/")).length, 30);
+  ok(first.named.includes("a.txt"));
+  ok(
+    [...Deno.readDirSync(exprag)].some((e) => /\.tmp\.cache$/.test(e.name)),
+    "the temporary index is kept",
+  );
+  // nothing changed: nothing named at all (no update-index call)
+  const second = namedByCapture(repo, exprag);
+  equal(second.tree, first.tree);
+  deepEqual(second.named, []);
+  // one untracked file rewritten with the same size and its old mtime
+  const f7 = join(repo, "u/f7.txt");
+  const before = Deno.statSync(f7).mtime!;
+  write(f7, "U7\n");
+  Deno.utimeSync(f7, before, before);
+  write(join(repo, "u/new.txt"), "new\n");
+  Deno.removeSync(join(repo, "u/f3.txt"));
+  const third = namedByCapture(repo, exprag);
+  equal(third.tree, referenceTree(repo));
+  ok(third.named.includes("u/f7.txt"), "a same-size rewrite is seen");
+  ok(third.named.includes("u/new.txt"));
+  ok(third.named.includes("u/f3.txt"), "a vanished untracked file is removed");
+  equal(third.named.filter((p) => /^u\/f\d+\.txt$/.test(p)).length, 2);
+  // a file changed just before a snapshot is never trusted by the next one,
+  // even when a rewrite keeps its size, mtime and (to the second) ctime
+  const r = join(repo, "u/recent.txt");
+  write(r, "r1\n");
+  snap(repo, exprag);
+  const rm = Deno.statSync(r).mtime!;
+  write(r, "r2\n");
+  Deno.utimeSync(r, rm, rm);
+  const racy = namedByCapture(repo, exprag);
+  ok(racy.named.includes("u/recent.txt"));
+  equal(racy.tree, referenceTree(repo));
+  // a tracked edit reverted by hand (the real index stays the same file):
+  // its path is named again, to the index's content
+  write(join(repo, "a.txt"), "a\n");
+  const fourth = namedByCapture(repo, exprag);
+  equal(fourth.tree, referenceTree(repo));
+  ok(fourth.named.includes("a.txt"));
+});
+
+Deno.test("property: whatever happens between run starts, a snapshot from the kept index equals a copy of the real index plus git add --all", async () => {
+  const seed = suiteSeed(0x1dc_0012);
+  const r = new Rng(seed);
+  const { repo, exprag } = repoWithExprag({
+    "a.txt": "a\n",
+    "b.txt": "bb\n",
+    "src/c.txt": "ccc\n",
+    "src/d/e.txt": "eeee\n",
+    ".gitignore": "*.log\n",
+  });
+  let n = 0;
+  const untracked = () =>
+    [...walk(repo)].filter((p) =>
+      !tracked().includes(p) && !p.endsWith(".log") && !isIgnored(repo, p)
+    );
+  const tracked = () => git(repo, "ls-files").split("\n").filter(Boolean);
+  const anyFile = () => r.pick([...tracked(), ...untracked()]);
+  const text = () => `${r.int(0, 9)}${"x".repeat(r.int(0, 3))}\n`;
+  const ops: [string, () => void][] = [
+    [
+      "new untracked",
+      () => write(join(repo, `u${r.int(0, 3)}/n${n++}.txt`), text()),
+    ],
+    ["edit", () => {
+      const p = anyFile();
+      if (p !== undefined && exists(join(repo, p))) {
+        write(join(repo, p), text());
+      }
+    }],
+    ["same size, old mtime", () => {
+      const p = anyFile();
+      const abs = join(repo, p ?? "");
+      if (p === undefined || !isFile(abs)) return;
+      const st = Deno.statSync(abs);
+      const bytes = Deno.readFileSync(abs);
+      if (bytes.length === 0) return;
+      bytes[0] = bytes[0] === 0x41 ? 0x42 : 0x41;
+      Deno.writeFileSync(abs, bytes);
+      Deno.utimeSync(abs, st.atime!, st.mtime!);
+    }],
+    ["delete", () => {
+      const p = anyFile();
+      if (p !== undefined && exists(join(repo, p))) {
+        Deno.removeSync(join(repo, p));
+      }
+    }],
+    ["revert tracked", () => {
+      const p = r.pick(tracked());
+      if (p !== undefined) git(repo, "checkout", "--", p);
+    }],
+    ["chmod +x", () => {
+      const p = anyFile();
+      const abs = join(repo, p ?? "");
+      if (p !== undefined && isFile(abs)) {
+        Deno.chmodSync(abs, (Deno.statSync(abs).mode! & 0o100) ? 0o644 : 0o755);
+      }
+    }],
+    ["symlink", () => {
+      const p = r.pick(untracked());
+      if (p === undefined) return;
+      Deno.removeSync(join(repo, p));
+      Deno.symlinkSync("a.txt", join(repo, p));
+    }],
+    ["file becomes a directory", () => {
+      const p = r.pick(untracked());
+      if (p === undefined || !isFile(join(repo, p))) return;
+      Deno.removeSync(join(repo, p));
+      write(join(repo, p, "inner.txt"), text());
+    }],
+    ["ignore an untracked file", () => {
+      const p = r.pick(untracked());
+      if (p !== undefined) {
+        Deno.writeTextFileSync(join(repo, ".gitignore"), `/${p}\n`, {
+          append: true,
+        });
+      }
+    }],
+    ["git add", () => {
+      const p = anyFile();
+      if (p !== undefined) git(repo, "add", "-A", "--", p);
+    }],
+    ["commit", () => {
+      git(repo, "add", "-A");
+      git(repo, "commit", "-q", "--allow-empty", "-m", `c${n++}`);
+    }],
+    ["git status (may rewrite the index)", () => {
+      new Deno.Command("git", { args: ["status"], cwd: repo, stdout: "null" })
+        .outputSync();
+    }],
+  ];
+  const done: string[] = [];
+  for (let step = 0; step < 36; step++) {
+    if (step === 12 || step === 24) await sleep(2100); // let files become trusted
+    for (let k = r.int(1, 3); k > 0; k--) {
+      const [name, op] = r.pick(ops);
+      op();
+      done.push(name);
+    }
+    const realBefore = Deno.readFileSync(join(repo, ".git", "index"));
+    const { tree, ref } = snap(repo, exprag);
+    deepEqual(
+      Deno.readFileSync(join(repo, ".git", "index")),
+      realBefore,
+      "the real index is untouched",
+    );
+    equal(
+      tree,
+      referenceTree(repo),
+      `step ${step} (seed ${seed}) after: ${done.slice(-3).join(", ")}`,
+    );
+    git(repo, "update-ref", "-d", ref);
+  }
+  console.log(`kept-index property: 36 snapshots exact (seed ${seed})`);
+});
+
+Deno.test("a damaged, truncated or foreign kept index never changes a snapshot", async () => {
+  const { repo, exprag } = repoWithExprag({ "a.txt": "a\n" });
+  for (let i = 0; i < 5; i++) write(join(repo, `u/f${i}.txt`), `${i}\n`);
+  await sleep(2100);
+  snap(repo, exprag);
+  const cache =
+    [...Deno.readDirSync(exprag)].find((e) => e.name.endsWith(".tmp.cache"))!
+      .name;
+  const other = repoWithExprag({ "z.txt": "z\n" });
+  write(join(other.repo, "q.txt"), "q\n");
+  snap(other.repo, other.exprag);
+  const path = join(exprag, cache);
+  const damage: [string, () => void][] = [
+    ["a flipped byte", () => {
+      const b = Deno.readFileSync(path);
+      b[Math.floor(b.length / 2)] ^= 0xff;
+      Deno.writeFileSync(path, b);
+    }],
+    ["truncated", () => {
+      const b = Deno.readFileSync(path);
+      Deno.writeFileSync(path, b.subarray(0, b.length - 7));
+    }],
+    ["another repository's", () => {
+      const o = [...Deno.readDirSync(other.exprag)].find((e) =>
+        e.name.endsWith(".tmp.cache")
+      )!.name;
+      Deno.copyFileSync(join(other.exprag, o), path);
+      Deno.copyFileSync(
+        join(other.exprag, `${o}-record`),
+        join(exprag, `${cache}-record`),
+      );
+    }],
+    ["a garbage record", () => {
+      Deno.writeFileSync(join(exprag, `${cache}-record`), enc.encode("x\n"));
+    }],
+    ["gone", () => Deno.removeSync(path)],
+  ];
+  for (const [what, spoil] of damage) {
+    write(join(repo, "u/f1.txt"), `${what}\n`); // something to snapshot
+    snap(repo, exprag); // keeps a fresh one
+    spoil();
+    write(join(repo, "u/f2.txt"), `${what} too\n`);
+    equal(snap(repo, exprag).tree, referenceTree(repo), what);
+  }
+});
+
+Deno.test("runs starting at once with a kept index: every snapshot is exact, and so is the next one", async () => {
+  const { repo, exprag } = repoWithExprag({ "a.txt": "a\n" });
+  for (let i = 0; i < 40; i++) write(join(repo, `u/f${i}.txt`), `${i}\n`);
+  await sleep(2100);
+  snap(repo, exprag);
+  write(join(repo, "u/f0.txt"), "changed\n");
+  const expected = referenceTree(repo);
+  const flags = ["--allow-write=.exprag", "--allow-read=.", "--allow-run=git"];
+  const outs = await Promise.all(
+    Array.from(
+      { length: 4 },
+      () =>
+        runScript(
+          repo,
+          IMPORT_TRACKER + `new Experiment("at once").end();\n`,
+          flags,
+        ),
+    ),
+  );
+  for (const o of outs) equal(o.code, 0, o.stderr);
+  const trees = runFiles(exprag).map((f) =>
+    (readJsonl(f)[0].value as { git: { tree: string } }).git.tree
+  );
+  deepEqual(trees, [expected, expected, expected, expected]);
+  write(join(repo, "u/f1.txt"), "changed too\n");
+  equal(snap(repo, exprag).tree, referenceTree(repo));
+});
+
+Deno.test("without read permission for the exprag directory nothing is kept, and the snapshot is exact", async () => {
+  const { repo, exprag } = repoWithExprag({ "a.txt": "a\n" });
+  write(join(repo, "u/f.txt"), "f\n");
+  const expected = referenceTree(repo);
+  const o = await runScript(
+    repo,
+    IMPORT_TRACKER + `new Experiment("no read").end();\n`,
+    ["--allow-write=.exprag", "--allow-read=.git,u,a.txt", "--allow-run=git"],
+  );
+  equal(o.code, 0, o.stderr);
+  const [file] = runFiles(exprag);
+  equal(
+    (readJsonl(file)[0].value as { git: { tree: string } }).git.tree,
+    expected,
+  );
+  deepEqual(
+    [...Deno.readDirSync(exprag)].map((e) => e.name).filter((n) =>
+      n.startsWith(".git-")
+    ),
+    [],
+  );
+});
+
+function* walk(top: string, rel = ""): Generator<string> {
+  for (const e of Deno.readDirSync(join(top, rel))) {
+    const p = rel === "" ? e.name : `${rel}/${e.name}`;
+    if (e.name === ".git" || e.name === ".exprag") continue;
+    if (e.isDirectory) yield* walk(top, p);
+    else yield p;
+  }
+}
+
+function isIgnored(repo: string, p: string): boolean {
+  return new Deno.Command("git", {
+    args: ["check-ignore", "-q", "--", p],
+    cwd: repo,
+  }).outputSync().code === 0;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return Deno.lstatSync(p).isFile;
+  } catch {
+    return false;
+  }
+}
