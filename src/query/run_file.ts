@@ -13,8 +13,10 @@ import {
   lineInProgress,
   openRead,
   parseLine,
+  tooDeep,
   TORN_LINE,
 } from "./reader.ts";
+import { parseRunEndLazily } from "./lazy_summary.ts";
 import {
   countNewlines,
   countNewlinesBefore,
@@ -280,15 +282,27 @@ function readTail(
     for (const line of tail) {
       if (line.offset === 0) break; // the run_start line itself
       if (line.text.trim() === "") continue;
-      const rec = parseLine({
-        text: line.text,
-        line: 0,
-        terminated: line.terminated,
-      });
+      const rec = (line.bytes !== undefined && !tooDeep(line.text)
+        ? parseRunEndLazily(line.text, {
+          file,
+          offset: line.offset,
+          bytes: line.bytes,
+          deno: isDenoRunStart(obj(startRec.value) ?? {}),
+        })
+        : undefined) ??
+        parseLine({
+          text: line.text,
+          line: 0,
+          terminated: line.terminated,
+        });
       if (typeof rec === "string") {
         // a live run's last line, in progress: the run's end is before it
-        if (rec === TORN_LINE && lineInProgress(file, sizeRead)) continue;
-        if (skip(line.offset, rec)) break;
+        if (rec === TORN_LINE && lineInProgress(file, sizeRead)) {
+          continue;
+        }
+        if (skip(line.offset, rec)) {
+          break;
+        }
         continue;
       }
       if (rec.run_id !== undefined && rec.run_id !== startRec.run_id) {
@@ -300,7 +314,9 @@ function readTail(
       }
       validTail = !line.terminated;
       lastRec = rec;
-      if (rec.kind === "run_end") endRec = rec;
+      if (rec.kind === "run_end") {
+        endRec = rec;
+      }
       break;
     }
   } catch (e) {
