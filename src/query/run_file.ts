@@ -17,6 +17,7 @@ import {
   TORN_LINE,
 } from "./reader.ts";
 import { parseRunEndLazily } from "./lazy_summary.ts";
+import { capStrings, leaveInFile } from "./lazy_run.ts";
 import {
   countNewlines,
   countNewlinesBefore,
@@ -91,6 +92,7 @@ export function readRun(
   }
   if (read === undefined) return undefined;
   const { id, startRec, start, lastRec, endRec, validTail, count } = read;
+  const { endAt, startBytes } = read;
   const end = endRec === null
     ? null
     : (obj(endRec.value) as RunEnd | null) ?? {} as RunEnd;
@@ -128,7 +130,7 @@ export function readRun(
   const lastElapsed = typeof lastRec.elapsed_ms === "number"
     ? lastRec.elapsed_ms
     : null;
-  return {
+  return leaveInFile({
     id,
     name: typeof startRec.experiment_name === "string"
       ? startRec.experiment_name
@@ -154,7 +156,11 @@ export function readRun(
     exit_code: end !== null && typeof end.exit_code === "number"
       ? end.exit_code
       : null,
-  };
+  }, {
+    startBytes,
+    end: endAt === null ? null : { file, ...endAt, deno },
+    cap: MAX_GIT_TEXT,
+  });
 }
 
 /** The records {@linkcode readRun} needs. */
@@ -164,6 +170,8 @@ interface RunRecords {
   start: Record<string, unknown>;
   lastRec: ExpragRecord;
   endRec: ExpragRecord | null;
+  endAt: { offset: number; bytes: number } | null;
+  startBytes: number;
   validTail: boolean;
   count: { newlines: number } | undefined;
 }
@@ -184,8 +192,8 @@ function readWithOpen(
   const startRec = readStart(file, head, options);
   if (startRec === undefined) return undefined;
   const start = startRec.kind === "run_start" ? obj(startRec.value) ?? {} : {};
-  capStrings(start);
-  const { lastRec, endRec, validTail } = readTail(
+  capStrings(start, MAX_GIT_TEXT);
+  const { lastRec, endRec, endAt, validTail } = readTail(
     { file, f, head, startRec },
     options,
   );
@@ -202,7 +210,17 @@ function readWithOpen(
     }
   })();
   const id: string = startRec.run_id as string;
-  return { id, startRec, start, lastRec, endRec, validTail, count };
+  return {
+    id,
+    startRec,
+    start,
+    startBytes: head.first?.text.length ?? 0,
+    lastRec,
+    endRec,
+    endAt,
+    validTail,
+    count,
+  };
 }
 
 /** The first record, when it can start a run (problems reported). */
@@ -258,10 +276,16 @@ function readStart(
 function readTail(
   at: { file: string; f: Deno.FsFile; head: Head; startRec: ExpragRecord },
   options: ReadRunOptions,
-): { lastRec: ExpragRecord; endRec: ExpragRecord | null; validTail: boolean } {
+): {
+  lastRec: ExpragRecord;
+  endRec: ExpragRecord | null;
+  endAt: { offset: number; bytes: number } | null;
+  validTail: boolean;
+} {
   const { file, f, head, startRec } = at;
   let lastRec: ExpragRecord = startRec;
   let endRec: ExpragRecord | null = null;
+  let endAt: { offset: number; bytes: number } | null = null;
   let validTail = false;
   let bad = 0;
   const skip = (offset: number, reason: string) => {
@@ -316,26 +340,15 @@ function readTail(
       lastRec = rec;
       if (rec.kind === "run_end") {
         endRec = rec;
+        endAt = { offset: line.offset, bytes: line.bytes ?? 0 };
       }
       break;
     }
   } catch (e) {
     fileError(file, e, options);
   }
-  return { lastRec, endRec, validTail };
+  return { lastRec, endRec, endAt, validTail };
 }
 
 /** Longest `git.diff` / `git.status` kept in memory per run (Python exprag records whole diffs). */
 export const MAX_GIT_TEXT = 64 * 1024;
-
-function capStrings(start: Record<string, unknown>): void {
-  const git = obj(start.git);
-  if (git === null) return;
-  for (const k of ["diff", "status"]) {
-    const v = git[k];
-    if (typeof v === "string" && v.length > MAX_GIT_TEXT) {
-      git[k] = v.slice(0, MAX_GIT_TEXT);
-      git[`${k}_truncated`] = true;
-    }
-  }
-}
