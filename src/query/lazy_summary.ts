@@ -109,8 +109,14 @@ export function parseRunEndLazily(
     configurable: true,
   });
   located.set(value, loc);
+  lastLoc = loc; // its summary is usually asked for next
+  lastLine = text;
   return r;
 }
+
+/** The line parsed last, kept for its summary (one line, not one per run). */
+let lastLoc: Located | undefined;
+let lastLine = "";
 
 /** The decoded line at a location, or `undefined` when it cannot be read. */
 function readLine(at: LineLocation): string | undefined {
@@ -142,7 +148,7 @@ function readLine(at: LineLocation): string | undefined {
 
 /** The summary's text, re-read from the file (checked to be where it was). */
 function summaryText(loc: Located): string | undefined {
-  const line = readLine(loc);
+  const line = loc === lastLoc ? lastLine : readLine(loc);
   if (line === undefined) return undefined;
   const span = summarySpan(line);
   if (span === undefined || span.from !== loc.from || span.to !== loc.to) {
