@@ -11,7 +11,11 @@
  */
 
 import type { GitState } from "../record.ts";
-import { type LineLocation, parseRunEndLazily } from "./lazy_summary.ts";
+import {
+  type LineLocation,
+  parseRunEndLazily,
+  setData,
+} from "./lazy_summary.ts";
 import { openRead, parseLine } from "./reader.ts";
 import type { RunEnd, RunInfo } from "./types.ts";
 
@@ -158,12 +162,7 @@ function accessor(get: (run: Listed) => unknown, key: string) {
       return get(this);
     },
     set(this: Listed, v: unknown) {
-      Object.defineProperty(this, key, {
-        value: v,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
+      setData(this, key, v);
     },
     enumerable: true,
     configurable: true,

@@ -10,7 +10,7 @@
  */
 
 import type { PathStats } from "../summary.ts";
-import { openRead } from "./reader.ts";
+import { MAX_READ_DEPTH, openRead, tooDeep } from "./reader.ts";
 import type { ExpragRecord, RunEnd } from "./types.ts";
 
 /** What stands for the summary in the parsed rest of the line. */
@@ -76,12 +76,16 @@ export function parseRunEndLazily(
   if (text.length < 256) return undefined; // not worth it
   const span = summarySpan(text);
   if (span === undefined) return undefined;
+  const rest = text.slice(0, span.from) + JSON.stringify(SENTINEL) +
+    text.slice(span.to);
+  // depth: the rest's, and the summary's at most its opening brackets
+  // after its own two levels (else the whole line is checked and parsed)
+  if (tooDeep(rest) || openings(text, span) > MAX_READ_DEPTH - 3) {
+    return undefined;
+  }
   let rec: unknown;
   try {
-    rec = JSON.parse(
-      text.slice(0, span.from) + JSON.stringify(SENTINEL) +
-        text.slice(span.to),
-    );
+    rec = JSON.parse(rest);
   } catch {
     return undefined;
   }
@@ -97,14 +101,7 @@ export function parseRunEndLazily(
   const loc: Located = { ...at, ...span };
   Object.defineProperty(value, "summary", {
     get: () => readSummary(loc),
-    set(v: unknown) {
-      Object.defineProperty(value, "summary", {
-        value: v,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    },
+    set: (v: unknown) => setData(value, "summary", v),
     enumerable: true,
     configurable: true,
   });
@@ -114,9 +111,39 @@ export function parseRunEndLazily(
   return r;
 }
 
+/** How many `{` and `[` a span of a text holds (an upper bound of its depth). */
+function openings(text: string, span: { from: number; to: number }): number {
+  let n = 0;
+  for (const c of ["{", "["]) {
+    let i = text.indexOf(c, span.from);
+    while (i >= 0 && i < span.to) {
+      n++;
+      i = text.indexOf(c, i + 1);
+    }
+  }
+  return n;
+}
+
 /** The line parsed last, kept for its summary (one line, not one per run). */
 let lastLoc: Located | undefined;
 let lastLine = "";
+
+/**
+ * Replaces a property read from the file by a plain value (what assigning
+ * to it does).
+ *
+ * @param o The object.
+ * @param key The property.
+ * @param v The value.
+ */
+export function setData(o: object, key: string, v: unknown): void {
+  Object.defineProperty(o, key, {
+    value: v,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+}
 
 /** The decoded line at a location, or `undefined` when it cannot be read. */
 function readLine(at: LineLocation): string | undefined {

@@ -13,7 +13,6 @@ import {
   lineInProgress,
   openRead,
   parseLine,
-  tooDeep,
   TORN_LINE,
 } from "./reader.ts";
 import { parseRunEndLazily } from "./lazy_summary.ts";
@@ -306,7 +305,7 @@ function readTail(
     for (const line of tail) {
       if (line.offset === 0) break; // the run_start line itself
       if (line.text.trim() === "") continue;
-      const rec = (line.bytes !== undefined && !tooDeep(line.text)
+      const rec = (line.bytes !== undefined
         ? parseRunEndLazily(line.text, {
           file,
           offset: line.offset,
