@@ -22,17 +22,16 @@ import type { RunEnd, RunInfo } from "./types.ts";
 /** A first line longer than this stays parsed in memory (re-reading it would cost more). */
 const KEEP_START_BYTES = 16 * 1024;
 
-/** Where a run's values are, or the values themselves when kept. */
-interface Lines {
-  /** The run_start value, when kept (long first lines). */
-  start?: Record<string, unknown>;
-  /** The run_end line, or null for a run without one. */
-  end: LineLocation | null;
-}
+/** Byte offset of the run's run_end line (-1: none), as a hidden property. */
+const END_AT = Symbol("exprag.endAt");
+/** Its length in bytes. */
+const END_BYTES = Symbol("exprag.endBytes");
 
-const LINES = Symbol("exprag.lines");
+/** Two numbers per run, no object: a listing of 100,000 runs stays small. */
+type Listed = RunInfo & { [END_AT]?: number; [END_BYTES]?: number };
 
-type Listed = RunInfo & { [LINES]?: Lines };
+/** The run_start values kept in memory (long first lines only). */
+const keptStarts = new WeakMap<Listed, Record<string, unknown>>();
 
 function obj(v: unknown): Record<string, unknown> | null {
   return v !== null && typeof v === "object" && !Array.isArray(v)
@@ -115,9 +114,9 @@ export function capStrings(start: Record<string, unknown>, max: number): void {
 let startCap = Infinity;
 
 function startOf(run: Listed): Record<string, unknown> {
-  const lines = run[LINES];
-  if (lines === undefined) return {};
-  if (lines.start !== undefined) return lines.start;
+  if (run[END_AT] === undefined) return {};
+  const kept = keptStarts.get(run);
+  if (kept !== undefined) return kept;
   if (lastStartOf === run) return lastStart;
   let start: Record<string, unknown> = {};
   const bytes = readBytes(run.file, 0, undefined);
@@ -138,9 +137,15 @@ function startOf(run: Listed): Record<string, unknown> {
 }
 
 function endOf(run: Listed): RunEnd | null {
-  const at = run[LINES]?.end ?? null;
-  if (at === null) return null;
+  const offset = run[END_AT] ?? -1;
+  if (offset < 0) return null;
   if (lastEndOf === run) return lastEnd;
+  const at: LineLocation = {
+    file: run.file,
+    offset,
+    bytes: run[END_BYTES] ?? 0,
+    deno: run.writer === "deno",
+  };
   let end: RunEnd = {} as RunEnd;
   const bytes = readBytes(at.file, at.offset, at.bytes);
   if (bytes !== undefined) {
@@ -187,17 +192,19 @@ const ACCESSORS: PropertyDescriptorMap = {
  * into values read from its file when asked (same values, same key order).
  *
  * @param run The run, as read (modified, and returned).
- * @param at Its run_start's length in bytes, its run_end's location (or
- *   null), and the cap of git texts.
+ * @param at Its run_start's length in bytes, its run_end line's offset
+ *   and length in bytes (or null), and the cap of git texts.
  * @returns The run.
  */
 export function leaveInFile(
   run: RunInfo,
-  at: { startBytes: number; end: LineLocation | null; cap: number },
+  at: {
+    startBytes: number;
+    end: { offset: number; bytes: number } | null;
+    cap: number;
+  },
 ): RunInfo {
   startCap = at.cap;
-  const lines: Lines = { end: at.end };
-  if (at.startBytes > KEEP_START_BYTES) lines.start = run.start;
   // a new object, its properties added in order (an existing one turned
   // into accessors would go to dictionary mode: slower and larger)
   const out = {} as Listed;
@@ -206,6 +213,8 @@ export function leaveInFile(
     if (a !== undefined) Object.defineProperty(out, k, a);
     else (out as unknown as Record<string, unknown>)[k] = run[k];
   }
-  Object.defineProperty(out, LINES, { value: lines, enumerable: false });
+  Object.defineProperty(out, END_AT, { value: at.end?.offset ?? -1 });
+  Object.defineProperty(out, END_BYTES, { value: at.end?.bytes ?? 0 });
+  if (at.startBytes > KEEP_START_BYTES) keptStarts.set(out, run.start);
   return out;
 }

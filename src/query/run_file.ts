@@ -132,18 +132,18 @@ export function readRun(
   return leaveInFile({
     id,
     name: typeof startRec.experiment_name === "string"
-      ? startRec.experiment_name
+      ? shared(startRec.experiment_name)
       : null,
     file,
     status,
-    status_reason: reason,
+    status_reason: reason === null ? null : shared(reason),
     started_at,
     last_at,
     duration_ms: durationFromEnd ?? lastElapsed,
     records,
     writer: deno ? "deno" : "python",
     exprag_version: deno && typeof startRec.exprag_version === "string"
-      ? startRec.exprag_version
+      ? shared(startRec.exprag_version)
       : null,
     // as recorded: the tracker's GitState, or another writer's fields
     git: obj(start.git) as GitState | null,
@@ -157,9 +157,22 @@ export function readRun(
       : null,
   }, {
     startBytes,
-    end: endAt === null ? null : { file, ...endAt, deno },
+    end: endAt,
     cap: MAX_GIT_TEXT,
   });
+}
+
+/** Strings many runs repeat (names, versions, reasons), one copy each. */
+const sharedStrings = new Map<string, string>();
+
+/** One copy of a repeated string (a listing of many runs keeps each once). */
+function shared(s: string): string {
+  if (s.length > 200) return s;
+  const have = sharedStrings.get(s);
+  if (have !== undefined) return have;
+  if (sharedStrings.size >= 10_000) sharedStrings.clear();
+  sharedStrings.set(s, s);
+  return s;
 }
 
 /** The records {@linkcode readRun} needs. */
