@@ -10,7 +10,7 @@
 //   --json=PATH writes the raw results; --md=PATH writes the markdown.
 import { FLAGS, fmt, log, runSection, type Section, sh, SMOKE } from "./lib.ts";
 
-const ALL = ["track", "start", "query", "cli"];
+const ALL = ["track", "start", "query", "cli", "memory"];
 const only = typeof FLAGS.only === "string" ? FLAGS.only.split(",") : ALL;
 
 const pass: string[] = [];
@@ -32,6 +32,7 @@ const FILES: Record<string, [string, string[]]> = {
   ],
   query: ["query.ts", []],
   cli: ["cli_start.ts", []],
+  memory: ["memory.ts", []],
 };
 
 /** A short description of the machine, for the docs. */

@@ -58,6 +58,7 @@ Deno.test("bench --smoke produces a complete results table", async () => {
     "start",
     "query",
     "cli",
+    "memory",
   ]);
   const present = await oursPresent();
   for (const s of res.sections) {

@@ -29,10 +29,25 @@ interface Row {
   json: Record<string, unknown>;
 }
 
-async function rowsOf(ctx: Context, paths: string[]): Promise<Row[]> {
+/**
+ * The rows `shown` can show, when fewer than all: with `--limit N` (and no
+ * `--tail`), the first N × `--every` rows.
+ */
+function needed(ctx: Context): number | undefined {
+  const limit = ctx.options.limit as number | undefined;
+  if (limit === undefined || ctx.options.tail !== undefined) return undefined;
+  return limit * ((ctx.options.every as number | undefined) ?? 1);
+}
+
+async function rowsOf(
+  ctx: Context,
+  paths: string[],
+  limit: number | undefined,
+): Promise<Row[]> {
   const options = {
     run: ctx.options.run as string | undefined,
     catalog: catalog(ctx),
+    limit,
   };
   if (paths.length === 1) {
     const rows = await withRefNote(ctx, () => selectValues(paths[0], options));
@@ -97,10 +112,18 @@ function shown(ctx: Context, rows: Row[]): { rows: Row[]; note?: string } {
  */
 export async function run(ctx: Context): Promise<number> {
   const paths = ctx.args;
-  const all = await rowsOf(ctx, paths);
-  const missing = paths.length === 1
-    ? (all.length === 0 ? paths[0] : undefined)
-    : paths.find((_, i) => all.every((r) => r.cells[i] === null));
+  const limit = needed(ctx);
+  const missingIn = (rows: Row[]) =>
+    paths.length === 1
+      ? (rows.length === 0 ? paths[0] : undefined)
+      : paths.find((_, i) => rows.every((r) => r.cells[i] === null));
+  let all = await rowsOf(ctx, paths, limit);
+  let missing = missingIn(all);
+  if (missing !== undefined && limit !== undefined && all.length >= limit) {
+    // a path without values in the first rows may have some later
+    all = await rowsOf(ctx, paths, undefined);
+    missing = missingIn(all);
+  }
   if (missing !== undefined) await noValues(ctx, missing);
   const { rows, note } = shown(ctx, all);
   if (ctx.json) {

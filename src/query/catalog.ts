@@ -105,14 +105,17 @@ export class RunCatalog {
    * `latest~N`. The syntax is checked before anything is read.
    *
    * @param ref The reference.
-   * @returns The run, with its track records counted.
+   * @param count Whether the run's track records must be counted (a
+   *   catalogue that lists without counting then reads the run again,
+   *   counting; `false` takes the run as listed).
+   * @returns The run, with its track records counted unless `count` is false.
    * @throws {RunRefSyntaxError} (a `UsageError`) For an invalid reference.
    * @throws {RunRefError} (a `NotFoundError`) When no run or several match.
    */
-  resolve(ref: string): RunInfo {
+  resolve(ref: string, count = true): RunInfo {
     checkRunRef(ref);
     const run = resolveRunRef(ref, this.all());
-    if (this.#options.countRecords !== false) return run;
+    if (this.#options.countRecords !== false || !count) return run;
     let counted = this.#counted.get(run.file);
     if (counted === undefined) {
       counted = readRun(run.file, {
@@ -165,10 +168,15 @@ export class RunCatalog {
    * passing the filter.
    *
    * @param options `run` (a reference) or the filter.
+   * @param count For a reference: whether its records must be counted
+   *   (see {@linkcode RunCatalog.resolve}).
    * @returns The runs, oldest first.
    */
-  async select(options: RunFilter & { run?: string }): Promise<RunInfo[]> {
-    if (options.run !== undefined) return [this.resolve(options.run)];
+  async select(
+    options: RunFilter & { run?: string },
+    count = true,
+  ): Promise<RunInfo[]> {
+    if (options.run !== undefined) return [this.resolve(options.run, count)];
     return await this.filter(options);
   }
 }

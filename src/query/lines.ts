@@ -26,6 +26,8 @@ export interface TailLine {
   offset: number;
   /** False only for a last line without `\n`. */
   terminated: boolean;
+  /** The line's length in bytes, without `\n` (lines read from the end). */
+  bytes?: number;
 }
 
 function decodeLine(bytes: Uint8Array, atStart: boolean): string {
@@ -169,7 +171,12 @@ export function* iterLinesBackwardIn(
     const terminated = !last;
     last = false;
     if (seg.length > 0 && (filter === undefined || contains(seg, filter))) {
-      yield { text: decodeLine(seg, false), offset: nl + 1, terminated };
+      yield {
+        text: decodeLine(seg, false),
+        offset: nl + 1,
+        terminated,
+        bytes: seg.length,
+      };
     }
     end = nl;
     nl = end > 0 ? data.lastIndexOf(NL, end - 1) : -1;
@@ -177,7 +184,12 @@ export function* iterLinesBackwardIn(
   if (end > 0) {
     const seg = data.subarray(0, end);
     if (filter === undefined || contains(seg, filter)) {
-      yield { text: decodeLine(seg, true), offset: 0, terminated: !last };
+      yield {
+        text: decodeLine(seg, true),
+        offset: 0,
+        terminated: !last,
+        bytes: seg.length,
+      };
     }
   }
 }
@@ -262,6 +274,7 @@ export function* iterLinesBackward(
               text: decodeLine(seg, false),
               offset: start + nl + 1,
               terminated,
+              bytes: seg.length,
             };
           }
           end = nl;
@@ -277,7 +290,12 @@ export function* iterLinesBackward(
         pending.length > 0 &&
         (filter === undefined || contains(pending, filter))
       ) {
-        yield { text: decodeLine(pending, true), offset: 0, terminated: !last };
+        yield {
+          text: decodeLine(pending, true),
+          offset: 0,
+          terminated: !last,
+          bytes: pending.length,
+        };
       }
     } finally {
       if (shared) tailBusy = false;

@@ -15,6 +15,8 @@ import {
   parseLine,
   TORN_LINE,
 } from "./reader.ts";
+import { parseRunEndLazily } from "./lazy_summary.ts";
+import { capStrings, leaveInFile } from "./lazy_run.ts";
 import {
   countNewlines,
   countNewlinesBefore,
@@ -89,6 +91,7 @@ export function readRun(
   }
   if (read === undefined) return undefined;
   const { id, startRec, start, lastRec, endRec, validTail, count } = read;
+  const { endAt, startBytes } = read;
   const end = endRec === null
     ? null
     : (obj(endRec.value) as RunEnd | null) ?? {} as RunEnd;
@@ -126,21 +129,21 @@ export function readRun(
   const lastElapsed = typeof lastRec.elapsed_ms === "number"
     ? lastRec.elapsed_ms
     : null;
-  return {
+  return leaveInFile({
     id,
     name: typeof startRec.experiment_name === "string"
-      ? startRec.experiment_name
+      ? shared(startRec.experiment_name)
       : null,
     file,
     status,
-    status_reason: reason,
+    status_reason: reason === null ? null : shared(reason),
     started_at,
     last_at,
     duration_ms: durationFromEnd ?? lastElapsed,
     records,
     writer: deno ? "deno" : "python",
     exprag_version: deno && typeof startRec.exprag_version === "string"
-      ? startRec.exprag_version
+      ? shared(startRec.exprag_version)
       : null,
     // as recorded: the tracker's GitState, or another writer's fields
     git: obj(start.git) as GitState | null,
@@ -152,7 +155,24 @@ export function readRun(
     exit_code: end !== null && typeof end.exit_code === "number"
       ? end.exit_code
       : null,
-  };
+  }, {
+    startBytes,
+    end: endAt,
+    cap: MAX_GIT_TEXT,
+  });
+}
+
+/** Strings many runs repeat (names, versions, reasons), one copy each. */
+const sharedStrings = new Map<string, string>();
+
+/** One copy of a repeated string (a listing of many runs keeps each once). */
+function shared(s: string): string {
+  if (s.length > 200) return s;
+  const have = sharedStrings.get(s);
+  if (have !== undefined) return have;
+  if (sharedStrings.size >= 10_000) sharedStrings.clear();
+  sharedStrings.set(s, s);
+  return s;
 }
 
 /** The records {@linkcode readRun} needs. */
@@ -162,6 +182,8 @@ interface RunRecords {
   start: Record<string, unknown>;
   lastRec: ExpragRecord;
   endRec: ExpragRecord | null;
+  endAt: { offset: number; bytes: number } | null;
+  startBytes: number;
   validTail: boolean;
   count: { newlines: number } | undefined;
 }
@@ -182,8 +204,8 @@ function readWithOpen(
   const startRec = readStart(file, head, options);
   if (startRec === undefined) return undefined;
   const start = startRec.kind === "run_start" ? obj(startRec.value) ?? {} : {};
-  capStrings(start);
-  const { lastRec, endRec, validTail } = readTail(
+  capStrings(start, MAX_GIT_TEXT);
+  const { lastRec, endRec, endAt, validTail } = readTail(
     { file, f, head, startRec },
     options,
   );
@@ -200,7 +222,17 @@ function readWithOpen(
     }
   })();
   const id: string = startRec.run_id as string;
-  return { id, startRec, start, lastRec, endRec, validTail, count };
+  return {
+    id,
+    startRec,
+    start,
+    startBytes: head.first?.text.length ?? 0,
+    lastRec,
+    endRec,
+    endAt,
+    validTail,
+    count,
+  };
 }
 
 /** The first record, when it can start a run (problems reported). */
@@ -256,10 +288,16 @@ function readStart(
 function readTail(
   at: { file: string; f: Deno.FsFile; head: Head; startRec: ExpragRecord },
   options: ReadRunOptions,
-): { lastRec: ExpragRecord; endRec: ExpragRecord | null; validTail: boolean } {
+): {
+  lastRec: ExpragRecord;
+  endRec: ExpragRecord | null;
+  endAt: { offset: number; bytes: number } | null;
+  validTail: boolean;
+} {
   const { file, f, head, startRec } = at;
   let lastRec: ExpragRecord = startRec;
   let endRec: ExpragRecord | null = null;
+  let endAt: { offset: number; bytes: number } | null = null;
   let validTail = false;
   let bad = 0;
   const skip = (offset: number, reason: string) => {
@@ -280,15 +318,27 @@ function readTail(
     for (const line of tail) {
       if (line.offset === 0) break; // the run_start line itself
       if (line.text.trim() === "") continue;
-      const rec = parseLine({
-        text: line.text,
-        line: 0,
-        terminated: line.terminated,
-      });
+      const rec = (line.bytes !== undefined
+        ? parseRunEndLazily(line.text, {
+          file,
+          offset: line.offset,
+          bytes: line.bytes,
+          deno: isDenoRunStart(obj(startRec.value) ?? {}),
+        })
+        : undefined) ??
+        parseLine({
+          text: line.text,
+          line: 0,
+          terminated: line.terminated,
+        });
       if (typeof rec === "string") {
         // a live run's last line, in progress: the run's end is before it
-        if (rec === TORN_LINE && lineInProgress(file, sizeRead)) continue;
-        if (skip(line.offset, rec)) break;
+        if (rec === TORN_LINE && lineInProgress(file, sizeRead)) {
+          continue;
+        }
+        if (skip(line.offset, rec)) {
+          break;
+        }
         continue;
       }
       if (rec.run_id !== undefined && rec.run_id !== startRec.run_id) {
@@ -300,26 +350,17 @@ function readTail(
       }
       validTail = !line.terminated;
       lastRec = rec;
-      if (rec.kind === "run_end") endRec = rec;
+      if (rec.kind === "run_end") {
+        endRec = rec;
+        endAt = { offset: line.offset, bytes: line.bytes ?? 0 };
+      }
       break;
     }
   } catch (e) {
     fileError(file, e, options);
   }
-  return { lastRec, endRec, validTail };
+  return { lastRec, endRec, endAt, validTail };
 }
 
 /** Longest `git.diff` / `git.status` kept in memory per run (Python exprag records whole diffs). */
 export const MAX_GIT_TEXT = 64 * 1024;
-
-function capStrings(start: Record<string, unknown>): void {
-  const git = obj(start.git);
-  if (git === null) return;
-  for (const k of ["diff", "status"]) {
-    const v = git[k];
-    if (typeof v === "string" && v.length > MAX_GIT_TEXT) {
-      git[k] = v.slice(0, MAX_GIT_TEXT);
-      git[`${k}_truncated`] = true;
-    }
-  }
-}

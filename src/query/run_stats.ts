@@ -22,6 +22,7 @@ import {
   TORN_LINE,
 } from "./reader.ts";
 import { reduceStats } from "./reduce.ts";
+import { summaryStatsAt } from "./lazy_summary.ts";
 import { countNewlinesBefore, iterLinesBackward } from "./lines.ts";
 import {
   localScanner,
@@ -191,6 +192,35 @@ function summaryOf(
   };
 }
 
+/**
+ * One path's statistics from a run's summary: read from the summary's text
+ * when it is still in the file (see `summaryStatsAt`), else from the
+ * parsed summary.
+ *
+ * @returns `null` without a summary; else the path's statistics
+ *   (`undefined` when the summary lacks it) and whether it is truncated.
+ */
+function summaryAt(
+  run: RunInfo,
+  key: string,
+): { stats: PathStats | undefined; truncated: boolean } | null {
+  const end = run.end;
+  if (end === null) return null;
+  const quick = summaryStatsAt(end, key);
+  if (quick !== undefined) {
+    return {
+      stats: quick ?? undefined,
+      truncated: end.summary_truncated === true,
+    };
+  }
+  const sum = summaryOf(run);
+  if (sum === null) return null;
+  return {
+    stats: Object.hasOwn(sum.paths, key) ? sum.paths[key] : undefined,
+    truncated: sum.truncated,
+  };
+}
+
 /** A character that a canonical path writes only inside a quoted key. */
 const QUOTABLE = new RegExp(`["\\\\\\s${DISPLAY_UNSAFE}\\ud800-\\udfff]`, "u");
 
@@ -267,9 +297,9 @@ export async function reducedValues(
   const out: (Reduced | undefined)[] = new Array(runs.length);
   const pending: number[] = [];
   runs.forEach((run, i) => {
-    const sum = summaryOf(run);
+    const sum = summaryAt(run, key);
     if (sum !== null) {
-      const st = Object.hasOwn(sum.paths, key) ? sum.paths[key] : undefined;
+      const st = sum.stats;
       if (st !== undefined) {
         out[i] = {
           value: reduceStats(st, by),
@@ -328,9 +358,9 @@ export function runPathStats(
   options: ReadOptions = {},
 ): PathStats | null {
   const key = trackPathKey(path);
-  const sum = summaryOf(run);
+  const sum = summaryAt(run, key);
   if (sum !== null) {
-    if (Object.hasOwn(sum.paths, key)) return sum.paths[key];
+    if (sum.stats !== undefined) return sum.stats;
     if (!sum.truncated) return null;
   }
   return scanPathStats(run.file, key, options);

@@ -32,7 +32,8 @@ export async function selectRuns(
 ) {
   if (options.run !== undefined) checkRunRef(options.run);
   const catalog = catalogOf(options, false);
-  const runs = await catalog.select(options); // the filter checked before any read
+  // the filter checked before any read; records not counted (not needed)
+  const runs = await catalog.select(options, false);
   const names = new Map<string, string | null>();
   for (const r of runs) names.set(r.file, r.name);
   return {

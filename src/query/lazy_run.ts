@@ -1,0 +1,220 @@
+/**
+ * A listed run's run_start and run_end values left in its file: a listing
+ * keeps, per run, the fields it computed (status, times, counts) and where
+ * the two lines are; `run.start` (with `git`, `metadata`, `host`,
+ * `process`) and `run.end` re-read them when asked. So the memory of a
+ * listing of 100,000 runs does not hold 100,000 parsed records. The last
+ * run read is kept, so that a row's several fields cost one read.
+ *
+ * @module
+ * @internal
+ */
+
+import type { GitState } from "../record.ts";
+import {
+  type LineLocation,
+  parseRunEndLazily,
+  setData,
+} from "./lazy_summary.ts";
+import { openRead, parseLine } from "./reader.ts";
+import type { RunEnd, RunInfo } from "./types.ts";
+
+/** A first line longer than this stays parsed in memory (re-reading it would cost more). */
+const KEEP_START_BYTES = 16 * 1024;
+
+/** Byte offset of the run's run_end line (-1: none), as a hidden property. */
+const END_AT = Symbol("exprag.endAt");
+/** Its length in bytes. */
+const END_BYTES = Symbol("exprag.endBytes");
+
+/** Two numbers per run, no object: a listing of 100,000 runs stays small. */
+type Listed = RunInfo & { [END_AT]?: number; [END_BYTES]?: number };
+
+/** The run_start values kept in memory (long first lines only). */
+const keptStarts = new WeakMap<Listed, Record<string, unknown>>();
+
+function obj(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === "object" && !Array.isArray(v)
+    ? v as Record<string, unknown>
+    : null;
+}
+
+let lastStartOf: Listed | undefined;
+let lastStart: Record<string, unknown> = {};
+let lastEndOf: Listed | undefined;
+let lastEnd: RunEnd | null = null;
+
+/** Reads `bytes` bytes at `offset` of a file, or the first line when `bytes` is undefined. */
+function readBytes(
+  file: string,
+  offset: number,
+  bytes: number | undefined,
+): Uint8Array | undefined {
+  let f: Deno.FsFile;
+  try {
+    f = openRead(file);
+  } catch {
+    return undefined;
+  }
+  try {
+    f.seekSync(offset, Deno.SeekMode.Start);
+    let buf = new Uint8Array(bytes ?? 4096);
+    let got = 0;
+    while (true) {
+      if (got === buf.length) {
+        if (bytes !== undefined) return buf;
+        const bigger = new Uint8Array(buf.length * 2);
+        bigger.set(buf);
+        buf = bigger;
+      }
+      const n = f.readSync(buf.subarray(got));
+      if (n === null || n === 0) {
+        return bytes === undefined ? buf.subarray(0, got) : undefined;
+      }
+      if (bytes === undefined) {
+        const nl = buf.subarray(got, got + n).indexOf(10);
+        if (nl >= 0) return buf.subarray(0, got + nl);
+      }
+      got += n;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    f.close();
+  }
+}
+
+function decode(bytes: Uint8Array, atStart: boolean): string {
+  let s = new TextDecoder().decode(bytes);
+  if (atStart && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+  if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
+  return s;
+}
+
+/**
+ * A run_start value as a listing keeps it: `git.diff` and `git.status`
+ * cut at `max` characters (flagged `*_truncated`).
+ *
+ * @param start The value (modified).
+ * @param max The longest text kept.
+ */
+export function capStrings(start: Record<string, unknown>, max: number): void {
+  const git = obj(start.git);
+  if (git === null) return;
+  for (const k of ["diff", "status"]) {
+    const v = git[k];
+    if (typeof v === "string" && v.length > max) {
+      git[k] = v.slice(0, max);
+      git[`${k}_truncated`] = true;
+    }
+  }
+}
+
+/** The cap {@linkcode startOf} applies (set by the listing). */
+let startCap = Infinity;
+
+function startOf(run: Listed): Record<string, unknown> {
+  if (run[END_AT] === undefined) return {};
+  const kept = keptStarts.get(run);
+  if (kept !== undefined) return kept;
+  if (lastStartOf === run) return lastStart;
+  let start: Record<string, unknown> = {};
+  const bytes = readBytes(run.file, 0, undefined);
+  if (bytes !== undefined) {
+    const rec = parseLine({
+      text: decode(bytes, true),
+      line: 1,
+      terminated: true,
+    });
+    if (typeof rec !== "string" && rec.run_id === run.id) {
+      start = rec.kind === "run_start" ? obj(rec.value) ?? {} : {};
+      capStrings(start, startCap);
+    }
+  }
+  lastStartOf = run;
+  lastStart = start;
+  return start;
+}
+
+function endOf(run: Listed): RunEnd | null {
+  const offset = run[END_AT] ?? -1;
+  if (offset < 0) return null;
+  if (lastEndOf === run) return lastEnd;
+  const at: LineLocation = {
+    file: run.file,
+    offset,
+    bytes: run[END_BYTES] ?? 0,
+    deno: run.writer === "deno",
+  };
+  let end: RunEnd = {} as RunEnd;
+  const bytes = readBytes(at.file, at.offset, at.bytes);
+  if (bytes !== undefined) {
+    const text = decode(bytes, at.offset === 0);
+    const rec = parseRunEndLazily(text, at) ??
+      parseLine({ text, line: 0, terminated: true });
+    if (typeof rec !== "string" && rec.kind === "run_end") {
+      end = (obj(rec.value) as RunEnd | null) ?? {} as RunEnd;
+    }
+  }
+  lastEndOf = run;
+  lastEnd = end;
+  return end;
+}
+
+function accessor(get: (run: Listed) => unknown, key: string) {
+  return {
+    get(this: Listed) {
+      return get(this);
+    },
+    set(this: Listed, v: unknown) {
+      setData(this, key, v);
+    },
+    enumerable: true,
+    configurable: true,
+  };
+}
+
+/** The same accessors for every run, so that runs share their shape. */
+const ACCESSORS: PropertyDescriptorMap = {
+  git: accessor((r) => obj(startOf(r).git) as GitState | null, "git"),
+  metadata: accessor((r) => {
+    const m = startOf(r).metadata;
+    return m === undefined ? null : m;
+  }, "metadata"),
+  host: accessor((r) => obj(startOf(r).host), "host"),
+  process: accessor((r) => obj(startOf(r).process), "process"),
+  start: accessor(startOf, "start"),
+  end: accessor(endOf, "end"),
+};
+
+/**
+ * Turns a run's `git`, `metadata`, `host`, `process`, `start` and `end`
+ * into values read from its file when asked (same values, same key order).
+ *
+ * @param run The run, as read (modified, and returned).
+ * @param at Its run_start's length in bytes, its run_end line's offset
+ *   and length in bytes (or null), and the cap of git texts.
+ * @returns The run.
+ */
+export function leaveInFile(
+  run: RunInfo,
+  at: {
+    startBytes: number;
+    end: { offset: number; bytes: number } | null;
+    cap: number;
+  },
+): RunInfo {
+  startCap = at.cap;
+  // a new object, its properties added in order (an existing one turned
+  // into accessors would go to dictionary mode: slower and larger)
+  const out = {} as Listed;
+  for (const k of Object.keys(run) as (keyof RunInfo)[]) {
+    const a = ACCESSORS[k];
+    if (a !== undefined) Object.defineProperty(out, k, a);
+    else (out as unknown as Record<string, unknown>)[k] = run[k];
+  }
+  Object.defineProperty(out, END_AT, { value: at.end?.offset ?? -1 });
+  Object.defineProperty(out, END_BYTES, { value: at.end?.bytes ?? 0 });
+  if (at.startBytes > KEEP_START_BYTES) keptStarts.set(out, run.start);
+  return out;
+}
