@@ -12,6 +12,7 @@
 import { type ArgDef, type CommandDef, COMMANDS } from "./command.ts";
 import type { OptionDef } from "./command_types.ts";
 import { UsageError } from "../errors.ts";
+import { parseWhereWord, WHERE_OPS } from "./parse.ts";
 
 /**
  * The commands that are not tools, each with the reason. Every command is
@@ -111,6 +112,13 @@ function optionSchema(cmd: CommandDef, o: OptionDef): JsonSchema {
     description +=
       `; over MCP at most ${bound.max}, and ${bound.default} when not given with ${bound.with}`;
   }
+  if (o.multiple && o.values.length > 1) {
+    // --where: one clause, or a list of them
+    return {
+      anyOf: [{ type: "string" }, { type: "array", items: one }],
+      description,
+    };
+  }
   if (o.multiple) return { type: "array", items: one, description };
   return { ...one, description };
 }
@@ -196,6 +204,14 @@ function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [v];
 }
 
+/** Whether a list is one `--where` clause as three words (`["lr", "<", "0.1"]`). */
+function isTriple(v: unknown): boolean {
+  return Array.isArray(v) && v.length === 3 &&
+    v.every((w) => typeof w === "string") &&
+    (WHERE_OPS as readonly string[]).includes(v[1] === "==" ? "=" : v[1]) &&
+    parseWhereWord(v[0]) === undefined;
+}
+
 /** The command-line words of one option of a tool call. */
 function optionWords(
   cmd: CommandDef,
@@ -213,7 +229,9 @@ function optionWords(
     }
     return v ? [flag] : [];
   }
-  const values = o.multiple ? list(v) : [v];
+  const values = !o.multiple ? [v] : o.values.length > 1 && isTriple(v)
+    ? [v] // [PATH, OP, VALUE] given flat: one clause, as the CLI reads three words
+    : list(v);
   const words: string[] = [];
   for (const one of values) {
     if (o.values.length > 1 && Array.isArray(one)) {
