@@ -392,6 +392,7 @@ Deno.test("mcp: usage errors, unknown runs and unknown tools are errors the mode
 
 Deno.test("mcp: a tool whose permission the server lacks returns an error naming the flag; nothing is written", async () => {
   const { repo: cwd } = await repo();
+  const before = notesOf(cwd);
   const client = await connect(cwd, READ);
   try {
     for (
