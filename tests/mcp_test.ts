@@ -88,10 +88,14 @@ function notesOf(cwd: string): Record<string, string> {
 }
 
 /** Connects the SDK's client to `exprag mcp` started with `flags` in `cwd`. */
-async function connect(cwd: string, flags: string[]): Promise<Client> {
+async function connect(
+  cwd: string,
+  flags: string[],
+  args: string[] = [],
+): Promise<Client> {
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
-    args: denoRunArgs(flags, CLI_URL, ["mcp"]),
+    args: denoRunArgs(flags, CLI_URL, ["mcp", ...args]),
     cwd,
     stderr: "pipe",
   });
@@ -503,6 +507,33 @@ setInterval(() => {}, 1000);
     await client.close();
     live.kill("SIGKILL");
     await live.status;
+  }
+  // started elsewhere (as Claude Desktop does), with an absolute --dir:
+  // the tools read that directory; git's tools say where to start it
+  const elsewhere = await connect(
+    tempDir("exprag-mcp-cwd-"),
+    [`--allow-read=${dir}`, "--allow-run=git"],
+    ["--dir", dir],
+  );
+  try {
+    const runs = await call(elsewhere, "runs", {});
+    equal(runs.isError, false, runs.text);
+    equal((runs.data as unknown[]).length, 2);
+    match(runs.text, /^exprag runs --dir=\/.* --json --: 2 item/);
+    const cat = await call(elsewhere, "cat", { run: big, path: "a.txt" });
+    equal(cat.isError, true);
+    match(cat.text, /not inside a git repository/);
+  } finally {
+    await elsewhere.close();
+  }
+  // the server's --strict applies to every tool
+  const strict = await connect(root, READ, ["--strict"]);
+  try {
+    const runs = await call(strict, "runs", {});
+    equal(runs.isError, true);
+    match(runs.text, /torn\.jsonl:1: /);
+  } finally {
+    await strict.close();
   }
 });
 

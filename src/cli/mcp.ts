@@ -55,6 +55,8 @@ function warn(message: string): void {
 /** The server's state: the negotiated version, queued tool calls, cancellations. */
 class Server {
   #execute: Execute;
+  #dir: string;
+  #strict: boolean;
   #version: string = PROTOCOL_VERSIONS[0];
   #queue: Promise<void> = Promise.resolve();
   #pending = new Set<RpcId>();
@@ -62,8 +64,15 @@ class Server {
   #closed = false;
   #encoder = new TextEncoder();
 
-  constructor(execute: Execute) {
+  /**
+   * @param execute cli.ts's in-process runner.
+   * @param dir The server's exprag directory (every tool reads this one).
+   * @param strict The server's `--strict` (every tool reads strictly).
+   */
+  constructor(execute: Execute, dir: string, strict: boolean) {
     this.#execute = execute;
+    this.#dir = dir;
+    this.#strict = strict;
   }
 
   /** True once stdout is gone. */
@@ -224,6 +233,8 @@ class Server {
       if (this.#cancelled.has(id)) return {};
       return await callTool(this.#execute, cmd, params.arguments, {
         structured,
+        dir: this.#dir,
+        strict: this.#strict,
       });
     });
     this.#queue = result.then(() => {}, () => {});
@@ -239,7 +250,7 @@ class Server {
  */
 export async function run(ctx: Context): Promise<number> {
   if (ctx.execute === undefined) throw new Error("mcp: no command runner");
-  const server = new Server(ctx.execute);
+  const server = new Server(ctx.execute, ctx.dir, ctx.strict);
   const pending = new Set<Promise<void>>();
   for await (const text of lines(Deno.stdin.readable)) {
     const p = server.line(text).catch((e) =>

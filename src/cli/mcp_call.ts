@@ -12,6 +12,7 @@ import type { Execute } from "./context.ts";
 import { captureStderr, Out, shellQuote } from "./format.ts";
 import { toolArgv } from "./mcp_tools.ts";
 import { PermissionError, UsageError } from "../errors.ts";
+import { DEFAULT_DIR } from "../dir.ts";
 
 /** The most bytes of `--json` output one call returns. */
 export const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -88,14 +89,16 @@ function messageOf(e: unknown): string {
  * @param cmd The tool's command.
  * @param input The call's `arguments`.
  * @param options `structured`: include `structuredContent` (the protocol
- *   version has it).
+ *   version has it); `dir`: the server's exprag directory, passed on as
+ *   `--dir` unless it is the default; `strict`: the server's `--strict`,
+ *   passed on.
  * @returns The result (tool errors included, never thrown).
  */
 export async function callTool(
   execute: Execute,
   cmd: CommandDef,
   input: unknown,
-  options: { structured: boolean },
+  options: { structured: boolean; dir: string; strict: boolean },
 ): Promise<ToolResult> {
   const notes: string[] = [];
   let argv: string[] = [];
@@ -106,6 +109,12 @@ export async function callTool(
   const out = new Out(buffer);
   try {
     argv = toolArgv(cmd, input);
+    if (options.dir !== DEFAULT_DIR) argv.splice(1, 0, `--dir=${options.dir}`);
+    if (
+      options.strict && !argv.slice(0, argv.indexOf("--")).includes("--strict")
+    ) {
+      argv.splice(1, 0, "--strict");
+    }
     exitCode = await captureStderr((l) => notes.push(l), async () => {
       const code = await execute(argv, out);
       out.flush();
