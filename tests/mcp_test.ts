@@ -503,11 +503,60 @@ setInterval(() => {}, 1000);
     equal(last.kind, "status");
     equal(last.status, "running");
     ok(followed.notes.some((n) => /still running after 1 s/.test(n)));
+    // calls run one at a time, each with its own notes; ping is not held up
+    const order: string[] = [];
+    const slow = call(client, "tail", {
+      run: "latest",
+      follow: true,
+      timeout: 1,
+    }).then((r) => (order.push("tail"), r));
+    const pong = client.ping().then(() => order.push("ping"));
+    const rest = Promise.all([
+      call(client, "runs", {}),
+      call(client, "values", { path: ["value.loss"], run: big, tail: 1 }),
+    ]);
+    await pong;
+    const followedAgain = await slow;
+    const [listed, one] = await rest;
+    equal(order[0], "ping");
+    ok(followedAgain.notes.some((n) => /still running/.test(n)));
+    ok(!listed.notes.some((n) => /still running/.test(n)));
+    ok(listed.notes.some((n) => n.includes("torn.jsonl")));
+    ok(!one.notes.some((n) => /still running/.test(n)));
+    equal((one.data as unknown[]).length, 1);
   } finally {
     await client.close();
     live.kill("SIGKILL");
     await live.status;
   }
+  // a cancelled call waiting behind another gets no response
+  const cancelled = await raw(
+    root,
+    [
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: {
+          name: "tail",
+          arguments: { run: "latest", follow: true, timeout: 1 },
+        },
+      },
+      {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "runs", arguments: {} },
+      },
+      {
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: 2, reason: "test" },
+      },
+      { jsonrpc: "2.0", id: 3, method: "ping" },
+    ].map((m) => JSON.stringify(m) + "\n").join(""),
+  );
+  deepEqual(cancelled.messages.map((m) => m.id), [3, 1]);
   // started elsewhere (as Claude Desktop does), with an absolute --dir:
   // the tools read that directory; git's tools say where to start it
   const elsewhere = await connect(
