@@ -12,8 +12,13 @@ import {
   strictEqual as equal,
 } from "node:assert/strict";
 import { join } from "node:path";
+// Pinned inline on purpose: test-only clients, kept out of deno.json's imports
+// (the package has no runtime dependency).
+// deno-lint-ignore no-import-prefix
 import { Client } from "npm:@modelcontextprotocol/sdk@1.32.2/client/index.js";
+// deno-lint-ignore no-import-prefix
 import { StdioClientTransport } from "npm:@modelcontextprotocol/sdk@1.32.2/client/stdio.js";
+// deno-lint-ignore no-import-prefix
 import { Ajv } from "npm:ajv@8.17.1";
 import { COMMANDS } from "../src/cli/command.ts";
 import { MCP_EXCLUDED, toolCommands } from "../src/cli/mcp_tools.ts";
@@ -187,6 +192,7 @@ Deno.test("mcp: initialize negotiates the version; tools/list gives every tool w
       equal(t.inputSchema.type, "object");
       ajv.compile(t.inputSchema); // throws on an invalid schema
       equal(t.annotations?.readOnlyHint, !cmd.writes, t.name);
+      equal(t.annotations?.destructiveHint, false, t.name); // note, tag append
     }
     const props = (name: string) =>
       tools.find((t) => t.name === name)!.inputSchema.properties as Record<
@@ -590,11 +596,12 @@ setInterval(() => {}, 1000);
 async function raw(
   cwd: string,
   input: string,
+  entry = CLI_URL,
 ): Promise<
   { code: number; messages: Record<string, unknown>[]; stderr: string }
 > {
   const child = new Deno.Command(Deno.execPath(), {
-    args: denoRunArgs(READ, CLI_URL, ["mcp"]),
+    args: denoRunArgs(READ, entry, ["mcp"]),
     cwd,
     stdin: "piped",
     stdout: "piped",
@@ -683,7 +690,15 @@ Deno.test("mcp raw protocol: ping, unknown methods, malformed JSON, invalid requ
   deepEqual(batch.map((m) => m.id), [6]);
   equal(r.messages.flat().length, 11);
   match(r.stderr, /malformed message/);
+  // the documented entry, jsr:@exprag/cli (mod.ts as the main module)
+  const viaMod = await raw(cwd, JSON.stringify(pingRequest()) + "\n", MOD_URL);
+  deepEqual(viaMod.messages, [{ jsonrpc: "2.0", id: 0, result: {} }]);
 });
+
+/** A ping request. */
+function pingRequest(): Record<string, unknown> {
+  return { jsonrpc: "2.0", id: 0, method: "ping" };
+}
 
 Deno.test("mcp raw protocol: an older client gets its version, tools without the fields it lacks, and results as text only", async () => {
   const { repo: cwd } = await repo();

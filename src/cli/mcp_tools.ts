@@ -27,6 +27,9 @@ export const MCP_EXCLUDED: Readonly<Record<string, string>> = {
   mcp: "the server itself",
 };
 
+/** The writing commands that only append records (never change what exists). */
+const APPEND_ONLY: readonly string[] = ["note", "tag"];
+
 /** The bounds of options that would otherwise let a tool call wait long. */
 const BOUNDS: Readonly<Record<string, Readonly<Record<string, Bound>>>> = {
   // tail --follow waits for the run to end: bounded, as MCP calls are
@@ -177,7 +180,8 @@ export function mcpTools(): McpTool[] {
     annotations: {
       title: `exprag ${cmd.name}`,
       readOnlyHint: !cmd.writes,
-      destructiveHint: false,
+      // note and tag only append; any other writer may change what exists
+      destructiveHint: cmd.writes && !APPEND_ONLY.includes(cmd.name),
       idempotentHint: !cmd.writes,
       openWorldHint: false,
     },
