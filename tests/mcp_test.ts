@@ -97,11 +97,13 @@ async function connect(
   cwd: string,
   flags: string[],
   args: string[] = [],
+  env?: Record<string, string>,
 ): Promise<Client> {
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
     args: denoRunArgs(flags, CLI_URL, ["mcp", ...args]),
     cwd,
+    env,
     stderr: "pipe",
   });
   const client = new Client({ name: "exprag-test", version: "1.0.0" });
@@ -159,6 +161,9 @@ Deno.test("mcp: every command is a tool or excluded with a reason, so that a new
     ok(!tools.includes(name), name);
     ok(MCP_EXCLUDED[name].length > 10, `${name}: a reason`);
   }
+  // the mcp command's description names them
+  const names = `${tools.slice(0, -1).join(", ")} and ${tools.at(-1)}`;
+  ok(COMMANDS.find((c) => c.name === "mcp")!.description.includes(names));
   deepEqual(tools, [
     "runs",
     "show",
@@ -432,6 +437,21 @@ Deno.test("mcp: a tool whose permission the server lacks returns an error naming
     await client.close();
   }
   deepEqual(notesOf(cwd), before);
+  // every flag, but no git on PATH: git's tools answer as the CLI does (Deno
+  // cannot resolve --allow-run=git then), the others answer
+  const env = { PATH: tempDir("exprag-no-git-") };
+  const noGit = await connect(cwd, ALL, [], env);
+  try {
+    const cat = await call(noGit, "cat", { run: "latest", path: "train.ts" });
+    equal(cat.isError, true);
+    const shell = await cli(cwd, ALL, ["cat", "latest", "train.ts"], env);
+    equal(shell.code, 1);
+    const message = cat.error!.message.split(" (to the")[0];
+    ok(shell.stderr.endsWith(`${message}\n`), `${shell.stderr} / ${message}`);
+    equal((await call(noGit, "runs", {})).isError, false);
+  } finally {
+    await noGit.close();
+  }
 });
 
 Deno.test("mcp: bad lines become notes of the call, a too large answer an error, and tail --follow is bounded", async () => {

@@ -52,6 +52,15 @@ function warn(message: string): void {
   }
 }
 
+/** Whether stdin is a terminal (a person typed `exprag mcp`). */
+function isTerminal(): boolean {
+  try {
+    return Deno.stdin.isTerminal();
+  } catch {
+    return false;
+  }
+}
+
 /** The server's state: the negotiated version, queued tool calls, cancellations. */
 class Server {
   #execute: Execute;
@@ -251,6 +260,11 @@ class Server {
 export async function run(ctx: Context): Promise<number> {
   if (ctx.execute === undefined) throw new Error("mcp: no command runner");
   const server = new Server(ctx.execute, ctx.dir, ctx.strict);
+  if (isTerminal()) {
+    warn(
+      "serving MCP on stdin/stdout, one JSON-RPC message per line (an MCP client starts this command; end with Ctrl-D)",
+    );
+  }
   const pending = new Set<Promise<void>>();
   for await (const text of lines(Deno.stdin.readable)) {
     const p = server.line(text).catch((e) =>
