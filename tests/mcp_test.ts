@@ -29,6 +29,7 @@ import {
   makeRepo,
   MOD_URL,
   runScript,
+  spawnUntil,
   tempDir,
 } from "./_helpers.ts";
 import { cli, writeDenoRun } from "./_cli_fixtures.ts";
@@ -477,21 +478,7 @@ console.log("ready");
 setInterval(() => {}, 1000);
 `,
   );
-  const live = new Deno.Command(Deno.execPath(), {
-    args: denoRunArgs(TRACK, file),
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = live.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the live run ended before ready");
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
+  const live = await spawnUntil(root, file, { flags: TRACK, marker: "ready" });
   const client = await connect(root, READ);
   try {
     const runs = await call(client, "runs", {});
@@ -553,6 +540,7 @@ setInterval(() => {}, 1000);
   } finally {
     await client.close();
     live.kill("SIGKILL");
+    await live.stdout.cancel();
     await live.status;
   }
   // a cancelled call waiting behind another gets no response
@@ -649,16 +637,7 @@ Deno.test("mcp raw protocol: ping, unknown methods, malformed JSON, invalid requ
   const { repo: cwd } = await repo();
   const lines = [
     { jsonrpc: "2.0", id: 0, method: "ping" }, // allowed before initialize
-    {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "1999-01-01",
-        capabilities: {},
-        clientInfo: { name: "raw", version: "0" },
-      },
-    },
+    initialize("1999-01-01"),
     { jsonrpc: "2.0", method: "notifications/initialized" },
     { jsonrpc: "2.0", id: "two", method: "ping" },
     { jsonrpc: "2.0", id: 3, method: "resources/list" },
@@ -715,6 +694,20 @@ Deno.test("mcp raw protocol: ping, unknown methods, malformed JSON, invalid requ
   deepEqual(viaMod.messages, [{ jsonrpc: "2.0", id: 0, result: {} }]);
 });
 
+/** The initialize request of a raw client asking for `version`. */
+function initialize(version: string): Record<string, unknown> {
+  return {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: {
+      protocolVersion: version,
+      capabilities: {},
+      clientInfo: { name: "raw", version: "0" },
+    },
+  };
+}
+
 /** A ping request. */
 function pingRequest(): Record<string, unknown> {
   return { jsonrpc: "2.0", id: 0, method: "ping" };
@@ -723,16 +716,7 @@ function pingRequest(): Record<string, unknown> {
 Deno.test("mcp raw protocol: an older client gets its version, tools without the fields it lacks, and results as text only", async () => {
   const { repo: cwd } = await repo();
   const lines = [
-    {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2024-11-05",
-        capabilities: {},
-        clientInfo: { name: "old", version: "0" },
-      },
-    },
+    initialize("2024-11-05"),
     { jsonrpc: "2.0", method: "notifications/initialized" },
     { jsonrpc: "2.0", id: 2, method: "tools/list" },
     {
