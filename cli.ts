@@ -9,6 +9,8 @@
  * --allow-write=.claude/skills/exprag`);
  * `checkout` and `diff` add `--allow-run=git`. A missing permission is
  * reported as one line naming the flag to add; nothing ever prompts.
+ * `mcp` serves the commands as the tools of a stdio MCP server (each tool
+ * needs its command's flags, and answers a tool error naming a missing one).
  *
  * @example Ask which run has the best final accuracy
  * ```sh

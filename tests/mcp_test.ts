@@ -208,6 +208,8 @@ Deno.test("mcp: initialize negotiates the version; tools/list gives every tool w
     const best = props("best");
     equal(best.top.type, "integer");
     equal(best.top.minimum, 1);
+    equal(best.top.default, 1);
+    equal(best.by.default, "last");
     deepEqual(best.by.enum, ["last", "first", "max", "min", "mean"]);
     equal(best.max.type, "boolean");
     equal(best.group_by.type, "array");

@@ -110,6 +110,9 @@ function optionSchema(cmd: CommandDef, o: OptionDef): JsonSchema {
   if (o.values.length === 0) return { type: "boolean", description };
   const bound = BOUNDS[cmd.name]?.[o.name];
   const one = valueSchema(o);
+  if (o.default !== undefined && !o.multiple) {
+    one.default = o.integer ? Number(o.default) : o.default;
+  }
   if (bound !== undefined) {
     one.maximum = bound.max;
     description +=
