@@ -11,6 +11,8 @@
  * `--allow-read=.exprag --allow-run=git`, `pull` adds
  * `--allow-write=.exprag`. A missing permission is
  * reported as one line naming the flag to add; nothing ever prompts.
+ * `mcp` serves the commands as the tools of a stdio MCP server (each tool
+ * needs its command's flags, and answers a tool error naming a missing one).
  *
  * @example Ask which run has the best final accuracy
  * ```sh
@@ -50,6 +52,7 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   pull: () => import("./src/cli/pull.ts"),
   export: () => import("./src/cli/export.ts"),
   skill: () => import("./src/cli/skill.ts"),
+  mcp: () => import("./src/cli/mcp.ts"),
 };
 
 /**
@@ -121,58 +124,66 @@ export async function main(args: string[]): Promise<number> {
   return code;
 }
 
-async function runCommand(args: string[], out: Out): Promise<number> {
-  let commandName: string | undefined; // for the --help hint of usage errors
-  try {
-    const parsed = parseArgs(args);
-    commandName = parsed.command?.name;
-    if (parsed.global.version) {
-      out.line(
-        parsed.global.json
-          ? JSON.stringify({ version: EXPRAG_VERSION })
-          : EXPRAG_VERSION,
+/**
+ * Parses and runs one command line, writing its stdout to `out`; errors are
+ * thrown for the caller to report (`runCommand`) or return (`exprag mcp`,
+ * which gets this function as `ctx.execute`).
+ */
+async function execute(args: readonly string[], out: Out): Promise<number> {
+  const parsed = parseArgs(args);
+  if (parsed.global.version) {
+    out.line(
+      parsed.global.json
+        ? JSON.stringify({ version: EXPRAG_VERSION })
+        : EXPRAG_VERSION,
+    );
+    return 0;
+  }
+  if (parsed.global.help || !parsed.command) {
+    const { helpText } = await import("./src/cli/help.ts");
+    if (!parsed.command && !parsed.global.help) {
+      stderrLine(
+        `exprag: no command given (commands: ${
+          COMMANDS.map((c) => c.name).join(", ")
+        }) (see exprag --help)`,
       );
-      return 0;
+      return 2;
     }
-    if (parsed.global.help || !parsed.command) {
-      const { helpText } = await import("./src/cli/help.ts");
-      if (!parsed.command && !parsed.global.help) {
-        stderrLine(
-          `exprag: no command given (commands: ${
-            COMMANDS.map((c) => c.name).join(", ")
-          }) (see exprag --help)`,
-        );
-        return 2;
-      }
-      out.write(helpText(parsed.command));
-      return 0;
-    }
-    const cmd = parsed.command;
-    checkPositionals(parsed);
-    const dir = resolveDir(parsed.global.dir);
-    await checkPermissions(cmd, dir, parsed.options);
-    const reported = new Set<string>();
-    const ctx: Context = {
-      dir,
-      json: parsed.global.json,
-      strict: parsed.global.strict,
-      args: parsed.positionals,
-      options: parsed.options,
-      out,
-      onProblem: (p: Problem) => {
-        const msg = p.line > 0
-          ? `${p.file}:${p.line}: ${p.reason}`
-          : `${p.file}: ${p.reason}`;
-        if (reported.has(msg)) return;
-        reported.add(msg);
-        stderrLine(msg);
-      },
-    };
-    const mod = await LOADERS[cmd.name]();
-    return await mod.run(ctx);
+    out.write(helpText(parsed.command));
+    return 0;
+  }
+  const cmd = parsed.command;
+  checkPositionals(parsed);
+  const dir = resolveDir(parsed.global.dir);
+  await checkPermissions(cmd, dir, parsed.options);
+  const reported = new Set<string>();
+  const ctx: Context = {
+    dir,
+    json: parsed.global.json,
+    strict: parsed.global.strict,
+    args: parsed.positionals,
+    options: parsed.options,
+    out,
+    onProblem: (p: Problem) => {
+      const msg = p.line > 0
+        ? `${p.file}:${p.line}: ${p.reason}`
+        : `${p.file}: ${p.reason}`;
+      if (reported.has(msg)) return;
+      reported.add(msg);
+      stderrLine(msg);
+    },
+    execute,
+  };
+  const mod = await LOADERS[cmd.name]();
+  return await mod.run(ctx);
+}
+
+async function runCommand(args: string[], out: Out): Promise<number> {
+  try {
+    return await execute(args, out);
   } catch (e) {
     if (e instanceof UsageError) {
-      const command = e.command ?? commandName;
+      const command = e.command ?? commandWord(args);
       const hint = command ? `exprag ${command} --help` : "exprag --help";
       stderrLine(`exprag: ${e.message} (see ${hint})`);
       return e.exitCode;
@@ -180,6 +191,15 @@ async function runCommand(args: string[], out: Out): Promise<number> {
     const msg = e instanceof Error ? e.message : String(e);
     stderrLine(`exprag: ${msg.trim().replace(/\s*\n\s*/g, "; ")}`);
     return exitCodeOf(e);
+  }
+}
+
+/** The command a usage error concerns, for its `--help` hint (when it parses). */
+function commandWord(args: string[]): string | undefined {
+  try {
+    return parseArgs(args).command?.name;
+  } catch {
+    return undefined;
   }
 }
 

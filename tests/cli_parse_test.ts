@@ -158,6 +158,10 @@ Deno.test("permissions: read-only commands need only read on the exprag dir", ()
         "--allow-run=git",
       ]);
       equal(c.writes, true);
+    } else if (c.name === "mcp") {
+      // the server needs read; each tool checks its own command's flags
+      deepStrictEqual(base, ["--allow-read=.exprag"]);
+      equal(c.writes, true); // through note and tag
     } else if (c.name === "note" || c.name === "tag") {
       // they write only their notes directory
       deepStrictEqual(base, [

@@ -854,6 +854,23 @@ export const COMMANDS: readonly CommandDef[] = [
       },
     ],
   },
+  {
+    name: "mcp",
+    summary: "serve these commands as tools of a stdio MCP server",
+    description:
+      "A Model Context Protocol server on stdin/stdout (JSON-RPC 2.0, one message per line; protocol versions 2025-11-25, 2025-06-18, 2025-03-26 and 2024-11-05), for MCP clients such as Claude Code, Claude Desktop or Cursor. Its tools are the commands runs, show, paths, values, best, compare, tail, git, diff, cat, note and tag, their input schemas made from the same options and arguments; a call runs the command in this process with --json and returns its data (structuredContent, and as JSON text) with its notes. Each tool needs the flags of its command: start the server with --no-prompt --allow-read=.exprag, add --allow-run=git for diff and cat and --allow-write=.exprag/notes for note and tag; a tool whose permission is missing returns a tool error naming the flag. stdout carries only protocol messages.",
+    args: [],
+    options: [],
+    permissions: readDir,
+    writes: true,
+    examples: [
+      {
+        cmd: "exprag mcp",
+        says:
+          "serve the tools on stdin/stdout (the command an MCP client's configuration starts)",
+      },
+    ],
+  },
 ];
 
 /**

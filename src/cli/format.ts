@@ -219,12 +219,43 @@ export function json(out: Out, value: unknown): void {
   out.line(JSON.stringify(value, null, 2));
 }
 
+/** Where {@linkcode stderrLine} writes while {@linkcode captureStderr} runs. */
+let stderrSink: ((line: string) => void) | undefined;
+
 /**
- * Writes one line on stderr, escaped.
+ * Runs `fn` with every line it writes through {@linkcode stderrLine} (notes,
+ * warnings, skipped lines) handed to `sink` instead of stderr, escaped as
+ * stderr would get it. The sink is one per process: callers run one
+ * captured function at a time (the MCP server runs one command at a time).
+ *
+ * @param sink Receives each line, without the newline.
+ * @param fn The work whose lines to capture.
+ * @returns What `fn` returns.
+ */
+export async function captureStderr<T>(
+  sink: (line: string) => void,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const before = stderrSink;
+  stderrSink = sink;
+  try {
+    return await fn();
+  } finally {
+    stderrSink = before;
+  }
+}
+
+/**
+ * Writes one line on stderr, escaped (or to the sink of
+ * {@linkcode captureStderr} while one runs).
  *
  * @param message The line (without the trailing newline).
  */
 export function stderrLine(message: string): void {
+  if (stderrSink !== undefined) {
+    stderrSink(escapeText(message));
+    return;
+  }
   const bytes = new TextEncoder().encode(escapeText(message) + "\n");
   try {
     let off = 0;
