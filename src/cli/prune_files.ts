@@ -100,42 +100,49 @@ export function checkRegularFile(path: string): Removal {
  * @returns `{ ok: true }` when removed, else why it stays.
  */
 export function removeRunFile(path: string, runId: string): Removal {
-  return withLockedRunFile(path, runId, () => {
+  return underLock(path, { wait: false }, (file) => {
+    if (!isRunStartOf(firstLine(file), runId)) {
+      return {
+        ok: false,
+        reason: `no longer starts with the run_start of run ${runId}`,
+      };
+    }
+    if (!sameFile(file, path)) return REPLACED;
     Deno.removeSync(path);
     return { ok: true };
   });
 }
 
-function withLockedRunFile(
+const REPLACED: Removal = {
+  ok: false,
+  reason: "was replaced while being checked",
+};
+
+/**
+ * Runs `act` on a regular file (never a link) opened without following
+ * links, under its exclusive lock (`wait`: wait for it, else a held lock
+ * means a live tracker and the file stays), once the path is checked to
+ * still be the file opened.
+ */
+function underLock(
   path: string,
-  runId: string,
-  act: () => Removal,
+  o: { wait: boolean },
+  act: (file: Deno.FsFile) => Removal,
 ): Removal {
   try {
     const bad = notRegular(lstatOrNull(path));
     if (bad !== null) return bad;
     const file = Deno.openSync(path, { read: true });
     try {
-      if (!sameFile(file, path)) {
-        return { ok: false, reason: "was replaced while being checked" };
-      }
-      if (!file.tryLockSync(true)) {
+      if (o.wait) file.lockSync(true);
+      else if (!file.tryLockSync(true)) {
         return {
           ok: false,
           reason: "running: a live process holds its lock; never removed",
         };
       }
       try {
-        if (!isRunStartOf(firstLine(file), runId)) {
-          return {
-            ok: false,
-            reason: `no longer starts with the run_start of run ${runId}`,
-          };
-        }
-        if (!sameFile(file, path)) {
-          return { ok: false, reason: "was replaced while being checked" };
-        }
-        return act();
+        return sameFile(file, path) ? act(file) : REPLACED;
       } finally {
         file.unlockSync();
       }
@@ -179,28 +186,8 @@ export function notesFileOf(dir: string, runId: string): string | null {
  * @returns `{ ok: true }` when removed, else why it stays.
  */
 export function removeNotesFile(path: string): Removal {
-  try {
-    const bad = notRegular(lstatOrNull(path));
-    if (bad !== null) return bad;
-    const file = Deno.openSync(path, { read: true });
-    try {
-      file.lockSync(true);
-      try {
-        if (!sameFile(file, path)) {
-          return { ok: false, reason: "was replaced while being checked" };
-        }
-        Deno.removeSync(path);
-        return { ok: true };
-      } finally {
-        file.unlockSync();
-      }
-    } finally {
-      file.close();
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      return { ok: false, reason: "already gone", gone: true };
-    }
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
-  }
+  return underLock(path, { wait: true }, () => {
+    Deno.removeSync(path);
+    return { ok: true };
+  });
 }
