@@ -398,7 +398,19 @@ Deno.test("mcp: usage errors, unknown runs and unknown tools are errors the mode
     await rejects(
       client.callTool({ name: "checkout", arguments: { run: "latest" } }),
       (e: { code?: number; message: string }) =>
-        e.code === -32602 && /Unknown tool/.test(e.message),
+        e.code === -32602 && /Unknown tool/.test(e.message) &&
+        /checkout" is not a tool: it moves/.test(e.message),
+    );
+    await rejects(
+      client.callTool({ name: "prune", arguments: {} }),
+      (e: { code?: number; message: string }) =>
+        e.code === -32602 &&
+        /"prune" is not a tool: it removes/.test(e.message),
+    );
+    await rejects(
+      client.callTool({ name: "nosuch", arguments: {} }),
+      (e: { code?: number; message: string }) =>
+        e.code === -32602 && /Unknown tool: "nosuch"/.test(e.message),
     );
     // the server is still serving
     const runs = await call(client, "runs", {});

@@ -11,7 +11,7 @@
 import type { Context, Execute } from "./context.ts";
 import { findCommand } from "./command.ts";
 import { escapeText } from "./format.ts";
-import { mcpTools, toolCommands } from "./mcp_tools.ts";
+import { MCP_EXCLUDED, mcpTools, toolCommands } from "./mcp_tools.ts";
 import { callTool } from "./mcp_call.ts";
 import {
   checkMessage,
@@ -234,7 +234,9 @@ class Server {
       return errorOf(
         id,
         INVALID_PARAMS,
-        `Unknown tool: ${JSON.stringify(name) ?? String(name)}`,
+        typeof name === "string" && Object.hasOwn(MCP_EXCLUDED, name)
+          ? `Unknown tool: "${name}" is not a tool: ${MCP_EXCLUDED[name]}`
+          : `Unknown tool: ${JSON.stringify(name) ?? String(name)}`,
       );
     }
     const structured = this.#version >= "2025-06-18";
