@@ -598,7 +598,7 @@ Deno.test("prune: four prunes at once remove each file and ref exactly once, non
   );
   const removed: string[] = [];
   for (const o of outs) {
-    equal(o.code, 0, o.stderr);
+    equal(o.code, 0, o.stderr + o.stdout);
     for (const a of JSON.parse(o.stdout).actions) {
       ok(a.action === "removed" || a.reason === "already gone", a.reason);
       if (a.action === "removed") removed.push(a.target);

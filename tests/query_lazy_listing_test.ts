@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { bestRuns, Experiment, listRuns } from "../mod.ts";
 import { formatRecord } from "../src/record.ts";
 import { SummaryBuilder } from "../src/summary.ts";
+import { recordedStart } from "../src/query/lazy_run.ts";
 import { CLI_URL, run, tempDir } from "./_helpers.ts";
 
 /** The `value` of each line of a run file, parsed. */
@@ -177,4 +178,24 @@ Deno.test("values --limit N on a run without run_end shows the first N rows, and
   equal(late.stdout.trimEnd().split("\n").length, 6);
   exp.end();
   Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("recordedStart() of a listed run whose file was removed since the listing is null (run.start would be {})", async () => {
+  const dir = tempDir("exprag-lazy-gone-");
+  const a = new Experiment("a", { dir, git: false, metadata: { lr: 1 } });
+  a.track({ acc: 1 });
+  a.end();
+  const b = new Experiment("b", { dir, git: false, metadata: { lr: 2 } });
+  b.end();
+  const runs = await listRuns({ dir });
+  const ra = runs.find((r) => r.name === "a")!;
+  const rb = runs.find((r) => r.name === "b")!;
+  deepEqual(recordedStart(rb)?.metadata, { lr: 2 });
+  Deno.removeSync(a.path);
+  equal(recordedStart(ra), null);
+  deepEqual(ra.start, {});
+  // a file replaced by another run's is not this run's either
+  Deno.copyFileSync(b.path, a.path);
+  equal(recordedStart(ra), null);
+  deepEqual(recordedStart(rb)?.metadata, { lr: 2 });
 });

@@ -17,6 +17,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { runsDir } from "../query/mod.ts";
+import { recordedStart } from "../query/lazy_run.ts";
 import { lstatOrNull } from "../lstat.ts";
 import { granted } from "../permissions.ts";
 import {
@@ -106,7 +107,12 @@ function runActions(
 ): Action[] {
   const who = about(run);
   const out: Action[] = [];
-  const file = checkRegularFile(run.file);
+  // what the run recorded, read before any check: another prune may have
+  // removed the file since the listing (its refs are then that prune's)
+  const start = recordedStart(run);
+  const file: Removal = start === null
+    ? { ok: false, reason: "already gone", gone: true }
+    : checkRegularFile(run.file);
   if (!file.ok) {
     return [{
       action: "keep",
@@ -138,7 +144,8 @@ function runActions(
   }
   if (git !== null) {
     const { top } = git;
-    for (const r of runRefs(run, git.refs, git)) {
+    const recorded = { id: run.id, git: start!.git as RunInfo["git"] };
+    for (const r of runRefs(recorded, git.refs, git)) {
       out.push({
         action: r.keep === undefined ? "remove" : "keep",
         kind: r.submodule === undefined ? "ref" : "submodule_ref",

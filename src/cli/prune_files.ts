@@ -135,13 +135,17 @@ function underLock(
     const file = Deno.openSync(path, { read: true });
     try {
       if (o.wait) file.lockSync(true);
-      else if (!file.tryLockSync(true)) {
+      else if (!lockSoon(file)) {
         return {
           ok: false,
           reason: "running: a live process holds its lock; never removed",
         };
       }
       try {
+        // another prune may have removed it while we waited for the lock
+        if (lstatOrNull(path) === null) {
+          return { ok: false, reason: "already gone", gone: true };
+        }
         return sameFile(file, path) ? act(file) : REPLACED;
       } finally {
         file.unlockSync();
@@ -154,6 +158,24 @@ function underLock(
       return { ok: false, reason: "already gone", gone: true };
     }
     return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * How long a held lock is waited for before it is taken for a live
+ * tracker's: another prune holds it for a moment only (a tracker, for its
+ * whole run).
+ */
+const LOCK_GRACE_MS = 500;
+
+/** Takes the exclusive lock, retrying for {@linkcode LOCK_GRACE_MS}; whether it did. */
+function lockSoon(file: Deno.FsFile): boolean {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const until = performance.now() + LOCK_GRACE_MS;
+  for (let wait = 5;; wait = Math.min(wait * 2, 100)) {
+    if (file.tryLockSync(true)) return true;
+    if (performance.now() >= until) return false;
+    Atomics.wait(pause, 0, 0, wait); // a synchronous sleep
   }
 }
 

@@ -149,14 +149,14 @@ function keepReason(
  * only, to remove while they point at the recorded commit, kept (with the
  * reason) when they moved.
  *
- * @param run The run.
+ * @param run The run's id and recorded git state.
  * @param refs The listed snapshot refs.
  * @param o The repository's top level (for submodule refs) and the
  *   branches checked out in its worktrees.
  * @returns The refs found.
  */
 export function runRefs(
-  run: RunInfo,
+  run: Pick<RunInfo, "id" | "git">,
   refs: Map<string, ListedRef>,
   o: { top: string; checkedOut: Map<string, string> },
 ): RefPlan[] {

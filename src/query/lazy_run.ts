@@ -113,26 +113,52 @@ export function capStrings(start: Record<string, unknown>, max: number): void {
 /** The cap {@linkcode startOf} applies (set by the listing). */
 let startCap = Infinity;
 
+/** The run_start value re-read from the file, or null when the file no longer holds the run. */
+function readStart(run: Listed): Record<string, unknown> | null {
+  const bytes = readBytes(run.file, 0, undefined);
+  if (bytes === undefined) return null;
+  const rec = parseLine({
+    text: decode(bytes, true),
+    line: 1,
+    terminated: true,
+  });
+  if (typeof rec === "string" || rec.run_id !== run.id) return null;
+  const start = rec.kind === "run_start" ? obj(rec.value) ?? {} : {};
+  capStrings(start, startCap);
+  return start;
+}
+
 function startOf(run: Listed): Record<string, unknown> {
   if (run[END_AT] === undefined) return {};
   const kept = keptStarts.get(run);
   if (kept !== undefined) return kept;
   if (lastStartOf === run) return lastStart;
-  let start: Record<string, unknown> = {};
-  const bytes = readBytes(run.file, 0, undefined);
-  if (bytes !== undefined) {
-    const rec = parseLine({
-      text: decode(bytes, true),
-      line: 1,
-      terminated: true,
-    });
-    if (typeof rec !== "string" && rec.run_id === run.id) {
-      start = rec.kind === "run_start" ? obj(rec.value) ?? {} : {};
-      capStrings(start, startCap);
-    }
-  }
+  const start = readStart(run) ?? {};
   lastStartOf = run;
   lastStart = start;
+  return start;
+}
+
+/**
+ * A listed run's run_start value, read now: null when its file is gone or
+ * no longer holds the run (removed by another process since it was
+ * listed), where `run.start` would give `{}`. For a command that acts on
+ * what the run recorded (prune removes its snapshot ref only while it
+ * points at the recorded commit).
+ *
+ * @param run A run from a listing or {@linkcode readRun}.
+ * @returns Its run_start value, or null.
+ */
+export function recordedStart(run: RunInfo): Record<string, unknown> | null {
+  const listed = run as Listed;
+  if (listed[END_AT] === undefined) return run.start;
+  const kept = keptStarts.get(listed);
+  if (kept !== undefined) return kept;
+  const start = readStart(listed);
+  if (start !== null) {
+    lastStartOf = listed;
+    lastStart = start;
+  }
   return start;
 }
 
