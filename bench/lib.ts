@@ -72,6 +72,14 @@ export interface Section {
   notes: string[];
 }
 
+/**
+ * The machine's load averages over 1, 5 and 15 minutes, as `uptime` prints
+ * them (`Deno.loadavg()`; zeros where the OS has none).
+ */
+export function loadText(): string {
+  return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+}
+
 /** This process's `--key=value` / `--flag` arguments. */
 export const FLAGS: Record<string, string | true> = parseArgs(Deno.args);
 /** Whether this is a smoke run (`--smoke`): tiny data, targets not judged. */

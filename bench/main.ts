@@ -8,7 +8,16 @@
 //   deno task bench --only=track,query   some sections only
 //   options passed on to sections: --rounds=N --keep-data --no-profile
 //   --json=PATH writes the raw results; --md=PATH writes the markdown.
-import { FLAGS, fmt, log, runSection, type Section, sh, SMOKE } from "./lib.ts";
+import {
+  FLAGS,
+  fmt,
+  loadText,
+  log,
+  runSection,
+  type Section,
+  sh,
+  SMOKE,
+} from "./lib.ts";
 
 const ALL = ["track", "start", "query", "cli", "memory"];
 const only = typeof FLAGS.only === "string" ? FLAGS.only.split(",") : ALL;
@@ -106,6 +115,8 @@ function renderTarget(t: Section["targets"][number]): string {
   return `${mark}: ${t.text} — measured ${v} (limit ${t.op} ${t.limit}${u})`;
 }
 
+const LOAD_AT_START = loadText();
+
 if (import.meta.main) {
   const t0 = performance.now();
   const sections: Section[] = [];
@@ -118,8 +129,13 @@ if (import.meta.main) {
     const [file, extra] = FILES[id];
     log(`== ${id} (bench/${file})`);
     const s0 = performance.now();
+    const load0 = loadText();
     try {
-      sections.push(await runSection(file, [...pass, ...extra]));
+      const s = await runSection(file, [...pass, ...extra]);
+      s.notes.push(
+        `Load averages (1, 5, 15 min): ${load0} when the section started, ${loadText()} when it ended (${navigator.hardwareConcurrency} cores).`,
+      );
+      sections.push(s);
     } catch (e) {
       failures.push(`${id}: ${(e as Error).message}`);
     }
@@ -135,7 +151,7 @@ if (import.meta.main) {
       m.memory ?? "?"
     } RAM, ${m.os}; Deno ${m.deno} (V8 ${m.v8}), git ${m.git ?? "–"}, ${
       m.jq ?? "no jq"
-    }. Date: ${m.date}.`,
+    }. Date: ${m.date}. Load averages (1, 5, 15 min) at the start: ${LOAD_AT_START}.`,
     `Command: \`deno task bench ${Deno.args.join(" ")}\`.`.replace(" `.", "`."),
     "",
   ];

@@ -15,6 +15,7 @@ import {
   DENO_CHILD_FLAGS,
   emit,
   FLAGS,
+  loadText,
   log,
   measure,
   type Measured,
@@ -176,10 +177,6 @@ function _firstId(out: string): string | undefined {
   )?.[0];
 }
 
-/** The machine's load averages (1, 5, 15 min), as `uptime` prints them. */
-function loadText(): string {
-  return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
-}
 const LOAD_START = loadText();
 
 const sets: { label: string; info: RunsInfo }[] = [];

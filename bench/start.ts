@@ -349,19 +349,7 @@ if (untrackedTrace) {
 notes.push(
   "ours keeps its snapshot's temporary index in the exprag directory and starts the next snapshot from it while the real index is the same file (src/git/index_cache.ts): unchanged untracked files are neither named to git nor hashed again; the warm-up and the first round make it.",
 );
-notes.push(
-  `load average (1 min) at the end of this section: ${loadAverage()} (2 cores).`,
-);
 if (oursMissing) notes.push(`ours not measured: ${oursMissing}.`);
-
-/** The 1-minute load average (Linux), or "?". */
-function loadAverage(): string {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
-  } catch {
-    return "?";
-  }
-}
 
 const section: Section = {
   id: "start",

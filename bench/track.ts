@@ -250,7 +250,6 @@ variants.push({
 const secs = new Map<string, number[]>();
 const bytesPer = new Map<string, number>();
 const k = (shape: Shape, name: string) => `${shape.id}|${name}`;
-const load = [loadAverage()];
 
 log(
   `track: ${
@@ -288,7 +287,6 @@ for (const shape of SHAPES) {
   }
 }
 const summaryCost = measureSummary();
-load.push(loadAverage());
 
 const rows: Row[] = [];
 for (const shape of SHAPES) {
@@ -348,9 +346,6 @@ const notes: string[] = [
   } ns per metric at 4 metrics, ${
     fmt(perLeaf(S200.id))
   } ns at 200), plus building and serializing the run_end summary once, per numeric leaf; median of ${SUMMARY_ROUNDS} rounds.`,
-  `load average (1 min) at the start and end of this section: ${
-    load.map((l) => fmt(l)).join(", ")
-  } (2 cores).`,
 ];
 if (ours.missing) notes.push(`ours not measured: ${ours.missing}.`);
 
@@ -405,15 +400,6 @@ const section: Section = {
 };
 rm(DIR);
 emit(section);
-
-/** The 1-minute load average (Linux), or null. */
-function loadAverage(): number | null {
-  try {
-    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The summary's cost per record and per numeric leaf, for each shape: what

@@ -92,6 +92,14 @@ Deno.test("bench --smoke produces a complete results table", async () => {
       }
       assert.equal(t.met, null, "smoke runs never judge targets");
     }
+    // Every figure is published with the load it was measured under.
+    assert.ok(
+      s.notes.some((n) =>
+        /^Load averages \(1, 5, 15 min\): [\d.]+ [\d.]+ [\d.]+ when the section started, [\d.]+ [\d.]+ [\d.]+ when it ended/
+          .test(n)
+      ),
+      `${s.id}: no load averages among its notes`,
+    );
   }
   // The printed markdown holds every section and the targets table.
   for (const s of res.sections) {
