@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { GitNotFoundError, UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { isValidRunId } from "../query/mod.ts";
+import { remoteGit } from "../git/remote.ts";
 import { firstError, runGit } from "../git/run.ts";
 import {
   BRANCH_REF_PREFIX,
@@ -309,7 +310,7 @@ export function remoteRefs(
   remote: string,
   ids: ReadonlySet<string>,
 ): RemoteRef[] | { error: string } {
-  const r = runGit(["ls-remote", "--refs", remote, `${SYNC_PREFIX}*`]);
+  const r = remoteGit(["ls-remote", "--refs", remote, `${SYNC_PREFIX}*`], {});
   if (r.code !== 0) return { error: `git ls-remote failed: ${firstError(r)}` };
   const wanted = new Map<string, string>();
   for (const id of ids) {
@@ -340,14 +341,14 @@ export function deleteRemoteRefs(
 ): Map<string, Removal> {
   const out = new Map<string, Removal>();
   if (refs.length === 0) return out;
-  const r = runGit([
+  const r = remoteGit([
     "push",
     "--porcelain",
     "--no-verify",
     ...refs.map((x) => `--force-with-lease=${x.ref}:${x.sha}`),
     remote,
     ...refs.map((x) => `:${x.ref}`),
-  ]);
+  ], {});
   for (const line of r.stdout.split("\n")) {
     // `<flag>\t:<ref>\t<summary> (<reason>)`; `-` deleted, `!` rejected
     const [flag, spec, summary] = line.split("\t");

@@ -4,7 +4,12 @@
  * never prompting for credentials unless asked.
  *
  * - `GIT_TERMINAL_PROMPT=0` and `credential.interactive=never` (git's own
- *   switches), and ssh in batch mode (`core.sshCommand=ssh -o
+ *   switches; git before 2.46 ignores the second), `GIT_ASKPASS` and
+ *   `SSH_ASKPASS` set empty (git asks an askpass program even with
+ *   terminal prompts off: `GIT_ASKPASS`, else `core.askPass`, else
+ *   `SSH_ASKPASS`, as editors' terminals and desktop sessions set them; an
+ *   empty `GIT_ASKPASS` stops that search, an empty `SSH_ASKPASS` stops
+ *   ssh's), and ssh in batch mode (`core.sshCommand=ssh -o
  *   BatchMode=yes`, only when neither `core.sshCommand` nor a visible
  *   `GIT_SSH_COMMAND`/`GIT_SSH` is set: the user's choice wins), unless
  *   `prompt` is set.
@@ -53,10 +58,22 @@ function remoteCall(
   const userSsh = envSet("GIT_SSH_COMMAND") || envSet("GIT_SSH") ||
     runGit(["config", "--get", "core.sshCommand"]).code === 0;
   if (!userSsh) config.push("-c", "core.sshCommand=ssh -o BatchMode=yes");
-  return { config, env: { GIT_TERMINAL_PROMPT: "0" } };
+  return {
+    config,
+    env: { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "", SSH_ASKPASS: "" },
+  };
 }
 
-function remoteGit(
+/**
+ * Runs a git command that talks to a remote, never prompting unless
+ * `options.prompt` (see the module documentation).
+ *
+ * @param args git's arguments (after the leading `-c` settings).
+ * @param options How to reach the remote.
+ * @returns git's output.
+ * @throws {GitNotFoundError} When git is not on PATH.
+ */
+export function remoteGit(
   args: string[],
   options: RemoteOptions,
 ): GitResult {

@@ -1,0 +1,187 @@
+// Adversarial pass over push, pull and prune --remote, as a user's
+// environment breaks them: a remote whose sync namespace holds refs exprag
+// never pushes (a blob, an annotated tag, the code of a run that is not
+// there, of a clean run, of another commit), a remote path with spaces and
+// a file:// URL, and askpass programs that editors and desktop sessions set
+// (git asks them even with GIT_TERMINAL_PROMPT=0).
+import {
+  deepStrictEqual as deepEqual,
+  match,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { git, tempDir } from "./_helpers.ts";
+import { cli } from "./_cli_fixtures.ts";
+import { trackedRun } from "./_git_fixtures.ts";
+import {
+  lastLine,
+  PULL,
+  PUSH,
+  remoteRefs,
+  withAuthServer,
+  world,
+} from "./_sync_fixtures.ts";
+
+/** The local refs of a clone that pull may make (branches and exprag's fallback refs). */
+function madeRefs(repo: string): string[] {
+  return git(
+    repo,
+    "for-each-ref",
+    "--format=%(refname) %(objectname)",
+    "refs/heads",
+    "refs/exprag/runs",
+  ).split("\n").filter((l) => l !== "");
+}
+
+Deno.test("pull makes run/<id> only for the snapshot the run itself records: a foreign, mismatched or run-less code ref makes no ref (remote path with spaces, file:// URL)", async () => {
+  const { remote, A, B } = world("remote with spaces.git");
+  const main = git(A, "rev-parse", "HEAD");
+  Deno.writeTextFileSync(join(A, "train.ts"), "const lr = 0.5;\n");
+  const dirty = await trackedRun(A);
+  Deno.writeTextFileSync(join(A, "train.ts"), "const lr = 0.7;\n");
+  const other = await trackedRun(A);
+  git(A, "checkout", "-q", "--", "train.ts");
+  const clean = await trackedRun(A);
+  equal(clean.g.dirty, false);
+  const pushed = await cli(A, PUSH, ["push", "origin"]);
+  equal(pushed.code, 0, pushed.stderr);
+  equal(
+    lastLine(pushed.stdout),
+    "pushed 3 runs, 0 notes files, 2 code refs; 0 up to date; 0 conflicts",
+  );
+
+  // refs in exprag's namespace that no exprag push makes
+  const noRun = "44444444-4444-4444-8444-444444444444";
+  const tagged = "33333333-3333-4333-8333-333333333333";
+  const blobbed = "22222222-2222-4222-8222-222222222222";
+  const code = "refs/exprag/sync/code/";
+  git(remote, "update-ref", `${code}${other.id}`, main); // not its snapshot
+  git(remote, "update-ref", `${code}${clean.id}`, main); // a clean run
+  git(remote, "update-ref", `${code}${noRun}`, main); // no such run
+  git(remote, "tag", "-a", "-m", "t", "v1", main);
+  git(remote, "update-ref", `${code}${tagged}`, git(remote, "rev-parse", "v1"));
+  const blob = new Deno.Command("git", {
+    args: ["hash-object", "-w", "--stdin"],
+    cwd: remote,
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const w = blob.stdin.getWriter();
+  await w.write(new TextEncoder().encode("not a commit\n"));
+  await w.close();
+  const blobSha = new TextDecoder().decode((await blob.output()).stdout).trim();
+  git(remote, "update-ref", `${code}${blobbed}`, blobSha);
+  ok(remoteRefs(remote).includes(`${code}${blobbed}`));
+
+  const url = `file://${remote}`;
+  const before = madeRefs(B);
+  const dry = await cli(B, PULL, ["pull", url, "--dry-run"]);
+  equal(dry.code, 1, dry.stderr);
+  deepEqual(madeRefs(B), before);
+  const expected = [
+    `conflict code ref ${other.id}: the remote's code ref points at ${
+      main.slice(0, 12)
+    }, run ${other.id} records the snapshot ${
+      String(other.g.commit).slice(0, 12)
+    }; no ref made`,
+    `skipped code ref ${clean.id}: run ${clean.id} records no snapshot; no ref made`,
+    `skipped code ref ${noRun}: no run ${noRun} here; no ref made`,
+    `skipped code ref ${tagged}: no run ${tagged} here; no ref made`,
+    `skipped code ref ${blobbed}: no run ${blobbed} here; no ref made`,
+  ];
+  for (const line of expected) ok(dry.stdout.includes(line + "\n"), dry.stdout);
+  match(dry.stdout, new RegExp(`^would pull code ref ${dirty.id}: `, "m"));
+
+  for (const attempt of [1, 2]) {
+    const o = await cli(B, PULL, ["pull", url]);
+    equal(o.code, 1, o.stderr);
+    for (const line of expected) ok(o.stdout.includes(line + "\n"), o.stdout);
+    equal(
+      lastLine(o.stdout),
+      attempt === 1
+        ? "pulled 3 runs, 0 notes files, 1 code ref; 0 up to date; 1 conflict; 4 skipped"
+        : "nothing to pull; 4 up to date; 1 conflict; 4 skipped",
+    );
+  }
+  // the only ref made is the dirty run's own snapshot branch
+  deepEqual(madeRefs(B).sort(), [
+    `refs/heads/main ${main}`,
+    `refs/heads/run/${dirty.id} ${dirty.g.commit}`,
+  ]);
+});
+
+/** An askpass program that records being asked, and an empty answer. */
+function askpass(): { program: string; log: string } {
+  const dir = tempDir("exprag-askpass-");
+  const program = join(dir, "askpass.sh");
+  const log = join(dir, "asked.log");
+  Deno.writeTextFileSync(
+    program,
+    `#!/bin/sh\necho "asked: $*" >> '${log}'\nexit 1\n`,
+  );
+  Deno.chmodSync(program, 0o755);
+  return { program, log };
+}
+
+function asked(log: string): string {
+  try {
+    return Deno.readTextFileSync(log);
+  } catch {
+    return "";
+  }
+}
+
+Deno.test("push, pull and prune --remote never run an askpass program (GIT_ASKPASS, core.askPass, SSH_ASKPASS) and run ssh in batch mode", async () => {
+  const { A } = world();
+  await trackedRun(A);
+  const { program, log } = askpass();
+  const prune = ["prune", "--status", "finished", "--remote"];
+  const cases = [
+    ["push", PUSH, ["push"]],
+    ["pull", PULL, ["pull"]],
+    ["prune --remote", PUSH, prune],
+  ] as const;
+  await withAuthServer(async (url) => {
+    for (const [name, flags, args] of cases) {
+      const envs: Record<string, string>[] = [
+        { GIT_ASKPASS: program },
+        { SSH_ASKPASS: program, DISPLAY: ":0" },
+        {
+          GIT_CONFIG_COUNT: "1",
+          GIT_CONFIG_KEY_0: "core.askPass",
+          GIT_CONFIG_VALUE_0: program,
+        },
+      ];
+      for (const e of envs) {
+        const o = await cli(A, flags, [...args, url], e);
+        equal(asked(log), "", `${name} with ${JSON.stringify(e)}`);
+        match(o.stderr, /terminal prompts disabled/, name);
+        equal(o.stderr.split("\n").filter((l) => l !== "").length, 1);
+      }
+    }
+  });
+  // ssh: a stand-in on PATH shows the options git gave it
+  const bin = tempDir("exprag-fake-ssh-");
+  const sshLog = join(bin, "ssh.log");
+  Deno.writeTextFileSync(
+    join(bin, "ssh"),
+    `#!/bin/sh\necho "$*" >> '${sshLog}'\nexit 255\n`,
+  );
+  Deno.chmodSync(join(bin, "ssh"), 0o755);
+  const env = { PATH: `${bin}:${Deno.env.get("PATH") ?? ""}` };
+  for (const [name, flags, args] of cases) {
+    Deno.writeTextFileSync(sshLog, "");
+    const o = await cli(
+      A,
+      flags,
+      [...args, "ssh://me@host.invalid/x.git"],
+      env,
+    );
+    const calls = Deno.readTextFileSync(sshLog).split("\n").filter((l) =>
+      l !== ""
+    );
+    ok(calls.length > 0, `${name}: ${o.stderr}`);
+    for (const c of calls) match(c, /-o BatchMode=yes /, name);
+  }
+});
