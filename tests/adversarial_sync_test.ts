@@ -12,13 +12,15 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { git, tempDir } from "./_helpers.ts";
-import { cli } from "./_cli_fixtures.ts";
+import { cli, writeDenoRun } from "./_cli_fixtures.ts";
 import { trackedRun } from "./_git_fixtures.ts";
 import {
+  bytes,
   lastLine,
   PULL,
   PUSH,
   remoteRefs,
+  runFile,
   withAuthServer,
   world,
 } from "./_sync_fixtures.ts";
@@ -185,3 +187,55 @@ Deno.test("push, pull and prune --remote never run an askpass program (GIT_ASKPA
     for (const c of calls) match(c, /-o BatchMode=yes /, name);
   }
 });
+
+Deno.test("8 pushers at once from 3 clones holding different prefixes of one run, and runs of their own: the remote ends with the longest copy, every commit of its history extends the one before", async () => {
+  const { remote, A, B, C } = world();
+  Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+  const id = writeDenoRun(join(A, ".exprag"), {
+    name: "long",
+    tracks: Array.from({ length: 300 }, (_, step) => ({ value: { step } })),
+    end: "finished",
+  });
+  const file = runFile(A, id);
+  const all = Deno.readTextFileSync(file).split("\n");
+  for (const [m, n] of [[B, 50], [C, 150]] as const) {
+    Deno.mkdirSync(join(m, ".exprag", "runs"), { recursive: true });
+    Deno.writeTextFileSync(runFile(m, id), all.slice(0, n).join("\n") + "\n");
+    await trackedRun(m); // a run of its own
+  }
+  // the shortest copies first, so that most pushes race a longer one
+  const order = [B, C, A, B, C, A, B, C];
+  const outs = await Promise.all(
+    order.map((m) => cli(m, PUSH, ["push", "origin"])),
+  );
+  for (const o of outs) {
+    equal(o.code, 0, o.stdout + o.stderr);
+    match(lastLine(o.stdout), /; 0 conflicts$/);
+  }
+  deepEqual(
+    remoteRefs(remote).filter((r) => r.startsWith("refs/exprag/sync/runs/"))
+      .length,
+    3,
+  );
+  const ref = `refs/exprag/sync/runs/${id}`;
+  deepEqual(remoteBlob(remote, ref, id), bytes(file));
+  const history = git(remote, "rev-list", "--reverse", ref).split("\n");
+  let before: Uint8Array = new Uint8Array();
+  for (const commit of history) {
+    const now = remoteBlob(remote, commit, id);
+    ok(now.length > before.length);
+    deepEqual(now.subarray(0, before.length), before);
+    before = now;
+  }
+});
+
+/** The bytes of `<id>.jsonl` in a remote commit or ref. */
+function remoteBlob(remote: string, rev: string, id: string): Uint8Array {
+  const out = new Deno.Command("git", {
+    args: ["cat-file", "blob", `${rev}:${id}.jsonl`],
+    cwd: remote,
+    stdout: "piped",
+  }).outputSync();
+  equal(out.code, 0);
+  return out.stdout;
+}
