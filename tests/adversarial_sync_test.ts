@@ -239,3 +239,26 @@ function remoteBlob(remote: string, rev: string, id: string): Uint8Array {
   equal(out.code, 0);
   return out.stdout;
 }
+
+Deno.test("push never follows a symlinked notes file (it could name any file the process may read): skipped, with the run named or not", async () => {
+  const { remote, A } = world();
+  const { id } = await trackedRun(A);
+  const secret = join(tempDir("exprag-secret-"), "secret.jsonl");
+  Deno.writeTextFileSync(secret, '{"token":"hunter2"}\n');
+  Deno.mkdirSync(join(A, ".exprag", "notes"));
+  Deno.symlinkSync(secret, join(A, ".exprag", "notes", `${id}.jsonl`));
+  for (const args of [["push", "origin", id], ["push", "origin"]]) {
+    const o = await cli(A, PUSH, args);
+    equal(o.code, 0, o.stderr);
+    ok(
+      o.stdout.includes(
+        `skipped notes file ${id}: not a regular file (links are never followed)\n`,
+      ),
+      o.stdout,
+    );
+  }
+  deepEqual(
+    remoteRefs(remote).filter((r) => r.startsWith("refs/exprag/")),
+    [`refs/exprag/sync/runs/${id}`],
+  );
+});

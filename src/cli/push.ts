@@ -77,12 +77,12 @@ function stem(file: string): string | null {
   return isValidRunId(id) ? id : null;
 }
 
-/** The notes files `<notes>/<id>.jsonl` (regular files only). */
+/** The notes files `<notes>/<id>.jsonl` (regular files; links, to be reported). */
 function notesFiles(dir: string): string[] {
   const nd = notesDir(dir);
   try {
     return [...Deno.readDirSync(nd)]
-      .filter((e) => e.isFile && e.name.endsWith(".jsonl"))
+      .filter((e) => (e.isFile || e.isSymlink) && e.name.endsWith(".jsonl"))
       .map((e) => join(nd, e.name)).sort();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
@@ -137,10 +137,19 @@ async function items(
         });
         continue;
       }
-      if (lstatOrNull(file) === null) continue; // a run without notes
-      if (kind === "runs") {
-        warnSize(ctx, { what: file, size: Deno.statSync(file).size });
+      const info = lstatOrNull(file);
+      if (info === null) continue; // a run without notes
+      if (!info.isFile) {
+        // a link could name any file the process may read
+        skipped.push({
+          kind,
+          id,
+          action: "skipped",
+          detail: "not a regular file (links are never followed)",
+        });
+        continue;
       }
+      if (kind === "runs") warnSize(ctx, { what: file, size: info.size });
       out.push({ kind, id, ref: `${SYNC_PREFIX}${kind}/${id}`, file });
     }
   }
