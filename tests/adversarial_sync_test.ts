@@ -262,3 +262,36 @@ Deno.test("push never follows a symlinked notes file (it could name any file the
     [`refs/exprag/sync/runs/${id}`],
   );
 });
+
+Deno.test("pull: a symlinked local notes file is a conflict of that file only; the other items are pulled and reported, the link's target untouched", async () => {
+  const { A, B } = world();
+  const NOTE = ["--allow-read=.exprag", "--allow-write=.exprag/notes"];
+  const ids = [(await trackedRun(A)).id, (await trackedRun(A)).id].sort();
+  for (const id of ids) {
+    equal((await cli(A, NOTE, ["note", id, `about ${id}`])).code, 0);
+  }
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  const target = join(tempDir("exprag-target-"), "target.jsonl");
+  Deno.writeTextFileSync(target, "");
+  Deno.mkdirSync(join(B, ".exprag", "notes"), { recursive: true });
+  const link = join(".exprag", "notes", `${ids[0]}.jsonl`);
+  Deno.symlinkSync(target, join(B, link));
+  const conflict = `conflict notes file ${
+    ids[0]
+  }: ${link} is not a regular file; kept\n`;
+  const dry = await cli(B, PULL, ["pull", "origin", "--dry-run"]);
+  equal(dry.code, 1, dry.stderr);
+  ok(dry.stdout.includes(conflict), dry.stdout);
+  const o = await cli(B, PULL, ["pull", "origin"]);
+  equal(o.code, 1, o.stderr);
+  ok(o.stdout.includes(conflict), o.stdout);
+  equal(
+    lastLine(o.stdout),
+    "pulled 2 runs, 1 notes file, 0 code refs; 0 up to date; 1 conflict",
+  );
+  equal(Deno.readTextFileSync(target), "");
+  match(
+    Deno.readTextFileSync(join(B, ".exprag", "notes", `${ids[1]}.jsonl`)),
+    new RegExp(`about ${ids[1]}`),
+  );
+});

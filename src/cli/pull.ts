@@ -25,6 +25,7 @@
 
 import { join, resolve } from "node:path";
 import { createExpragDir } from "../dir.ts";
+import { RefusedError } from "../errors.ts";
 import { lstatOrNull } from "../lstat.ts";
 import { checkNotesRecord, notesDir } from "../note_record.ts";
 import { isValidRunId, runsDir } from "../query/files.ts";
@@ -209,15 +210,27 @@ function pullNotes(
       }
     },
   );
+  const file = join(notesDir(ctx.dir), `${o.id}.jsonl`);
+  const info = lstatOrNull(file);
+  if (info !== null && !info.isFile) {
+    return act("conflict", `${file} is not a regular file; kept`);
+  }
   if (o.dryRun) {
-    const mine = readOrNull(join(notesDir(ctx.dir), `${o.id}.jsonl`));
+    const mine = readOrNull(file);
     const have = new Set(
       mine === null ? [] : decoder.decode(mine).split("\n"),
     );
     const n = lines.filter((l) => !have.has(l)).length;
     return n === 0 ? act("up_to_date", "") : act("pulled", `${n} records`);
   }
-  const n = appendMissingNotes(ctx.dir, { runId: o.id, lines });
+  let n: number;
+  try {
+    n = appendMissingNotes(ctx.dir, { runId: o.id, lines });
+  } catch (e) {
+    // made a link meanwhile: this file only, the other items go on
+    if (!(e instanceof RefusedError)) throw e;
+    return act("conflict", `${file} is not a regular file; kept`);
+  }
   return n === 0 ? act("up_to_date", "") : act("pulled", `${n} records`);
 }
 
