@@ -413,6 +413,23 @@ Deno.test("DuckDB read_json over .exprag/runs/*.jsonl as they are, with the READ
   equal(best[0].acc, 0.9);
 });
 
+Deno.test("the README's read_json SQL still answers when a crashed run ends in a torn line (kill -9 mid-write, or a live run mid-line)", async () => {
+  const { root, dir } = fixture();
+  writeDenoRun(dir, {
+    id: "d6000000-0000-4000-8000-000000000006",
+    name: "killed",
+    tracks: accs([0.95]),
+    tail: '{"schema_version":1,"kind":"tra',
+  });
+  const [, sql] = readmeSql();
+  const con = await duck();
+  const best = await rows(
+    con,
+    sql.replace("'.exprag/runs/*.jsonl'", lit(join(dir, "runs", "*.jsonl"))),
+  );
+  equal(best[0].run_id, await bestId(root));
+});
+
 Deno.test("export filters by --where, --since, --until and --status, and rejects bad invocations with exit 2", async () => {
   const { root } = fixture();
   const ids = async (args: string[]) => {
