@@ -295,3 +295,25 @@ Deno.test("pull: a symlinked local notes file is a conflict of that file only; t
     new RegExp(`about ${ids[1]}`),
   );
 });
+
+Deno.test("push and pull from a subdirectory of the repository (--dir ../.exprag) read the remote's files at the top of its trees", async () => {
+  const { A, B } = world();
+  const { id } = await trackedRun(A);
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  const flags = (m: string[]) =>
+    m.map((f) => f.replace(".exprag", "../.exprag"));
+  for (const m of [A, B]) Deno.mkdirSync(join(m, "src"));
+  const [again, pulled] = await Promise.all(
+    ([[A, PUSH, "push"], [B, PULL, "pull"]] as const).map(([m, f, cmd]) =>
+      cli(join(m, "src"), flags(f), [cmd, "origin", "--dir", "../.exprag"])
+    ),
+  );
+  equal(again.code, 0, again.stdout + again.stderr);
+  equal(again.stdout, "nothing to push; 1 up to date; 0 conflicts\n");
+  equal(pulled.code, 0, pulled.stdout + pulled.stderr);
+  equal(
+    lastLine(pulled.stdout),
+    "pulled 1 run, 0 notes files, 0 code refs; 0 up to date; 0 conflicts",
+  );
+  deepEqual(bytes(runFile(B, id)), bytes(runFile(A, id)));
+});
