@@ -2,7 +2,7 @@
 // environment breaks them: a remote whose sync namespace holds refs exprag
 // never pushes (a blob, an annotated tag, the code of a run that is not
 // there, of a clean run, of another commit), a remote path with spaces and
-// a file:// URL, and askpass programs that editors and desktop sessions set
+// a file:// URL, askpass programs that editors and desktop sessions set
 // (git asks them even with GIT_TERMINAL_PROMPT=0).
 import {
   deepStrictEqual as deepEqual,
@@ -316,4 +316,31 @@ Deno.test("push and pull from a subdirectory of the repository (--dir ../.exprag
     "pulled 1 run, 0 notes files, 0 code refs; 0 up to date; 0 conflicts",
   );
   deepEqual(bytes(runFile(B, id)), bytes(runFile(A, id)));
+});
+
+Deno.test("a password or token in a remote URL never shows in push, pull or prune --remote output (git's own messages leave it out too)", async () => {
+  const { remote, A } = world();
+  await trackedRun(A);
+  const secret = "s3cret-token";
+  await withAuthServer(async (url) => {
+    const withToken = url.replace("http://", `http://user:${secret}@`);
+    for (
+      const [flags, args] of [
+        [PUSH, ["push", withToken]],
+        [PULL, ["pull", withToken]],
+        [PUSH, ["prune", "--status", "finished", "--remote", withToken]],
+      ] as const
+    ) {
+      const o = await cli(A, flags, [...args]);
+      ok(!(o.stdout + o.stderr).includes(secret), o.stdout + o.stderr);
+      ok(o.stderr.includes(url.replace(/\/runs\.git$/, "")), o.stderr);
+    }
+  });
+  const o = await cli(A, PUSH, [
+    "push",
+    `file://user:${secret}@${remote}`,
+    "--json",
+  ]);
+  equal(o.code, 0, o.stderr);
+  equal(JSON.parse(o.stdout).remote, `file://${remote}`);
 });

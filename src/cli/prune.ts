@@ -19,6 +19,7 @@ import type { RunInfo } from "../query/mod.ts";
 import { runsDir } from "../query/mod.ts";
 import { recordedStart } from "../query/lazy_run.ts";
 import { lstatOrNull } from "../lstat.ts";
+import { shownRemote } from "../git/remote.ts";
 import { granted } from "../permissions.ts";
 import {
   removeStaleTempFile,
@@ -161,7 +162,7 @@ function runActions(
       action: "remove",
       kind: "remote_ref",
       ...who,
-      target: `${ctx.options.remote} ${r.ref}`,
+      target: `${shownRemote(String(ctx.options.remote))} ${r.ref}`,
       reason: null,
     });
   }
@@ -308,7 +309,7 @@ export async function run(ctx: Context): Promise<number> {
   if (remote !== undefined && sel.runs.length > 0) {
     const listed = remoteRefs(remote, new Set(sel.runs.map((r) => r.id)));
     if ("error" in listed) {
-      notes.push(`remote ${remote}: ${listed.error}`);
+      notes.push(`remote ${shownRemote(remote)}: ${listed.error}`);
       remoteFailed = true;
     } else remoteListed = listed;
   }
@@ -332,7 +333,7 @@ export async function run(ctx: Context): Promise<number> {
     );
     if (remote !== undefined && remoteRows.length > 0) {
       const byTarget = new Map(
-        remoteListed.map((r) => [`${remote} ${r.ref}`, r]),
+        remoteListed.map((r) => [`${shownRemote(remote)} ${r.ref}`, r]),
       );
       const done = deleteRemoteRefs(
         remote,

@@ -26,6 +26,23 @@ import { granted } from "../permissions.ts";
 import type { GitResult } from "./exec.ts";
 import { firstError, runGit, sleepSync } from "./run.ts";
 
+/**
+ * A remote as messages show it: a URL without its password, and an
+ * http(s) URL without its user name too (where tokens are given as one:
+ * `https://ghp_…@github.com/x.git`), as git's own messages leave them out;
+ * `ssh://git@host/x.git` is shown as it is.
+ *
+ * @param remote A remote name, path or URL.
+ * @returns The same without credentials.
+ */
+export function shownRemote(remote: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)@/.exec(remote);
+  if (m === null) return remote;
+  const [all, scheme, userinfo] = m;
+  const keep = !/^https?$/i.test(scheme) && !userinfo.includes(":");
+  return keep ? remote : `${scheme}://${remote.slice(all.length)}`;
+}
+
 /** How to reach a remote. */
 export interface RemoteOptions {
   /** Let git prompt for credentials and ssh ask questions. */
@@ -98,7 +115,7 @@ export function listRemote(
     o,
   );
   if (r.code !== 0) {
-    throw new GitError(`git ls-remote ${remote}`, firstError(r));
+    throw new GitError(`git ls-remote ${shownRemote(remote)}`, firstError(r));
   }
   const refs = new Map<string, string>();
   for (const line of r.stdout.split("\n")) {
@@ -141,7 +158,9 @@ export function fetchRefs(
       sleepSync(50 + Math.random() * 200);
       r = remoteGit(args, o);
     }
-    if (r.code !== 0) throw new GitError(`git fetch ${remote}`, firstError(r));
+    if (r.code !== 0) {
+      throw new GitError(`git fetch ${shownRemote(remote)}`, firstError(r));
+    }
   }
 }
 
@@ -190,7 +209,7 @@ export function pushRefs(
       seen.set(m[3], { ref: m[3], status, summary: m[4] });
     }
     if (seen.size === 0 && r.code !== 0) {
-      throw new GitError(`git push ${remote}`, firstError(r));
+      throw new GitError(`git push ${shownRemote(remote)}`, firstError(r));
     }
     for (const u of batch) {
       results.push(
