@@ -344,3 +344,37 @@ Deno.test("a password or token in a remote URL never shows in push, pull or prun
   equal(o.code, 0, o.stderr);
   equal(JSON.parse(o.stdout).remote, `file://${remote}`);
 });
+
+Deno.test("push and pull under CUDA/conda loader variables (LD_LIBRARY_PATH, an LD_* outside the known list) with only --allow-run=git; without it, the flag named in one line", async () => {
+  const { A, B } = world();
+  Deno.writeTextFileSync(join(A, "train.ts"), "const lr = 0.9;\n");
+  const { id } = await trackedRun(A);
+  const env = {
+    LD_LIBRARY_PATH: "/usr/local/cuda/lib64",
+    LD_BIND_NOW: "1",
+    CONDA_PREFIX: "/opt/conda",
+    CUDA_HOME: "/usr/local/cuda",
+  };
+  const pushed = await cli(A, PUSH, ["push", "origin"], env);
+  equal(pushed.code, 0, pushed.stderr);
+  equal(
+    lastLine(pushed.stdout),
+    "pushed 1 run, 0 notes files, 1 code ref; 0 up to date; 0 conflicts",
+  );
+  const pulled = await cli(B, PULL, ["pull", "origin"], env);
+  equal(pulled.code, 0, pulled.stderr);
+  match(pulled.stdout, new RegExp(`^pulled code ref ${id}: run/${id} → `, "m"));
+  for (const [cmd, flags] of [["push", PUSH], ["pull", PULL]] as const) {
+    const o = await cli(
+      B,
+      flags.filter((f) => f !== "--allow-run=git"),
+      [cmd, "origin"],
+      env,
+    );
+    equal(o.code, 1);
+    equal(
+      o.stderr,
+      `exprag: ${cmd}: run permission for git not granted; add --allow-run=git\n`,
+    );
+  }
+});
