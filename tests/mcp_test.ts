@@ -23,6 +23,7 @@ import { Ajv } from "npm:ajv@8.17.1";
 import { COMMANDS } from "../src/cli/command.ts";
 import { MCP_EXCLUDED, toolCommands } from "../src/cli/mcp_tools.ts";
 import { PROTOCOL_VERSIONS } from "../src/cli/mcp.ts";
+import { serveUnderPty } from "./_pty.ts";
 import { lines as rpcLines, MAX_MESSAGE_CHARS } from "../src/cli/mcp_rpc.ts";
 import {
   CLI_URL,
@@ -613,6 +614,56 @@ setInterval(() => {}, 1000);
   } finally {
     await strict.close();
   }
+});
+
+Deno.test("mcp under a terminal without --no-prompt: note, tag, diff and cat without their flags are tool errors naming the flag, never a prompt; Ctrl-D ends the server", async () => {
+  const { repo: cwd, ids } = await repo();
+  const before = notesOf(cwd);
+  const calls: [string, Record<string, unknown>][] = [
+    ["note", { run: ids[0], text: "from a terminal" }],
+    ["tag", { run: ids[0], key_value: "k=v" }],
+    ["diff", { run_a: ids[0] }],
+    ["cat", { run: ids[0], path: "train.ts" }],
+    ["runs", {}],
+  ];
+  const lines = [
+    JSON.stringify(initialize(PROTOCOL_VERSIONS[0])),
+    ...calls.map(([name, args], i) =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 10 + i,
+        method: "tools/call",
+        params: { name, arguments: args },
+      })
+    ),
+  ];
+  // the complete lines that are answers (the terminal echoes the input too)
+  const answers = (text: string) =>
+    text.split(/\r?\n/).slice(0, -1).filter((l) =>
+      l.startsWith('{"jsonrpc":"2.0","id":')
+    ).map((l) => JSON.parse(l)).filter((m) => "result" in m || "error" in m);
+  const o = await serveUnderPty(cwd, {
+    name: "mcp",
+    flags: READ,
+    args: ["mcp"],
+    lines,
+    done: (text) => answers(text).length === calls.length + 1,
+  });
+  ok(!o.prompted, o.text);
+  equal(o.code, 0, o.text);
+  const byId = new Map(answers(o.text).map((m) => [m.id, m.result]));
+  for (const [i, [name]] of calls.entries()) {
+    const r = byId.get(10 + i);
+    ok(r !== undefined, `${name}: ${o.text}`);
+    equal(r.isError, name !== "runs", name);
+    if (name === "runs") continue;
+    const flag = name === "note" || name === "tag"
+      ? "--allow-write=.exprag/notes"
+      : "--allow-run=git";
+    equal(r.structuredContent.error.flag, flag, name);
+    match(r.content[0].text, new RegExp(`not granted; add ${flag}`));
+  }
+  deepEqual(notesOf(cwd), before);
 });
 
 /** Runs the server on raw lines; returns the parsed stdout lines and stderr. */
