@@ -19,6 +19,7 @@ import {
   lastLine,
   PULL,
   PUSH,
+  READ,
   remoteRefs,
   runFile,
   withAuthServer,
@@ -377,4 +378,77 @@ Deno.test("push and pull under CUDA/conda loader variables (LD_LIBRARY_PATH, an 
       `exprag: ${cmd}: run permission for git not granted; add --allow-run=git\n`,
     );
   }
+});
+
+Deno.test("prune --remote never deletes a remote copy that has more than the local one (pulled while it ran, it looks crashed here) or that this clone has not seen", async () => {
+  const { remote, A, B, C } = world();
+  Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+  const id = writeDenoRun(join(A, ".exprag"), {
+    tracks: [{ value: { acc: 0.5 } }, { value: { acc: 0.9 } }],
+    end: "finished",
+  });
+  const full = Deno.readTextFileSync(runFile(A, id));
+  Deno.writeTextFileSync(
+    runFile(A, id),
+    full.split("\n").slice(0, 2).join("\n") + "\n",
+  );
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  for (const m of [B, C]) {
+    equal((await cli(m, PULL, ["pull", "origin"])).code, 0);
+  }
+  Deno.writeTextFileSync(runFile(A, id), full); // the run went on, and ended
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  const ref = `refs/exprag/sync/runs/${id}`;
+  const finished = git(remote, "rev-parse", ref);
+  // B has fetched the remote's refs (not its file); C has not
+  git(
+    B,
+    "fetch",
+    "-q",
+    "origin",
+    "+refs/exprag/sync/*:refs/exprag/remotes/origin/*",
+  );
+  for (
+    const [m, reason] of [
+      [B, "has more than this one"],
+      [C, "is not known here"],
+    ] as const
+  ) {
+    const listed = await cli(m, READ, ["runs", "--json"]);
+    const [{ status }] = JSON.parse(listed.stdout);
+    ok(status !== "finished", status);
+    const o = await cli(m, PULL, [
+      "prune",
+      "--status",
+      status,
+      "--remote",
+      "origin",
+      "--yes",
+      "--json",
+    ]);
+    equal(o.code, 0, o.stderr);
+    const rows = JSON.parse(o.stdout).actions as {
+      action: string;
+      kind: string;
+      reason: string | null;
+    }[];
+    deepEqual(
+      rows.map((r) => [r.kind, r.action]),
+      [["run_file", "removed"], ["remote_ref", "keep"]],
+    );
+    match(rows[1].reason!, new RegExp(reason));
+    equal(git(remote, "rev-parse", ref), finished);
+  }
+  // pulled again, the complete copy is the one here: now it may go
+  equal((await cli(C, PULL, ["pull", "origin"])).code, 0);
+  const o = await cli(C, PULL, [
+    "prune",
+    "--status",
+    "finished",
+    "--remote",
+    "origin",
+    "--yes",
+  ]);
+  equal(o.code, 0, o.stderr);
+  deepEqual(remoteRefs(remote).filter((r) => r.startsWith("refs/exprag/")), []);
 });

@@ -47,6 +47,7 @@ import {
   gitPlace,
   type ListedRef,
   orphanRefs,
+  remoteCopyKept,
   type RemoteRef,
   remoteRefs,
   runRefs,
@@ -157,13 +158,15 @@ function runActions(
       });
     }
   }
-  for (const r of remote.filter((x) => x.id === run.id)) {
+  const onRemote = remote.filter((x) => x.id === run.id);
+  const remoteKeep = remoteCopyKept(onRemote, run);
+  for (const r of onRemote) {
     out.push({
-      action: "remove",
+      action: remoteKeep === undefined ? "remove" : "keep",
       kind: "remote_ref",
       ...who,
       target: `${shownRemote(String(ctx.options.remote))} ${r.ref}`,
-      reason: null,
+      reason: remoteKeep ?? null,
     });
   }
   return out;

@@ -20,6 +20,8 @@ import { GitNotFoundError, UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { isValidRunId } from "../query/mod.ts";
 import { remoteGit } from "../git/remote.ts";
+import { fileEntry, hasCommit, readBlob } from "../git/sync_objects.ts";
+import { readOrNull, startsWith } from "./sync_common.ts";
 import { firstError, runGit } from "../git/run.ts";
 import {
   BRANCH_REF_PREFIX,
@@ -325,6 +327,36 @@ export function remoteRefs(
     }
   }
   return out.sort((a, b) => a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
+}
+
+/**
+ * Why a run's refs on the remote stay although its file here goes: the
+ * remote's run file is not this file or a part of it (another machine
+ * pushed more of the run since this copy was pulled, e.g. a run that looks
+ * crashed here because it was pulled while it ran), or this repository
+ * does not hold the remote's commit to compare. Deleting those refs could
+ * lose the only complete copy.
+ *
+ * @param refs The run's refs on the remote.
+ * @param o The run's id and file here.
+ * @returns The reason, or undefined when the refs may go.
+ */
+export function remoteCopyKept(
+  refs: readonly RemoteRef[],
+  o: { id: string; file: string },
+): string | undefined {
+  const runRef = refs.find((r) => r.ref === `${SYNC_PREFIX}runs/${o.id}`);
+  if (runRef === undefined) return undefined;
+  if (!hasCommit(runRef.sha)) {
+    return "the remote's copy of the run is not known here (exprag pull first)";
+  }
+  const entry = fileEntry(runRef.sha, `${o.id}.jsonl`);
+  if (entry === null) return undefined; // no run file in it: nothing to lose
+  const local = readOrNull(o.file) ?? new Uint8Array();
+  if (entry.size <= local.length && startsWith(local, readBlob(entry.blob))) {
+    return undefined;
+  }
+  return "the remote's copy of the run has more than this one (another machine pushed it since: exprag pull first)";
 }
 
 /**
