@@ -441,7 +441,38 @@ Deno.test("prune --remote never deletes a remote copy that has more than the loc
   }
   // pulled again, the complete copy is the one here: now it may go
   equal((await cli(C, PULL, ["pull", "origin"])).code, 0);
-  const o = await cli(C, PULL, [
+  const o = await pruneFinished(C);
+  equal(o.code, 0, o.stderr);
+  deepEqual(remoteRefs(remote).filter((r) => r.startsWith("refs/exprag/")), []);
+});
+
+Deno.test("push and prune --remote to a mirror remote with push.followTags: only exprag's refs move, never the user's tags", async () => {
+  const { remote, A } = world();
+  git(A, "tag", "-a", "-m", "release", "v1");
+  git(A, "config", "remote.origin.mirror", "true");
+  git(A, "config", "push.followTags", "true");
+  Deno.writeTextFileSync(join(A, "train.ts"), "const lr = 0.4;\n");
+  const { id } = await trackedRun(A);
+  const pushed = await cli(A, PUSH, ["push", "origin"]);
+  equal(pushed.code, 0, pushed.stderr);
+  equal(
+    lastLine(pushed.stdout),
+    "pushed 1 run, 0 notes files, 1 code ref; 0 up to date; 0 conflicts",
+  );
+  const sync = (kind: string) => `refs/exprag/sync/${kind}/${id}`;
+  deepEqual(remoteRefs(remote), [
+    sync("code"),
+    sync("runs"),
+    "refs/heads/main",
+  ]);
+  const pruned = await pruneFinished(A);
+  equal(pruned.code, 0, pruned.stdout + pruned.stderr);
+  deepEqual(remoteRefs(remote), ["refs/heads/main"]);
+});
+
+/** `prune --status finished --remote origin --yes` in a clone, with pull's flags. */
+function pruneFinished(repo: string) {
+  return cli(repo, PULL, [
     "prune",
     "--status",
     "finished",
@@ -449,6 +480,4 @@ Deno.test("prune --remote never deletes a remote copy that has more than the loc
     "origin",
     "--yes",
   ]);
-  equal(o.code, 0, o.stderr);
-  deepEqual(remoteRefs(remote).filter((r) => r.startsWith("refs/exprag/")), []);
-});
+}

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { GitNotFoundError, UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { isValidRunId } from "../query/mod.ts";
-import { remoteGit } from "../git/remote.ts";
+import { PUSH_OPTIONS, pushConfig, remoteGit } from "../git/remote.ts";
 import { fileEntry, hasCommit, readBlob } from "../git/sync_objects.ts";
 import { readOrNull, startsWith } from "./sync_common.ts";
 import { firstError, runGit } from "../git/run.ts";
@@ -374,9 +374,9 @@ export function deleteRemoteRefs(
   const out = new Map<string, Removal>();
   if (refs.length === 0) return out;
   const r = remoteGit([
+    ...pushConfig(remote),
     "push",
-    "--porcelain",
-    "--no-verify",
+    ...PUSH_OPTIONS,
     ...refs.map((x) => `--force-with-lease=${x.ref}:${x.sha}`),
     remote,
     ...refs.map((x) => `:${x.ref}`),

@@ -164,6 +164,33 @@ export function fetchRefs(
   }
 }
 
+/**
+ * The leading `-c` of a `git push` of exprag's refs to `remote`: a
+ * configured remote's `mirror` off (a mirror remote refuses refspecs:
+ * "--mirror can't be combined with refspecs").
+ *
+ * @param remote A remote name or URL/path.
+ * @returns `-c remote.<name>.mirror=false` for a remote name, else nothing.
+ */
+export function pushConfig(remote: string): string[] {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(remote)
+    ? ["-c", `remote.${remote}.mirror=false`]
+    : [];
+}
+
+/**
+ * The options of every `git push` of exprag's refs: never a hook, a
+ * signature, a submodule or a tag the user's config would add
+ * (`push.followTags` would send the tags of a snapshot's history).
+ */
+export const PUSH_OPTIONS: readonly string[] = [
+  "--porcelain",
+  "--no-verify",
+  "--no-signed",
+  "--no-follow-tags",
+  "--recurse-submodules=no",
+];
+
 /** A rejection caused by another pusher of the same ref (retry after re-reading it). */
 const RETRYABLE =
   /fetch first|non-fast-forward|stale info|already exists|failed to update ref|cannot lock|incorrect old value/;
@@ -188,11 +215,9 @@ export function pushRefs(
   for (let i = 0; i < o.updates.length; i += 200) {
     const batch = o.updates.slice(i, i + 200);
     const r = remoteGit([
+      ...pushConfig(remote),
       "push",
-      "--porcelain",
-      "--no-verify",
-      "--no-signed",
-      "--recurse-submodules=no",
+      ...PUSH_OPTIONS,
       "--end-of-options",
       remote,
       ...batch.map((u) => `${u.sha}:${u.ref}`),
