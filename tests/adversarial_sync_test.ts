@@ -481,3 +481,21 @@ function pruneFinished(repo: string) {
     "--yes",
   ]);
 }
+
+Deno.test("prune --remote --yes with the remote unreachable removes nothing here (the runs would come back with pull, and no prune could select them again)", async () => {
+  const { remote, A } = world();
+  const { id } = await trackedRun(A);
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  git(A, "remote", "set-url", "origin", join(remote, "..", "gone.git"));
+  const o = await pruneFinished(A);
+  equal(o.code, 1, o.stdout);
+  equal(o.stdout, "");
+  match(
+    o.stderr,
+    /^exprag: --remote origin: git ls-remote failed: .*; nothing removed\n$/,
+  );
+  ok(Deno.statSync(runFile(A, id)).isFile);
+  git(A, "remote", "set-url", "origin", remote);
+  equal((await pruneFinished(A)).code, 0);
+  deepEqual(remoteRefs(remote), ["refs/heads/main"]);
+});

@@ -14,7 +14,7 @@
  */
 
 import { dirname, join, relative, resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { GitError, UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { runsDir } from "../query/mod.ts";
 import { recordedStart } from "../query/lazy_run.ts";
@@ -308,13 +308,17 @@ export async function run(ctx: Context): Promise<number> {
     );
   }
   let remoteListed: RemoteRef[] = [];
-  let remoteFailed = false;
   if (remote !== undefined && sel.runs.length > 0) {
     const listed = remoteRefs(remote, new Set(sel.runs.map((r) => r.id)));
     if ("error" in listed) {
-      notes.push(`remote ${shownRemote(remote)}: ${listed.error}`);
-      remoteFailed = true;
-    } else remoteListed = listed;
+      // removed here but not there, the runs would come back with the
+      // next pull, and no prune could select them again
+      throw new GitError(
+        `--remote ${shownRemote(remote)}: git ls-remote`,
+        `${listed.error}; nothing removed`,
+      );
+    }
+    remoteListed = listed;
   }
   const perRun = sel.runs.map((r) => runActions(ctx, r, git, remoteListed));
   if (git !== null) {
@@ -355,7 +359,7 @@ export async function run(ctx: Context): Promise<number> {
     notes.push("nothing selected");
   }
   for (const n of ctx.json ? [] : notes) stderrLine(`exprag: note: ${n}`);
-  const failed = remoteFailed || rows.some((a) => a.action === "failed");
+  const failed = rows.some((a) => a.action === "failed");
   const last = yes
     ? `removed ${summary(rows, "removed")}${
       failed ? "; some removals failed (see the failed rows)" : ""

@@ -313,7 +313,7 @@ export function remoteRefs(
   ids: ReadonlySet<string>,
 ): RemoteRef[] | { error: string } {
   const r = remoteGit(["ls-remote", "--refs", remote, `${SYNC_PREFIX}*`], {});
-  if (r.code !== 0) return { error: `git ls-remote failed: ${firstError(r)}` };
+  if (r.code !== 0) return { error: firstError(r) };
   const wanted = new Map<string, string>();
   for (const id of ids) {
     for (const k of SYNC_KINDS) wanted.set(`${SYNC_PREFIX}${k}/${id}`, id);
