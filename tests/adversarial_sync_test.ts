@@ -241,7 +241,7 @@ function remoteBlob(remote: string, rev: string, id: string): Uint8Array {
   return out.stdout;
 }
 
-Deno.test("push never follows a symlinked notes file (it could name any file the process may read): skipped, with the run named or not", async () => {
+Deno.test("push never follows a symlinked notes file or notes directory (it could name any file the process may read): skipped, with the run named or not", async () => {
   const { remote, A } = world();
   const { id } = await trackedRun(A);
   const secret = join(tempDir("exprag-secret-"), "secret.jsonl");
@@ -254,6 +254,21 @@ Deno.test("push never follows a symlinked notes file (it could name any file the
     ok(
       o.stdout.includes(
         `skipped notes file ${id}: not a regular file (links are never followed)\n`,
+      ),
+      o.stdout,
+    );
+  }
+  // a linked notes directory: not read either
+  const notes = join(A, ".exprag", "notes");
+  Deno.removeSync(notes, { recursive: true });
+  Deno.symlinkSync(join(secret, ".."), notes);
+  Deno.renameSync(secret, join(secret, "..", `${id}.jsonl`));
+  for (const args of [["push", "origin", id], ["push", "origin"]]) {
+    const o = await cli(A, PUSH, args);
+    equal(o.code, 0, o.stderr);
+    ok(
+      o.stdout.includes(
+        "skipped notes file .exprag/notes: the notes directory is a symbolic link (links are never followed)\n",
       ),
       o.stdout,
     );

@@ -125,6 +125,17 @@ async function items(
   }
   const out: Item[] = [];
   const skipped: SyncAction[] = [];
+  if (lstatOrNull(notesDir(ctx.dir))?.isSymlink === true) {
+    // as the reader: a linked notes directory is never read
+    skipped.push({
+      kind: "notes",
+      id: notesDir(ctx.dir),
+      action: "skipped",
+      detail:
+        "the notes directory is a symbolic link (links are never followed)",
+    });
+    notes = [];
+  }
   for (const [kind, list] of [["runs", files], ["notes", notes]] as const) {
     for (const file of list) {
       const id = stem(file);
