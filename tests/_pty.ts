@@ -26,11 +26,12 @@ export interface PtyCase {
   env?: Record<string, string>;
 }
 
-/** Runs one command under a pseudo-terminal, killed at the first prompt text. */
-export async function underPty(
+/** The `script` child running a case under a pseudo-terminal, and its time limit. */
+function spawnScript(
   cwd: string,
   c: PtyCase,
-): Promise<{ code: number | null; text: string; prompted: boolean }> {
+  stdin: "null" | "piped",
+): { child: Deno.ChildProcess; hung: () => boolean; stop: () => void } {
   // deliberately no --no-prompt: only the CLI's own checks keep it quiet
   const words = [
     Deno.execPath(),
@@ -44,7 +45,7 @@ export async function underPty(
     args: ["-qec", cmd, "/dev/null"],
     cwd,
     env: c.env,
-    stdin: "null",
+    stdin,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -53,6 +54,15 @@ export async function underPty(
     hung = true;
     child.kill("SIGKILL");
   }, TIMEOUT_S * 1000);
+  return { child, hung: () => hung, stop: () => clearTimeout(timer) };
+}
+
+/** Runs one command under a pseudo-terminal, killed at the first prompt text. */
+export async function underPty(
+  cwd: string,
+  c: PtyCase,
+): Promise<{ code: number | null; text: string; prompted: boolean }> {
+  const { child, hung, stop } = spawnScript(cwd, c, "null");
   let text = "";
   const decoder = new TextDecoder();
   const errText = new Response(child.stderr).text();
@@ -64,11 +74,50 @@ export async function underPty(
     }
   }
   const status = await child.status;
-  clearTimeout(timer);
+  stop();
   text += await errText;
   return {
     code: status.signal === null ? status.code : null,
     text,
-    prompted: PROMPT.test(text) || hung,
+    prompted: PROMPT.test(text) || hung(),
+  };
+}
+
+/**
+ * Runs a line-reading server (e.g. `exprag mcp`) under a pseudo-terminal,
+ * without --no-prompt: writes `lines` to it as typed, reads its output
+ * until `done` holds (or prompt text shows, or the time is up), then ends
+ * its input with Ctrl-D.
+ */
+export async function serveUnderPty(
+  cwd: string,
+  c: PtyCase & { lines: string[]; done: (text: string) => boolean },
+): Promise<{ code: number | null; text: string; prompted: boolean }> {
+  const { child, hung, stop } = spawnScript(cwd, c, "piped");
+  const w = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  for (const l of c.lines) await w.write(encoder.encode(l + "\n"));
+  let text = "";
+  const decoder = new TextDecoder();
+  const errText = new Response(child.stderr).text();
+  const reader = child.stdout.getReader();
+  while (!c.done(text) && !PROMPT.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  if (PROMPT.test(text)) child.kill("SIGKILL");
+  else await w.write(encoder.encode("\x04")).catch(() => {});
+  await w.close().catch(() => {});
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    text += decoder.decode(r.value, { stream: true });
+  }
+  const { code, signal } = await child.status;
+  stop();
+  text += await errText;
+  return {
+    code: signal === null ? code : null,
+    text,
+    prompted: PROMPT.test(text) || hung(),
   };
 }

@@ -309,6 +309,96 @@ Deno.test("export --records loads into DuckDB and each run's maximum ranks as ex
   ]);
 });
 
+Deno.test("export --records: a path written several ways is exported once, as the columns write it; a path with no values gets a note with a suggestion", async () => {
+  const { root } = fixture();
+  const o = await cli(root, READ, [
+    "export",
+    "--records",
+    "value.metrics.acc",
+    'value."metrics"."acc"',
+    "value..metrics.acc",
+    "metrics.acc",
+    "--status",
+    "finished",
+  ]);
+  equal(o.code, 0, o.stderr);
+  const lines = o.stdout.trimEnd().split("\n").slice(1);
+  equal(lines.length, 11); // D1, D2, D3: 3 values each, D5: 2
+  ok(lines.every((l) => l.split(",")[3] === "value.metrics.acc"), o.stdout);
+  equal(
+    o.stderr,
+    "exprag: note: no values at metrics.acc; did you mean value.metrics.acc? see exprag paths\n",
+  );
+});
+
+Deno.test("export: metadata keys with commas, quotes, newlines, tabs, backslashes, unicode and case twins load into DuckDB under the exported names, with their values", async () => {
+  const dir = makeExprag();
+  const root = join(dir, "..");
+  const keys = [
+    "a,b",
+    'q"uote',
+    "new\nline",
+    "tab\tkey",
+    "名前✓",
+    "a.b",
+    "",
+    " sp",
+    "back\\slash",
+    "x=1",
+    "Lr",
+  ];
+  const metadata: Record<string, unknown> = Object.fromEntries(
+    keys.map((k, i) => [k, i]),
+  );
+  metadata.nested = { "in,ner": 'v,"\n' };
+  writeDenoRun(dir, {
+    id: D1,
+    name: "odd keys",
+    metadata,
+    tracks: [{ value: { "m,1": 1, 'm"2': 2, "m.3": 3 } }],
+    end: "finished",
+  });
+  writePythonRun(dir, { id: P1, metadata: { lr: 0.5 }, tracks: accs([0.5]) });
+  const con = await duck();
+  for (const format of ["csv", "jsonl"]) {
+    const o = await cli(root, READ, ["export", "--format", format]);
+    equal(o.code, 0, o.stderr);
+    const file = join(root, `runs.${format}`);
+    Deno.writeTextFileSync(file, o.stdout);
+    const exported = format === "jsonl"
+      ? Object.keys(JSON.parse(o.stdout.split("\n")[0]))
+      : (await rows(
+        con,
+        `SELECT * FROM read_csv(${lit(file)}, header = false) LIMIT 1`,
+      )).flatMap((r) => Object.values(r) as string[]);
+    const reader = format === "csv" ? "read_csv" : "read_json_auto";
+    const got = await con.runAndReadAll(
+      `SELECT * FROM ${reader}(${lit(file)}) ORDER BY id DESC`,
+    );
+    const names = (got as unknown as { columnNames(): string[] })
+      .columnNames();
+    // DuckDB's names are case-insensitive: the second of metadata.Lr and
+    // metadata.lr gets a suffix; every other name is the exported one
+    deepEqual(
+      names,
+      exported.map((n) => n === "metadata.lr" ? "metadata.lr_1" : n),
+    );
+    const [d1, p1] = got.getRowObjectsJS();
+    for (const [i, k] of keys.entries()) {
+      const column = exported.find((n) =>
+        n === `metadata.${k}` || n === `metadata.${JSON.stringify(k)}`
+      );
+      ok(column !== undefined, k);
+      equal(Number(d1[column]), i, column);
+    }
+    equal(d1["metadata.nested.in,ner"], 'v,"\n');
+    equal(Number(d1['value."m\\"2".last']), 2);
+    equal(Number(d1['value."m.3".max']), 3);
+    equal(Number(d1["value.m,1.min"]), 1);
+    equal(Number(p1["metadata.lr_1"]), 0.5);
+  }
+});
+
 Deno.test("DuckDB read_json over .exprag/runs/*.jsonl as they are, with the README's SQL, picks the run exprag best picks", async () => {
   const { root, dir } = fixture();
   const [, sql] = readmeSql();
@@ -321,6 +411,23 @@ Deno.test("DuckDB read_json over .exprag/runs/*.jsonl as they are, with the READ
   equal(best.length, 1);
   equal(best[0].run_id, await bestId(root));
   equal(best[0].acc, 0.9);
+});
+
+Deno.test("the README's read_json SQL still answers when a crashed run ends in a torn line (kill -9 mid-write, or a live run mid-line)", async () => {
+  const { root, dir } = fixture();
+  writeDenoRun(dir, {
+    id: "d6000000-0000-4000-8000-000000000006",
+    name: "killed",
+    tracks: accs([0.95]),
+    tail: '{"schema_version":1,"kind":"tra',
+  });
+  const [, sql] = readmeSql();
+  const con = await duck();
+  const best = await rows(
+    con,
+    sql.replace("'.exprag/runs/*.jsonl'", lit(join(dir, "runs", "*.jsonl"))),
+  );
+  equal(best[0].run_id, await bestId(root));
 });
 
 Deno.test("export filters by --where, --since, --until and --status, and rejects bad invocations with exit 2", async () => {

@@ -14,67 +14,24 @@ import {
   denoRunArgs,
   git,
   IMPORT_TRACKER,
-  makeRepo,
   runFiles,
   runScript,
   tempDir,
 } from "./_helpers.ts";
 import { cli, writeDenoRun, writePythonRun } from "./_cli_fixtures.ts";
+import {
+  bytes,
+  lastLine,
+  PULL,
+  PUSH,
+  READ,
+  remoteRefs,
+  runFile,
+  withAuthServer,
+  world,
+} from "./_sync_fixtures.ts";
 import { G, TRACK, trackedRun } from "./_git_fixtures.ts";
 import { underPty } from "./_pty.ts";
-
-/** The minimal flags of `push`. */
-const PUSH = ["--allow-read=.exprag", "--allow-run=git"];
-/** The minimal flags of `pull`. */
-const PULL = [
-  "--allow-read=.exprag",
-  "--allow-write=.exprag",
-  "--allow-run=git",
-];
-/** The flags of the reading commands. */
-const READ = ["--allow-read=.exprag"];
-
-interface World {
-  remote: string;
-  A: string;
-  B: string;
-  C: string;
-}
-
-/** A bare remote holding one commit, and three clones of it. */
-function world(): World {
-  const root = tempDir("exprag-sync-");
-  const remote = join(root, "remote.git");
-  git(root, "init", "-q", "--bare", remote);
-  const seed = makeRepo({ "train.ts": "const lr = 0.1;\n" });
-  git(seed, "push", "-q", remote, "main:main");
-  git(remote, "symbolic-ref", "HEAD", "refs/heads/main");
-  const clone = (name: string) => {
-    const dir = join(root, name);
-    git(root, "clone", "-q", remote, dir);
-    return dir;
-  };
-  return { remote, A: clone("A"), B: clone("B"), C: clone("C") };
-}
-
-function lastLine(text: string): string {
-  const lines = text.split("\n").filter((l) => l !== "");
-  return lines[lines.length - 1] ?? "";
-}
-
-function runFile(repo: string, id: string): string {
-  return join(repo, ".exprag", "runs", `${id}.jsonl`);
-}
-
-function bytes(path: string): Uint8Array {
-  return Deno.readFileSync(path);
-}
-
-/** The remote's refs, names only, sorted. */
-function remoteRefs(remote: string): string[] {
-  return git(remote, "for-each-ref", "--format=%(refname)").split("\n")
-    .filter((l) => l !== "").sort();
-}
 
 /** The blob of a run (or notes) file on the remote. */
 function remoteBlob(remote: string, kind: string, id: string): Uint8Array {
@@ -257,27 +214,6 @@ Deno.test("8 concurrent pushers of different runs lose nothing; concurrent notes
   const show = await cli(C, READ, ["show", ids[0], "--json"]);
   equal(JSON.parse(show.stdout).run.notes.length, 3);
 });
-
-/** Runs `f` with an HTTP server that answers every request with 401 (credentials needed). */
-async function withAuthServer(
-  f: (url: string) => Promise<void>,
-): Promise<void> {
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
-    () =>
-      new Response("credentials needed", {
-        status: 401,
-        headers: { "WWW-Authenticate": 'Basic realm="exprag-test"' },
-      }),
-  );
-  try {
-    await f(`http://127.0.0.1:${server.addr.port}/runs.git`);
-  } finally {
-    ac.abort();
-    await server.finished;
-  }
-}
 
 /** Reads a child's stdout until `pattern` shows; returns what was read. */
 async function readUntil(

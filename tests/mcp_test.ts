@@ -23,6 +23,8 @@ import { Ajv } from "npm:ajv@8.17.1";
 import { COMMANDS } from "../src/cli/command.ts";
 import { MCP_EXCLUDED, toolCommands } from "../src/cli/mcp_tools.ts";
 import { PROTOCOL_VERSIONS } from "../src/cli/mcp.ts";
+import { serveUnderPty } from "./_pty.ts";
+import { lines as rpcLines, MAX_MESSAGE_CHARS } from "../src/cli/mcp_rpc.ts";
 import {
   CLI_URL,
   denoRunArgs,
@@ -614,6 +616,56 @@ setInterval(() => {}, 1000);
   }
 });
 
+Deno.test("mcp under a terminal without --no-prompt: note, tag, diff and cat without their flags are tool errors naming the flag, never a prompt; Ctrl-D ends the server", async () => {
+  const { repo: cwd, ids } = await repo();
+  const before = notesOf(cwd);
+  const calls: [string, Record<string, unknown>][] = [
+    ["note", { run: ids[0], text: "from a terminal" }],
+    ["tag", { run: ids[0], key_value: "k=v" }],
+    ["diff", { run_a: ids[0] }],
+    ["cat", { run: ids[0], path: "train.ts" }],
+    ["runs", {}],
+  ];
+  const lines = [
+    JSON.stringify(initialize(PROTOCOL_VERSIONS[0])),
+    ...calls.map(([name, args], i) =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 10 + i,
+        method: "tools/call",
+        params: { name, arguments: args },
+      })
+    ),
+  ];
+  // the complete lines that are answers (the terminal echoes the input too)
+  const answers = (text: string) =>
+    text.split(/\r?\n/).slice(0, -1).filter((l) =>
+      l.startsWith('{"jsonrpc":"2.0","id":')
+    ).map((l) => JSON.parse(l)).filter((m) => "result" in m || "error" in m);
+  const o = await serveUnderPty(cwd, {
+    name: "mcp",
+    flags: READ,
+    args: ["mcp"],
+    lines,
+    done: (text) => answers(text).length === calls.length + 1,
+  });
+  ok(!o.prompted, o.text);
+  equal(o.code, 0, o.text);
+  const byId = new Map(answers(o.text).map((m) => [m.id, m.result]));
+  for (const [i, [name]] of calls.entries()) {
+    const r = byId.get(10 + i);
+    ok(r !== undefined, `${name}: ${o.text}`);
+    equal(r.isError, name !== "runs", name);
+    if (name === "runs") continue;
+    const flag = name === "note" || name === "tag"
+      ? "--allow-write=.exprag/notes"
+      : "--allow-run=git";
+    equal(r.structuredContent.error.flag, flag, name);
+    match(r.content[0].text, new RegExp(`not granted; add ${flag}`));
+  }
+  deepEqual(notesOf(cwd), before);
+});
+
 /** Runs the server on raw lines; returns the parsed stdout lines and stderr. */
 async function raw(
   cwd: string,
@@ -706,6 +758,63 @@ Deno.test("mcp raw protocol: ping, unknown methods, malformed JSON, invalid requ
   // the documented entry, jsr:@exprag/cli (mod.ts as the main module)
   const viaMod = await raw(cwd, JSON.stringify(pingRequest()) + "\n", MOD_URL);
   deepEqual(viaMod.messages, [{ jsonrpc: "2.0", id: 0, result: {} }]);
+});
+
+Deno.test("mcp raw protocol: a message over the size limit is an error with id null and dropped, the next one answered; an infinite number is named", async () => {
+  const { repo: cwd } = await repo();
+  const huge = {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: {
+      name: "runs",
+      arguments: { where: `name = ${"x".repeat(MAX_MESSAGE_CHARS)}` },
+    },
+  };
+  const input = [
+    JSON.stringify(huge),
+    JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+    '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"runs","arguments":{"limit":1e400}}}',
+  ].join("\n") + "\n";
+  const r = await raw(cwd, input);
+  equal(r.code, 0, r.stderr);
+  equal(r.messages.length, 3);
+  const [dropped, pong, infinite] = r.messages as {
+    id: unknown;
+    error?: { code: number; message: string };
+    result?: { isError?: boolean; content: { text: string }[] };
+  }[];
+  equal(dropped.id, null);
+  equal(dropped.error?.code, -32600);
+  match(
+    dropped.error!.message,
+    /^Invalid request: a message of \d+ characters/,
+  );
+  deepEqual(pong, { jsonrpc: "2.0", id: 2, result: {} });
+  equal(infinite.id, 3);
+  equal(infinite.result?.isError, true);
+  match(infinite.result!.content[0].text, /limit: .*not Infinity$/);
+  match(r.stderr, /dropped a message of \d+ characters/);
+});
+
+Deno.test("mcp lines: chunk boundaries inside a line, a CRLF and a UTF-8 character; a line over the limit dropped, not held", async () => {
+  const bytes = new TextEncoder().encode(
+    "ab\r\n✓é\n" + "y".repeat(25) + "\nlast",
+  );
+  const chunks = (size: number) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += size) {
+          c.enqueue(bytes.slice(i, i + size));
+        }
+        c.close();
+      },
+    });
+  for (const size of [1, 2, 3, 7, bytes.length]) {
+    const got: unknown[] = [];
+    for await (const l of rpcLines(chunks(size), 20)) got.push(l);
+    deepEqual(got, ["ab", "✓é", { tooLong: 25 }, "last"], `chunks of ${size}`);
+  }
 });
 
 /** The initialize request of a raw client asking for `version`. */

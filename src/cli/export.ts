@@ -24,8 +24,9 @@ import { dedupeProblems } from "../query/problems.ts";
 import { emptyNote, readOptions, runFilter, statusFlag } from "./common.ts";
 import type { Context } from "./context.ts";
 import { type ExportFormat, RowWriter } from "./export_format.ts";
-import { Out, stderrLine } from "./format.ts";
-import { DISPLAY_UNSAFE } from "../value_path.ts";
+import { escapeText, Out, stderrLine } from "./format.ts";
+import { canonicalPath, DISPLAY_UNSAFE } from "../value_path.ts";
+import { suggestPaths } from "./suggest.ts";
 import { createNoFollow } from "./safe_write.ts";
 
 /** Controls and bidi characters a terminal would act on (tab and newline kept). */
@@ -97,6 +98,20 @@ function valueCell(v: unknown, format: ExportFormat): unknown {
   return JSON.stringify(v);
 }
 
+/** The note for a `--records` path no exported record has a value at. */
+async function noValuesNote(ctx: Context, path: string): Promise<void> {
+  const near = await suggestPaths(ctx, path);
+  stderrLine(
+    `exprag: note: no values at ${escapeText(path)}; ${
+      near.length > 0
+        ? `did you mean ${near.map(escapeText).join(" or ")}?`
+        : /^value\./.test(path)
+        ? "no exported run recorded it:"
+        : "track value paths start with value., e.g. value.metrics.loss:"
+    } see exprag paths`,
+  );
+}
+
 /** Writes the rows of the plan; returns how many. */
 async function writeRows(
   ctx: Context,
@@ -110,7 +125,11 @@ async function writeRows(
   if (records) {
     const w = new RowWriter(format, VALUE_HEADER);
     out.write(w.header());
-    for await (const v of exportedValues(plan, ctx.args, options)) {
+    // each path once, written as the per-run columns write it
+    const paths = [...new Set(ctx.args.map(canonicalPath))];
+    const empty = new Set(paths);
+    for await (const v of exportedValues(plan, paths, options)) {
+      empty.delete(v.path);
       out.write(w.row([
         v.run,
         v.elapsed_ms,
@@ -121,6 +140,7 @@ async function writeRows(
       n++;
       if (out.closed) break;
     }
+    if (!out.closed) { for (const p of empty) await noValuesNote(ctx, p); }
     return n;
   }
   const w = new RowWriter(format, exportHeader(plan.columns));

@@ -20,6 +20,7 @@ import {
   INVALID_PARAMS,
   INVALID_REQUEST,
   lines,
+  MAX_MESSAGE_CHARS,
   METHOD_NOT_FOUND,
   PARSE_ERROR,
   resultOf,
@@ -269,6 +270,15 @@ export async function run(ctx: Context): Promise<number> {
   }
   const pending = new Set<Promise<void>>();
   for await (const text of lines(Deno.stdin.readable)) {
+    if (typeof text !== "string") {
+      warn(`dropped a message of ${text.tooLong} characters`);
+      server.send(errorOf(
+        null,
+        INVALID_REQUEST,
+        `Invalid request: a message of ${text.tooLong} characters (at most ${MAX_MESSAGE_CHARS})`,
+      ));
+      continue;
+    }
     const p = server.line(text).catch((e) =>
       warn(`internal error: ${(e as Error).stack ?? e}`)
     );

@@ -114,26 +114,65 @@ export function checkMessage(
   };
 }
 
+/** The longest message read, in UTF-16 code units (a longer line is dropped). */
+export const MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
+
+/** A line over the limit, dropped: how long it was. */
+export interface TooLong {
+  /** Its length in UTF-16 code units. */
+  tooLong: number;
+}
+
 /**
  * The lines of a byte stream, decoded as UTF-8, without their `\n` (and a
- * `\r` before it); a last line without `\n` is yielded too.
+ * `\r` before it); a last line without `\n` is yielded too. Each chunk is
+ * searched once (a long line costs its length, not its length squared),
+ * and a line longer than `max` is not held: it is dropped up to its end and
+ * yielded as {@linkcode TooLong}.
  *
  * @param stream E.g. `Deno.stdin.readable`.
+ * @param max The longest line kept.
  * @returns The lines, as they arrive.
  */
 export async function* lines(
   stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
+  max: number = MAX_MESSAGE_CHARS,
+): AsyncGenerator<string | TooLong> {
   const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of stream) {
-    pending += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = pending.indexOf("\n")) !== -1) {
-      yield pending.slice(0, nl).replace(/\r$/, "");
-      pending = pending.slice(nl + 1);
+  const parts: string[] = [];
+  let held = 0;
+  let dropped = -1; // the length of a line being dropped, else -1
+  const end = (last: string): string | TooLong => {
+    const n = (dropped >= 0 ? dropped : held) + last.length;
+    const line = dropped >= 0 || n > max
+      ? { tooLong: n }
+      : (parts.join("") + last).replace(/\r$/, "");
+    parts.length = 0;
+    held = 0;
+    dropped = -1;
+    return line;
+  };
+  const more = (text: string) => {
+    if (dropped >= 0) dropped += text.length;
+    else if (held + text.length > max) {
+      dropped = held + text.length;
+      parts.length = 0;
+      held = 0;
+    } else if (text !== "") {
+      parts.push(text);
+      held += text.length;
     }
+  };
+  for await (const chunk of stream) {
+    const text = decoder.decode(chunk, { stream: true });
+    let from = 0;
+    let nl: number;
+    while ((nl = text.indexOf("\n", from)) !== -1) {
+      yield end(text.slice(from, nl));
+      from = nl + 1;
+    }
+    more(text.slice(from));
   }
-  pending += decoder.decode();
-  if (pending !== "") yield pending.replace(/\r$/, "");
+  more(decoder.decode());
+  if (held > 0 || dropped >= 0) yield end("");
 }

@@ -210,7 +210,9 @@ function text(cmd: CommandDef, name: string, v: unknown): string {
   if (typeof v === "number" && Number.isFinite(v)) return String(v);
   throw bad(
     cmd,
-    `${name}: expected a string, not ${JSON.stringify(v) ?? String(v)}`,
+    `${name}: expected a string or a finite number, not ${
+      typeof v === "number" ? v : JSON.stringify(v) ?? String(v)
+    }`,
   );
 }
 

@@ -14,11 +14,12 @@
  */
 
 import { dirname, join, relative, resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { GitError, UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { runsDir } from "../query/mod.ts";
 import { recordedStart } from "../query/lazy_run.ts";
 import { lstatOrNull } from "../lstat.ts";
+import { shownRemote } from "../git/remote.ts";
 import { granted } from "../permissions.ts";
 import {
   removeStaleTempFile,
@@ -46,6 +47,7 @@ import {
   gitPlace,
   type ListedRef,
   orphanRefs,
+  remoteCopyKept,
   type RemoteRef,
   remoteRefs,
   runRefs,
@@ -156,13 +158,15 @@ function runActions(
       });
     }
   }
-  for (const r of remote.filter((x) => x.id === run.id)) {
+  const onRemote = remote.filter((x) => x.id === run.id);
+  const remoteKeep = remoteCopyKept(onRemote, run);
+  for (const r of onRemote) {
     out.push({
-      action: "remove",
+      action: remoteKeep === undefined ? "remove" : "keep",
       kind: "remote_ref",
       ...who,
-      target: `${ctx.options.remote} ${r.ref}`,
-      reason: null,
+      target: `${shownRemote(String(ctx.options.remote))} ${r.ref}`,
+      reason: remoteKeep ?? null,
     });
   }
   return out;
@@ -304,13 +308,17 @@ export async function run(ctx: Context): Promise<number> {
     );
   }
   let remoteListed: RemoteRef[] = [];
-  let remoteFailed = false;
   if (remote !== undefined && sel.runs.length > 0) {
     const listed = remoteRefs(remote, new Set(sel.runs.map((r) => r.id)));
     if ("error" in listed) {
-      notes.push(`remote ${remote}: ${listed.error}`);
-      remoteFailed = true;
-    } else remoteListed = listed;
+      // removed here but not there, the runs would come back with the
+      // next pull, and no prune could select them again
+      throw new GitError(
+        `--remote ${shownRemote(remote)}: git ls-remote`,
+        `${listed.error}; nothing removed`,
+      );
+    }
+    remoteListed = listed;
   }
   const perRun = sel.runs.map((r) => runActions(ctx, r, git, remoteListed));
   if (git !== null) {
@@ -332,7 +340,7 @@ export async function run(ctx: Context): Promise<number> {
     );
     if (remote !== undefined && remoteRows.length > 0) {
       const byTarget = new Map(
-        remoteListed.map((r) => [`${remote} ${r.ref}`, r]),
+        remoteListed.map((r) => [`${shownRemote(remote)} ${r.ref}`, r]),
       );
       const done = deleteRemoteRefs(
         remote,
@@ -351,7 +359,7 @@ export async function run(ctx: Context): Promise<number> {
     notes.push("nothing selected");
   }
   for (const n of ctx.json ? [] : notes) stderrLine(`exprag: note: ${n}`);
-  const failed = remoteFailed || rows.some((a) => a.action === "failed");
+  const failed = rows.some((a) => a.action === "failed");
   const last = yes
     ? `removed ${summary(rows, "removed")}${
       failed ? "; some removals failed (see the failed rows)" : ""

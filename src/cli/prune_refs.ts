@@ -19,6 +19,9 @@ import { join } from "node:path";
 import { GitNotFoundError, UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { isValidRunId } from "../query/mod.ts";
+import { PUSH_OPTIONS, pushConfig, remoteGit } from "../git/remote.ts";
+import { fileEntry, hasCommit, readBlob } from "../git/sync_objects.ts";
+import { readOrNull, startsWith } from "./sync_common.ts";
 import { firstError, runGit } from "../git/run.ts";
 import {
   BRANCH_REF_PREFIX,
@@ -309,8 +312,8 @@ export function remoteRefs(
   remote: string,
   ids: ReadonlySet<string>,
 ): RemoteRef[] | { error: string } {
-  const r = runGit(["ls-remote", "--refs", remote, `${SYNC_PREFIX}*`]);
-  if (r.code !== 0) return { error: `git ls-remote failed: ${firstError(r)}` };
+  const r = remoteGit(["ls-remote", "--refs", remote, `${SYNC_PREFIX}*`], {});
+  if (r.code !== 0) return { error: firstError(r) };
   const wanted = new Map<string, string>();
   for (const id of ids) {
     for (const k of SYNC_KINDS) wanted.set(`${SYNC_PREFIX}${k}/${id}`, id);
@@ -327,6 +330,36 @@ export function remoteRefs(
 }
 
 /**
+ * Why a run's refs on the remote stay although its file here goes: the
+ * remote's run file is not this file or a part of it (another machine
+ * pushed more of the run since this copy was pulled, e.g. a run that looks
+ * crashed here because it was pulled while it ran), or this repository
+ * does not hold the remote's commit to compare. Deleting those refs could
+ * lose the only complete copy.
+ *
+ * @param refs The run's refs on the remote.
+ * @param o The run's id and file here.
+ * @returns The reason, or undefined when the refs may go.
+ */
+export function remoteCopyKept(
+  refs: readonly RemoteRef[],
+  o: { id: string; file: string },
+): string | undefined {
+  const runRef = refs.find((r) => r.ref === `${SYNC_PREFIX}runs/${o.id}`);
+  if (runRef === undefined) return undefined;
+  if (!hasCommit(runRef.sha)) {
+    return "the remote's copy of the run is not known here (exprag pull first)";
+  }
+  const entry = fileEntry(runRef.sha, `${o.id}.jsonl`);
+  if (entry === null) return undefined; // no run file in it: nothing to lose
+  const local = readOrNull(o.file) ?? new Uint8Array();
+  if (entry.size <= local.length && startsWith(local, readBlob(entry.blob))) {
+    return undefined;
+  }
+  return "the remote's copy of the run has more than this one (another machine pushed it since: exprag pull first)";
+}
+
+/**
  * Deletes sync refs on a remote in one `git push --porcelain`, each only
  * while it still points at the object listed (`--force-with-lease`).
  *
@@ -340,14 +373,14 @@ export function deleteRemoteRefs(
 ): Map<string, Removal> {
   const out = new Map<string, Removal>();
   if (refs.length === 0) return out;
-  const r = runGit([
+  const r = remoteGit([
+    ...pushConfig(remote),
     "push",
-    "--porcelain",
-    "--no-verify",
+    ...PUSH_OPTIONS,
     ...refs.map((x) => `--force-with-lease=${x.ref}:${x.sha}`),
     remote,
     ...refs.map((x) => `:${x.ref}`),
-  ]);
+  ], {});
   for (const line of r.stdout.split("\n")) {
     // `<flag>\t:<ref>\t<summary> (<reason>)`; `-` deleted, `!` rejected
     const [flag, spec, summary] = line.split("\t");

@@ -10,9 +10,12 @@
  * (a run that grew) → replaced atomically, unless a live tracker holds its
  * lock; the same bytes → nothing; anything else → a conflict, the local
  * file kept. Notes: the records the local file lacks are appended. Code:
- * `refs/heads/run/<id>` is created when absent (or the fallback
- * `refs/exprag/runs/<id>` when a branch `run` blocks it); one pointing
- * elsewhere is a conflict. A second pull moves nothing.
+ * only the commit the run's run_start records as its snapshot (the local
+ * file's, or in a dry run the remote's) becomes `refs/heads/run/<id>`,
+ * created when absent (or the fallback `refs/exprag/runs/<id>` when a
+ * branch `run` blocks it); one pointing elsewhere is a conflict; a code ref
+ * of a run not here, or of a clean run, is skipped. A second pull moves
+ * nothing.
  *
  * Permissions: `--allow-read` and `--allow-write` on the exprag directory,
  * `--allow-run=git`.
@@ -22,9 +25,11 @@
 
 import { join, resolve } from "node:path";
 import { createExpragDir } from "../dir.ts";
+import { RefusedError } from "../errors.ts";
 import { lstatOrNull } from "../lstat.ts";
 import { checkNotesRecord, notesDir } from "../note_record.ts";
 import { isValidRunId, runsDir } from "../query/files.ts";
+import { readFirstLine } from "../query/lines.ts";
 import { isLocked } from "../query/status.ts";
 import {
   BRANCH_REF_PREFIX,
@@ -36,7 +41,7 @@ import { fetchRefs } from "../git/remote.ts";
 import { runGit } from "../git/run.ts";
 import { fileEntry, readBlob } from "../git/sync_objects.ts";
 import type { Context } from "./context.ts";
-import { toplevel } from "./gitsafe.ts";
+import { isHexCommit, toplevel } from "./gitsafe.ts";
 import { appendMissingNotes } from "./note_writer.ts";
 import {
   checkRemote,
@@ -205,25 +210,100 @@ function pullNotes(
       }
     },
   );
+  const file = join(notesDir(ctx.dir), `${o.id}.jsonl`);
+  const info = lstatOrNull(file);
+  if (info !== null && !info.isFile) {
+    return act("conflict", `${file} is not a regular file; kept`);
+  }
   if (o.dryRun) {
-    const mine = readOrNull(join(notesDir(ctx.dir), `${o.id}.jsonl`));
+    const mine = readOrNull(file);
     const have = new Set(
       mine === null ? [] : decoder.decode(mine).split("\n"),
     );
     const n = lines.filter((l) => !have.has(l)).length;
     return n === 0 ? act("up_to_date", "") : act("pulled", `${n} records`);
   }
-  const n = appendMissingNotes(ctx.dir, { runId: o.id, lines });
+  let n: number;
+  try {
+    n = appendMissingNotes(ctx.dir, { runId: o.id, lines });
+  } catch (e) {
+    // made a link meanwhile: this file only, the other items go on
+    if (!(e instanceof RefusedError)) throw e;
+    return act("conflict", `${file} is not a regular file; kept`);
+  }
   return n === 0 ? act("up_to_date", "") : act("pulled", `${n} records`);
 }
 
-function pullCode(o: { id: string; sha: string; dryRun: boolean }): SyncAction {
+/** The first line of a run file here, or null when there is none. */
+function localFirstLine(path: string): string | null {
+  try {
+    using f = Deno.openSync(path, { read: true });
+    return readFirstLine(f)?.text ?? null;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** The first line of the run file a fetched runs ref holds, or null. */
+function remoteFirstLine(id: string, sha: string | undefined): string | null {
+  const entry = sha === undefined ? null : fileEntry(sha, `${id}.jsonl`);
+  if (entry === null) return null;
+  const text = decoder.decode(readBlob(entry.blob));
+  const nl = text.indexOf("\n");
+  return nl < 0 ? text : text.slice(0, nl);
+}
+
+/**
+ * The snapshot commit a run's run_start records (`git.commit` of a dirty
+ * run), `"clean"` for a run without one, or null when there is no such
+ * run here (nor, in a dry run, on the remote).
+ */
+function recordedSnapshot(
+  ctx: Context,
+  o: { id: string; runSha: string | undefined },
+): string | null {
+  const line = localFirstLine(join(runsDir(ctx.dir), `${o.id}.jsonl`)) ??
+    remoteFirstLine(o.id, o.runSha);
+  if (line === null) return null;
+  try {
+    const rec = JSON.parse(line);
+    if (rec?.kind !== "run_start" || rec.run_id !== o.id) return null;
+    const g = rec.value?.git;
+    return g?.dirty === true && isHexCommit(g.commit) ? g.commit : "clean";
+  } catch {
+    return null;
+  }
+}
+
+function pullCode(
+  ctx: Context,
+  o: { id: string; sha: string; dryRun: boolean; runSha?: string },
+): SyncAction {
   const act = (action: SyncAction["action"], detail: string): SyncAction => ({
     kind: "code",
     id: o.id,
     action,
     detail,
   });
+  // only the snapshot the run itself records becomes its run/<id> ref
+  const recorded = recordedSnapshot(ctx, { id: o.id, runSha: o.runSha });
+  if (recorded === null) {
+    return act("skipped", `no run ${o.id} here; no ref made`);
+  }
+  if (recorded === "clean") {
+    return act("skipped", `run ${o.id} records no snapshot; no ref made`);
+  }
+  if (!o.sha.startsWith(recorded)) {
+    return act(
+      "conflict",
+      `the remote's code ref points at ${
+        o.sha.slice(0, 12)
+      }, run ${o.id} records the snapshot ${
+        recorded.slice(0, 12)
+      }; no ref made`,
+    );
+  }
   for (const prefix of [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]) {
     const have = refCommit([], `${prefix}${o.id}`);
     if (have === o.sha) return act("up_to_date", "");
@@ -279,6 +359,9 @@ export async function run(ctx: Context): Promise<number> {
   );
   // as the tracker does: a new exprag directory holds a `.gitignore` of `*`
   if (!dryRun && refs.length > 0) createExpragDir(resolve(ctx.dir));
+  const runShas = new Map(
+    refs.filter((r) => r.kind === "runs").map((r) => [r.id, r.sha]),
+  );
   for (const r of refs) {
     const o = { id: r.id, sha: r.sha, dryRun };
     actions.push(
@@ -286,7 +369,7 @@ export async function run(ctx: Context): Promise<number> {
         ? pullRun(ctx, o)
         : r.kind === "notes"
         ? pullNotes(ctx, o)
-        : pullCode(o),
+        : pullCode(ctx, { ...o, runSha: runShas.get(r.id) }),
     );
   }
   return report(ctx, { verb: "pulled", remote, dryRun, actions });

@@ -77,12 +77,12 @@ function stem(file: string): string | null {
   return isValidRunId(id) ? id : null;
 }
 
-/** The notes files `<notes>/<id>.jsonl` (regular files only). */
+/** The notes files `<notes>/<id>.jsonl` (regular files; links, to be reported). */
 function notesFiles(dir: string): string[] {
   const nd = notesDir(dir);
   try {
     return [...Deno.readDirSync(nd)]
-      .filter((e) => e.isFile && e.name.endsWith(".jsonl"))
+      .filter((e) => (e.isFile || e.isSymlink) && e.name.endsWith(".jsonl"))
       .map((e) => join(nd, e.name)).sort();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
@@ -125,6 +125,17 @@ async function items(
   }
   const out: Item[] = [];
   const skipped: SyncAction[] = [];
+  if (lstatOrNull(notesDir(ctx.dir))?.isSymlink === true) {
+    // as the reader: a linked notes directory is never read
+    skipped.push({
+      kind: "notes",
+      id: notesDir(ctx.dir),
+      action: "skipped",
+      detail:
+        "the notes directory is a symbolic link (links are never followed)",
+    });
+    notes = [];
+  }
   for (const [kind, list] of [["runs", files], ["notes", notes]] as const) {
     for (const file of list) {
       const id = stem(file);
@@ -137,10 +148,19 @@ async function items(
         });
         continue;
       }
-      if (lstatOrNull(file) === null) continue; // a run without notes
-      if (kind === "runs") {
-        warnSize(ctx, { what: file, size: Deno.statSync(file).size });
+      const info = lstatOrNull(file);
+      if (info === null) continue; // a run without notes
+      if (!info.isFile) {
+        // a link could name any file the process may read
+        skipped.push({
+          kind,
+          id,
+          action: "skipped",
+          detail: "not a regular file (links are never followed)",
+        });
+        continue;
       }
+      if (kind === "runs") warnSize(ctx, { what: file, size: info.size });
       out.push({ kind, id, ref: `${SYNC_PREFIX}${kind}/${id}`, file });
     }
   }

@@ -16,6 +16,7 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { shownRemote } from "../git/remote.ts";
 import { runGit } from "../git/run.ts";
 import type { Context } from "./context.ts";
 import { escapeText, json, stderrLine } from "./format.ts";
@@ -200,7 +201,7 @@ export function report(
   }${skipped > 0 ? `; ${skipped} skipped` : ""}`;
   if (ctx.json) {
     json(ctx.out, {
-      remote: o.remote,
+      remote: shownRemote(o.remote),
       dry_run: o.dryRun,
       actions: o.actions,
       summary: {

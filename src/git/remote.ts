@@ -4,7 +4,12 @@
  * never prompting for credentials unless asked.
  *
  * - `GIT_TERMINAL_PROMPT=0` and `credential.interactive=never` (git's own
- *   switches), and ssh in batch mode (`core.sshCommand=ssh -o
+ *   switches; git before 2.46 ignores the second), `GIT_ASKPASS` and
+ *   `SSH_ASKPASS` set empty (git asks an askpass program even with
+ *   terminal prompts off: `GIT_ASKPASS`, else `core.askPass`, else
+ *   `SSH_ASKPASS`, as editors' terminals and desktop sessions set them; an
+ *   empty `GIT_ASKPASS` stops that search, an empty `SSH_ASKPASS` stops
+ *   ssh's), and ssh in batch mode (`core.sshCommand=ssh -o
  *   BatchMode=yes`, only when neither `core.sshCommand` nor a visible
  *   `GIT_SSH_COMMAND`/`GIT_SSH` is set: the user's choice wins), unless
  *   `prompt` is set.
@@ -20,6 +25,23 @@ import { GitError } from "../errors.ts";
 import { granted } from "../permissions.ts";
 import type { GitResult } from "./exec.ts";
 import { firstError, runGit, sleepSync } from "./run.ts";
+
+/**
+ * A remote as messages show it: a URL without its password, and an
+ * http(s) URL without its user name too (where tokens are given as one:
+ * `https://ghp_…@github.com/x.git`), as git's own messages leave them out;
+ * `ssh://git@host/x.git` is shown as it is.
+ *
+ * @param remote A remote name, path or URL.
+ * @returns The same without credentials.
+ */
+export function shownRemote(remote: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)@/.exec(remote);
+  if (m === null) return remote;
+  const [all, scheme, userinfo] = m;
+  const keep = !/^https?$/i.test(scheme) && !userinfo.includes(":");
+  return keep ? remote : `${scheme}://${remote.slice(all.length)}`;
+}
 
 /** How to reach a remote. */
 export interface RemoteOptions {
@@ -53,10 +75,22 @@ function remoteCall(
   const userSsh = envSet("GIT_SSH_COMMAND") || envSet("GIT_SSH") ||
     runGit(["config", "--get", "core.sshCommand"]).code === 0;
   if (!userSsh) config.push("-c", "core.sshCommand=ssh -o BatchMode=yes");
-  return { config, env: { GIT_TERMINAL_PROMPT: "0" } };
+  return {
+    config,
+    env: { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "", SSH_ASKPASS: "" },
+  };
 }
 
-function remoteGit(
+/**
+ * Runs a git command that talks to a remote, never prompting unless
+ * `options.prompt` (see the module documentation).
+ *
+ * @param args git's arguments (after the leading `-c` settings).
+ * @param options How to reach the remote.
+ * @returns git's output.
+ * @throws {GitNotFoundError} When git is not on PATH.
+ */
+export function remoteGit(
   args: string[],
   options: RemoteOptions,
 ): GitResult {
@@ -81,7 +115,7 @@ export function listRemote(
     o,
   );
   if (r.code !== 0) {
-    throw new GitError(`git ls-remote ${remote}`, firstError(r));
+    throw new GitError(`git ls-remote ${shownRemote(remote)}`, firstError(r));
   }
   const refs = new Map<string, string>();
   for (const line of r.stdout.split("\n")) {
@@ -124,9 +158,38 @@ export function fetchRefs(
       sleepSync(50 + Math.random() * 200);
       r = remoteGit(args, o);
     }
-    if (r.code !== 0) throw new GitError(`git fetch ${remote}`, firstError(r));
+    if (r.code !== 0) {
+      throw new GitError(`git fetch ${shownRemote(remote)}`, firstError(r));
+    }
   }
 }
+
+/**
+ * The leading `-c` of a `git push` of exprag's refs to `remote`: a
+ * configured remote's `mirror` off (a mirror remote refuses refspecs:
+ * "--mirror can't be combined with refspecs").
+ *
+ * @param remote A remote name or URL/path.
+ * @returns `-c remote.<name>.mirror=false` for a remote name, else nothing.
+ */
+export function pushConfig(remote: string): string[] {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(remote)
+    ? ["-c", `remote.${remote}.mirror=false`]
+    : [];
+}
+
+/**
+ * The options of every `git push` of exprag's refs: never a hook, a
+ * signature, a submodule or a tag the user's config would add
+ * (`push.followTags` would send the tags of a snapshot's history).
+ */
+export const PUSH_OPTIONS: readonly string[] = [
+  "--porcelain",
+  "--no-verify",
+  "--no-signed",
+  "--no-follow-tags",
+  "--recurse-submodules=no",
+];
 
 /** A rejection caused by another pusher of the same ref (retry after re-reading it). */
 const RETRYABLE =
@@ -152,11 +215,9 @@ export function pushRefs(
   for (let i = 0; i < o.updates.length; i += 200) {
     const batch = o.updates.slice(i, i + 200);
     const r = remoteGit([
+      ...pushConfig(remote),
       "push",
-      "--porcelain",
-      "--no-verify",
-      "--no-signed",
-      "--recurse-submodules=no",
+      ...PUSH_OPTIONS,
       "--end-of-options",
       remote,
       ...batch.map((u) => `${u.sha}:${u.ref}`),
@@ -173,7 +234,7 @@ export function pushRefs(
       seen.set(m[3], { ref: m[3], status, summary: m[4] });
     }
     if (seen.size === 0 && r.code !== 0) {
-      throw new GitError(`git push ${remote}`, firstError(r));
+      throw new GitError(`git push ${shownRemote(remote)}`, firstError(r));
     }
     for (const u of batch) {
       results.push(

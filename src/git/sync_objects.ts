@@ -100,7 +100,8 @@ export interface FileEntry {
  * @returns The blob and its size, or null when the tree has no such blob.
  */
 export function fileEntry(commit: string, name: string): FileEntry | null {
-  const r = runGit(["ls-tree", "-l", "-z", commit, "--", name]);
+  // --full-tree: the name is at the top of the tree, wherever git runs
+  const r = runGit(["ls-tree", "-l", "-z", "--full-tree", commit, "--", name]);
   if (r.code !== 0) return null;
   for (const entry of r.stdout.split("\0")) {
     const m = /^100644 blob ([0-9a-f]{40,64}) +(\d+)\t(.*)$/s.exec(entry);
