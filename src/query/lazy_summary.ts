@@ -253,6 +253,41 @@ export function summaryStatsAt(
   }
   const text = summaryText(loc);
   if (text === undefined) return undefined;
+  return statsInSummaryText(text, key);
+}
+
+/**
+ * {@linkcode summaryStatsAt} from a run_end line's text, nothing parsed
+ * but the line's small rest and the path's statistics; with the
+ * summary's `summary_truncated`. For a listed run whose end is still in
+ * its file (one read of the line, no record kept).
+ *
+ * @param text The run_end line's text (written by exprag for Deno).
+ * @param key The canonical summary key.
+ * @returns The statistics (`null`: the summary has no such path) and
+ *   whether the summary is truncated; `undefined` when this cannot tell
+ *   (then read the run's `end`).
+ */
+export function summaryStatsInLine(
+  text: string,
+  key: string,
+): { stats: PathStats | null; truncated: boolean } | undefined {
+  const split = splitRunEnd(text);
+  if (split === undefined) return undefined;
+  const stats = statsInSummaryText(
+    text.slice(split.span.from, split.span.to),
+    key,
+  );
+  if (stats === undefined) return undefined;
+  const value = split.rec.value as Record<string, unknown>;
+  return { stats, truncated: value.summary_truncated === true };
+}
+
+/** One path's flat statistics object found in a summary's text (see {@linkcode summaryStatsAt}). */
+function statsInSummaryText(
+  text: string,
+  key: string,
+): PathStats | null | undefined {
   const needle = JSON.stringify(key) + ":{";
   const i = text.indexOf(needle);
   // absent: exact when every key is canonical as written (no space, escape
