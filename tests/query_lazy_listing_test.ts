@@ -10,6 +10,7 @@ import { bestRuns, Experiment, listRuns } from "../mod.ts";
 import { formatRecord } from "../src/record.ts";
 import { SummaryBuilder } from "../src/summary.ts";
 import { recordedStart } from "../src/query/lazy_run.ts";
+import { parseRunEndWithoutSummary } from "../src/query/lazy_summary.ts";
 import { CLI_URL, run, tempDir } from "./_helpers.ts";
 
 /** The `value` of each line of a run file, parsed. */
@@ -198,4 +199,47 @@ Deno.test("recordedStart() of a listed run whose file was removed since the list
   Deno.copyFileSync(b.path, a.path);
   equal(recordedStart(ra), null);
   deepEqual(recordedStart(rb)?.metadata, { lr: 2 });
+});
+
+Deno.test("a run_end line parsed without its summary is the whole line's record less value.summary, or left to the whole parse", () => {
+  const b = new SummaryBuilder();
+  const metrics: Record<string, number> = {};
+  for (let k = 0; k < 200; k++) metrics[`m${k}`] = k;
+  for (const k of ODD_KEYS) metrics[k] = -1;
+  b.add({ metrics }, 1);
+  const head = { schema_version: 1, run_id: "r", experiment_name: "l" };
+  const pad = "x".repeat(300);
+  const values: Record<string, unknown>[] = [
+    {
+      status: "finished",
+      track_count: 1,
+      summary: b.toJSON(),
+      summary_truncated: false,
+    },
+    {
+      status: "failed",
+      error: { message: '"summary":{' + pad },
+      summary: b.toJSON(),
+      summary_truncated: true,
+    },
+    { summary: b.toJSON(), status: "finished" }, // no summary_truncated after it
+    { status: "finished", summary: [pad], summary_truncated: false }, // not an object
+  ];
+  const split = values.map((value) => {
+    const line = formatRecord({
+      ...head,
+      kind: "run_end",
+      created_at: "t",
+      elapsed_ms: 2,
+      value,
+    });
+    const rec = parseRunEndWithoutSummary(line);
+    if (rec === undefined) return undefined;
+    const whole = JSON.parse(line);
+    delete whole.value.summary;
+    deepEqual(rec, whole);
+    equal("summary" in (rec.value as object), false);
+    return true;
+  });
+  deepEqual(split, [true, true, undefined, undefined]);
 });

@@ -7,7 +7,11 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { listRuns, type Problem } from "../mod.ts";
-import { listRunFiles, runsDir } from "../src/query/files.ts";
+import {
+  listRunFiles,
+  listRunFilesAsync,
+  runsDir,
+} from "../src/query/files.ts";
 import { readRecords } from "../src/query/reader.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 import { runScript, tempDir } from "./_helpers.ts";
@@ -148,6 +152,46 @@ Deno.test("reader: BOM and CRLF are accepted; empty files, directories and outsi
   // listRuns sees the BOM/CRLF run too
   const listed = await listRuns({ dir, onProblem: () => {} });
   eq(listed.map((r) => [r.id, r.records]), [[a.id, 2]]);
+});
+
+Deno.test("reader: the streamed directory listing gives the sync one's files, paths as join spells them, and problems", async () => {
+  const dir = expragDir();
+  const runs = join(dir, "runs");
+  const ids = [0, 1, 2].map(() => writeDenoRun(dir, { end: "finished" }).id);
+  Deno.mkdirSync(join(runs, "dir.jsonl"));
+  Deno.writeTextFileSync(join(runs, "a.txt"), "ignored");
+  Deno.writeTextFileSync(join(runs, "..jsonl"), "");
+  const outside = join(tempDir(), "outside.jsonl");
+  Deno.writeTextFileSync(outside, "{}\n");
+  Deno.symlinkSync(outside, join(runs, "link.jsonl"));
+  // the directory as a user may spell it: trailing slashes, `.` and `..`
+  const parent = join(dir, "..");
+  const base = dir.slice(parent.length + 1);
+  for (
+    const d of [
+      dir,
+      dir + "//",
+      `${parent}/./${base}`,
+      `${dir}/../${base}/`,
+      `${parent}/./${base}/runs`, // kept as given by runsDir: join normalises
+    ]
+  ) {
+    const p1: Problem[] = [], p2: Problem[] = [];
+    const sync = listRunFiles({ dir: d, onProblem: (p) => p1.push(p) });
+    const streamed = await listRunFilesAsync({
+      dir: d,
+      onProblem: (p) => p2.push(p),
+    });
+    const names = [...ids.map((id) => `${id}.jsonl`), "..jsonl"].sort();
+    eq(sync, names.map((n) => join(runsDir(d), n)));
+    eq(streamed, sync);
+    eq(p2, p1);
+    eq(p1.map((p) => p.reason).sort(), [
+      "is a directory, not a run file",
+      "symlink pointing outside the runs directory",
+    ]);
+  }
+  eq(await listRunFilesAsync({ dir: join(tempDir(), "nothing-here") }), []);
 });
 
 Deno.test("reader: symlinks inside the runs dir are followed", async () => {

@@ -154,7 +154,7 @@ export async function withRefNote<T>(
  * @throws {NotFoundError} When no run or several match (with a note).
  */
 export function resolveRef(ctx: Context, ref: string): Promise<RunInfo> {
-  return withRefNote(ctx, () => catalog(ctx).resolve(ref));
+  return withRefNote(ctx, () => catalog(ctx).resolveLoaded(ref));
 }
 
 /**

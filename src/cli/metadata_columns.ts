@@ -27,10 +27,18 @@ const MAX_CONSTANT_NOTE = 400;
  */
 export function metadataColumns(runs: readonly RunInfo[]): string[] {
   if (runs.length < 2) return ["metadata"];
-  const maps = runs.map((r) => metadataLeaves(r.metadata));
-  const varying = differingKeys(maps);
+  const first = metadataLeaves(runs[0].metadata);
+  // one run's leaves at a time: a listing of 100,000 runs holds no 100,000 maps
+  const varying = differingKeys(
+    (function* () {
+      yield first;
+      for (let i = 1; i < runs.length; i++) {
+        yield metadataLeaves(runs[i].metadata);
+      }
+    })(),
+  );
   if (varying.length > MAX_METADATA_COLUMNS) return ["metadata"];
-  const same = [...maps[0]].filter(([k]) => !varying.includes(k));
+  const same = [...first].filter(([k]) => !varying.includes(k));
   if (same.length > 0) {
     let text = same.map(([k, v]) => `${k}=${v}`).join(", ");
     if (text.length > MAX_CONSTANT_NOTE) {

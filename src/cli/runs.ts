@@ -15,7 +15,7 @@ import {
 } from "./common.ts";
 import type { Context } from "./context.ts";
 import type { RunInfo } from "../query/mod.ts";
-import { columnValues } from "../query/columns.ts";
+import { columnReader } from "../query/columns.ts";
 import { json, table } from "./format.ts";
 import { metadataColumns } from "./metadata_columns.ts";
 import type { Where } from "./parse.ts";
@@ -100,29 +100,33 @@ export async function run(ctx: Context): Promise<number> {
   const columns = columnsOf(ctx, runs);
   const fixed = new Set([...RUNS_HEADER, "status_reason", "tags", "notes"]);
   const paths = columns.filter((c) => !fixed.has(c));
-  const values = await columnValues(runs, paths, { catalog: catalog(ctx) });
+  const values = await columnReader(runs, paths, { catalog: catalog(ctx) });
   if (ctx.json) {
     json(
       ctx.out,
       runs.map((r, i) =>
-        paths.length === 0 ? runJson(r) : { ...runJson(r), columns: values[i] }
+        paths.length === 0 ? runJson(r) : { ...runJson(r), columns: values(i) }
       ),
     );
     return 0;
   }
+  // one row at a time: 100,000 runs are never 100,000 rows in memory
   table(
     ctx.out,
     columns,
-    runs.map((r, i) => {
-      const cells: Record<string, unknown> = {
-        ...standardCells(r),
-        status_reason: r.status_reason,
-        tags: r.tags ?? {},
-        notes: r.notes?.length ?? 0,
-        ...values[i],
-      };
-      return columns.map((c) => cells[c]);
-    }),
+    (function* () {
+      for (let i = 0; i < runs.length; i++) {
+        const r = runs[i];
+        const cells: Record<string, unknown> = {
+          ...standardCells(r),
+          status_reason: r.status_reason,
+          tags: r.tags ?? {},
+          notes: r.notes?.length ?? 0,
+          ...values(i),
+        };
+        yield columns.map((c) => cells[c]);
+      }
+    })(),
   );
   return 0;
 }

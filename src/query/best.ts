@@ -8,6 +8,7 @@
 import { UsageError } from "../errors.ts";
 import { toNumber } from "../summary.ts";
 import { catalogOf, type InCatalog } from "./catalog.ts";
+import { hasRunEnd } from "./lazy_run.ts";
 import { trackPathKey } from "./get_path.ts";
 import { checkReducer } from "./reduce.ts";
 import { reducedValues, scanPathStats } from "./run_stats.ts";
@@ -77,7 +78,7 @@ function selectStatus(
   runs: readonly RunInfo[],
   status: BestOptions["status"],
 ): { kept: RunInfo[]; left_out: Record<string, number>; ended: number } {
-  const ended = runs.filter((r) => r.end !== null).length;
+  const ended = runs.filter(hasRunEnd).length; // their run_end not read
   let keep: (state: string) => boolean = () => true;
   if (Array.isArray(status)) keep = (s) => status.includes(s);
   else if (status === "auto" && runs.some((r) => r.status === "finished")) {

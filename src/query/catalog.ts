@@ -14,7 +14,7 @@ import {
   passesPlain,
   passesValues,
 } from "./filter.ts";
-import { loadRuns } from "./listing.ts";
+import { loadRuns, loadRunsAsync } from "./listing.ts";
 import { dedupeProblems } from "./problems.ts";
 import { checkRunRef, resolveRunRef } from "./refs.ts";
 import { readRun } from "./run_file.ts";
@@ -69,6 +69,7 @@ export interface InCatalog {
 export class RunCatalog {
   #options: CatalogOptions;
   #runs: RunInfo[] | undefined;
+  #loading: Promise<RunInfo[]> | undefined;
   #counted = new Map<string, RunInfo>();
   #filtered = new Map<string, Promise<RunInfo[]>>();
 
@@ -98,6 +99,38 @@ export class RunCatalog {
       countRecords: this.#options.countRecords ?? true,
     });
     return this.#runs;
+  }
+
+  /**
+   * {@linkcode RunCatalog.all}, listed with the runs directory read as a
+   * stream (a smaller peak of memory over many runs); later calls of
+   * either give the same runs.
+   *
+   * @returns The runs (do not modify).
+   */
+  async load(): Promise<readonly RunInfo[]> {
+    if (this.#runs !== undefined) return this.#runs;
+    this.#loading ??= loadRunsAsync({
+      ...this.#options,
+      countRecords: this.#options.countRecords ?? true,
+    });
+    const runs = await this.#loading;
+    this.#runs ??= runs;
+    return this.#runs;
+  }
+
+  /**
+   * {@linkcode RunCatalog.resolve}, the runs listed by
+   * {@linkcode RunCatalog.load}: the syntax is checked first.
+   *
+   * @param ref The reference.
+   * @param count Whether the run's track records must be counted.
+   * @returns The run.
+   */
+  async resolveLoaded(ref: string, count = true): Promise<RunInfo> {
+    checkRunRef(ref);
+    await this.load();
+    return this.resolve(ref, count);
   }
 
   /**
@@ -153,7 +186,7 @@ export class RunCatalog {
   }
 
   async #apply(f: CompiledFilter): Promise<RunInfo[]> {
-    const left = this.all().filter((run) => passesPlain(run, f));
+    const left = (await this.load()).filter((run) => passesPlain(run, f));
     if (f.values.length === 0) return left;
     const values: Record<string, unknown>[] = left.map(() => ({}));
     for (const key of new Set(f.values.map((c) => c.key))) {
@@ -176,7 +209,9 @@ export class RunCatalog {
     options: RunFilter & { run?: string },
     count = true,
   ): Promise<RunInfo[]> {
-    if (options.run !== undefined) return [this.resolve(options.run, count)];
+    if (options.run !== undefined) {
+      return [await this.resolveLoaded(options.run, count)];
+    }
     return await this.filter(options);
   }
 }
@@ -268,7 +303,7 @@ export function resolveRun(
   ref: string,
   options: ReadOptions & InCatalog = {},
 ): Promise<RunInfo> {
-  return promised(() => catalogOf(options, false).resolve(ref));
+  return catalogOf(options, false).resolveLoaded(ref);
 }
 
 /**

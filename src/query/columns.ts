@@ -36,6 +36,29 @@ export async function columnValues(
   paths: readonly string[],
   options: ReadOptions & InCatalog = {},
 ): Promise<Record<string, unknown>[]> {
+  const at = await columnReader(runs, paths, options);
+  return runs.map((_, i) => at(i));
+}
+
+/**
+ * {@linkcode columnValues} one run at a time: the `value.*` paths are
+ * reduced for every run first (one pass over them), the other paths are
+ * read from the run when its values are asked for (so a table of many runs
+ * holds no object per run, and reads each run's run_start once for all its
+ * paths).
+ *
+ * @param runs The runs.
+ * @param paths Paths as `--where` takes them.
+ * @param options Problem handling, or a `catalog` whose options to use.
+ * @returns The values of the run at an index: path → value (`null` where
+ *   it has none).
+ * @throws {UsageError} For an invalid path.
+ */
+export async function columnReader(
+  runs: readonly RunInfo[],
+  paths: readonly string[],
+  options: ReadOptions & InCatalog = {},
+): Promise<(index: number) => Record<string, unknown>> {
   const compiled = paths.map((path) => {
     try {
       return { path, c: compileClause({ path, op: "~", value: "" }) };
@@ -47,17 +70,22 @@ export async function columnValues(
     }
   });
   const read = options.catalog?.options ?? options;
-  const out: Record<string, unknown>[] = runs.map(() => ({}));
+  const reduced = new Map<string, unknown[]>();
   for (const { path, c } of compiled) {
-    if (c.isValue) {
-      const reduced = await reducedValues(runs, c.key, "last", read);
-      reduced.forEach((r, i) => out[i][path] = r.value);
-      continue;
-    }
-    runs.forEach((run, i) => {
-      const vs = runValues(run, c.segments);
-      out[i][path] = vs.length === 0 ? null : vs.length === 1 ? vs[0] : vs;
-    });
+    if (!c.isValue || reduced.has(path)) continue;
+    const r = await reducedValues(runs, c.key, "last", read);
+    reduced.set(path, r.map((x) => x.value));
   }
-  return out;
+  return (i) => {
+    const out: Record<string, unknown> = {};
+    for (const { path, c } of compiled) {
+      if (c.isValue) {
+        out[path] = reduced.get(path)![i];
+        continue;
+      }
+      const vs = runValues(runs[i], c.segments);
+      out[path] = vs.length === 0 ? null : vs.length === 1 ? vs[0] : vs;
+    }
+    return out;
+  };
 }

@@ -15,8 +15,10 @@ import {
   type LineLocation,
   parseRunEndLazily,
   setData,
+  summaryStatsInLine,
 } from "./lazy_summary.ts";
 import { openRead, parseLine } from "./reader.ts";
+import type { PathStats } from "../summary.ts";
 import type { RunEnd, RunInfo } from "./types.ts";
 
 /** A first line longer than this stays parsed in memory (re-reading it would cost more). */
@@ -187,6 +189,58 @@ function endOf(run: Listed): RunEnd | null {
   return end;
 }
 
+/**
+ * Where a listed run's run_end line is, while its `end` is still read from
+ * the file (not replaced by a value): the line's offset (-1: no run_end)
+ * and length; `undefined` for a run not listed this way.
+ */
+function endInFile(
+  run: RunInfo,
+): { offset: number; bytes: number } | undefined {
+  const offset = (run as Listed)[END_AT];
+  if (offset === undefined) return undefined;
+  if (Object.getOwnPropertyDescriptor(run, "end")?.get !== END_GET) {
+    return undefined; // replaced by a value
+  }
+  return { offset, bytes: (run as Listed)[END_BYTES] ?? 0 };
+}
+
+/**
+ * Whether a run has a run_end (`run.end !== null`), without reading it for
+ * a listed run.
+ *
+ * @param run A run.
+ * @returns Whether `run.end` is not null.
+ */
+export function hasRunEnd(run: RunInfo): boolean {
+  const at = endInFile(run);
+  return at === undefined ? run.end !== null : at.offset >= 0;
+}
+
+/**
+ * One path's statistics in a listed run's run_end summary, read from the
+ * line in its file without parsing the run_end or keeping it (what
+ * `summaryStatsAt(run.end, key)` and `run.end.summary_truncated` give).
+ *
+ * @param run A run.
+ * @param key The canonical summary key.
+ * @returns `null` without a run_end; the path's statistics (`null` when
+ *   the summary lacks it) and whether the summary is truncated; or
+ *   `undefined` when this cannot tell (then read `run.end`).
+ */
+export function listedSummaryStats(
+  run: RunInfo,
+  key: string,
+): { stats: PathStats | null; truncated: boolean } | null | undefined {
+  const at = endInFile(run);
+  if (at === undefined) return undefined;
+  if (at.offset < 0) return null;
+  if (run.writer !== "deno" || lastEndOf === run) return undefined;
+  const bytes = readBytes(run.file, at.offset, at.bytes);
+  if (bytes === undefined) return undefined;
+  return summaryStatsInLine(decode(bytes, at.offset === 0), key);
+}
+
 function accessor(get: (run: Listed) => unknown, key: string) {
   return {
     get(this: Listed) {
@@ -212,6 +266,7 @@ const ACCESSORS: PropertyDescriptorMap = {
   start: accessor(startOf, "start"),
   end: accessor(endOf, "end"),
 };
+const END_GET = ACCESSORS.end.get;
 
 /**
  * Turns a run's `git`, `metadata`, `host`, `process`, `start` and `end`

@@ -73,6 +73,49 @@ export function parseRunEndLazily(
   text: string,
   at: LineLocation,
 ): ExpragRecord | undefined {
+  const split = splitRunEnd(text);
+  if (split === undefined) return undefined;
+  const { rec: r, span } = split;
+  const value = r.value as Record<string, unknown>;
+  const loc: Located = { ...at, ...span };
+  Object.defineProperty(value, "summary", {
+    get: () => readSummary(loc),
+    set: (v: unknown) => setData(value, "summary", v),
+    enumerable: true,
+    configurable: true,
+  });
+  located.set(value, loc);
+  lastLoc = loc; // its summary is usually asked for next
+  lastLine = text;
+  return r;
+}
+
+/**
+ * Parses a run_end line without its summary, for a reader that needs only
+ * the other fields (a listing: its runs keep `end` in the file): the
+ * record's `value.summary` is absent. Lines this cannot split are parsed
+ * whole by the caller, as for {@linkcode parseRunEndLazily}; nothing is
+ * kept, so that a listing of many runs leaves no garbage behind each one.
+ *
+ * @param text The line's text.
+ * @returns The record, or `undefined` (then parse the whole line).
+ */
+export function parseRunEndWithoutSummary(
+  text: string,
+): ExpragRecord | undefined {
+  const split = splitRunEnd(text);
+  if (split === undefined) return undefined;
+  delete (split.rec.value as Record<string, unknown>).summary;
+  return split.rec;
+}
+
+/**
+ * A run_end line parsed with the sentinel for its summary, and where the
+ * summary is, when the split holds (see {@linkcode summarySpan}).
+ */
+function splitRunEnd(
+  text: string,
+): { rec: ExpragRecord; span: { from: number; to: number } } | undefined {
   if (text.length < 256) return undefined; // not worth it
   const span = summarySpan(text);
   if (span === undefined) return undefined;
@@ -98,17 +141,7 @@ export function parseRunEndLazily(
     r.kind !== "run_end" || value === null || typeof value !== "object" ||
     Array.isArray(value) || value.summary !== SENTINEL
   ) return undefined;
-  const loc: Located = { ...at, ...span };
-  Object.defineProperty(value, "summary", {
-    get: () => readSummary(loc),
-    set: (v: unknown) => setData(value, "summary", v),
-    enumerable: true,
-    configurable: true,
-  });
-  located.set(value, loc);
-  lastLoc = loc; // its summary is usually asked for next
-  lastLine = text;
-  return r;
+  return { rec: r, span };
 }
 
 /** How many `{` and `[` a span of a text holds (an upper bound of its depth). */
@@ -220,6 +253,41 @@ export function summaryStatsAt(
   }
   const text = summaryText(loc);
   if (text === undefined) return undefined;
+  return statsInSummaryText(text, key);
+}
+
+/**
+ * {@linkcode summaryStatsAt} from a run_end line's text, nothing parsed
+ * but the line's small rest and the path's statistics; with the
+ * summary's `summary_truncated`. For a listed run whose end is still in
+ * its file (one read of the line, no record kept).
+ *
+ * @param text The run_end line's text (written by exprag for Deno).
+ * @param key The canonical summary key.
+ * @returns The statistics (`null`: the summary has no such path) and
+ *   whether the summary is truncated; `undefined` when this cannot tell
+ *   (then read the run's `end`).
+ */
+export function summaryStatsInLine(
+  text: string,
+  key: string,
+): { stats: PathStats | null; truncated: boolean } | undefined {
+  const split = splitRunEnd(text);
+  if (split === undefined) return undefined;
+  const stats = statsInSummaryText(
+    text.slice(split.span.from, split.span.to),
+    key,
+  );
+  if (stats === undefined) return undefined;
+  const value = split.rec.value as Record<string, unknown>;
+  return { stats, truncated: value.summary_truncated === true };
+}
+
+/** One path's flat statistics object found in a summary's text (see {@linkcode summaryStatsAt}). */
+function statsInSummaryText(
+  text: string,
+  key: string,
+): PathStats | null | undefined {
   const needle = JSON.stringify(key) + ":{";
   const i = text.indexOf(needle);
   // absent: exact when every key is canonical as written (no space, escape

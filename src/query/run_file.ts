@@ -15,7 +15,7 @@ import {
   parseLine,
   TORN_LINE,
 } from "./reader.ts";
-import { parseRunEndLazily } from "./lazy_summary.ts";
+import { parseRunEndWithoutSummary } from "./lazy_summary.ts";
 import { capStrings, leaveInFile } from "./lazy_run.ts";
 import {
   countNewlines,
@@ -318,14 +318,8 @@ function readTail(
     for (const line of tail) {
       if (line.offset === 0) break; // the run_start line itself
       if (line.text.trim() === "") continue;
-      const rec = (line.bytes !== undefined
-        ? parseRunEndLazily(line.text, {
-          file,
-          offset: line.offset,
-          bytes: line.bytes,
-          deno: isDenoRunStart(obj(startRec.value) ?? {}),
-        })
-        : undefined) ??
+      // the run's end stays in the file (leaveInFile): its summary is not needed
+      const rec = parseRunEndWithoutSummary(line.text) ??
         parseLine({
           text: line.text,
           line: 0,

@@ -23,6 +23,7 @@ import {
 } from "./reader.ts";
 import { reduceStats } from "./reduce.ts";
 import { summaryStatsAt } from "./lazy_summary.ts";
+import { listedSummaryStats } from "./lazy_run.ts";
 import { countNewlinesBefore, iterLinesBackward } from "./lines.ts";
 import {
   localScanner,
@@ -204,6 +205,12 @@ function summaryAt(
   run: RunInfo,
   key: string,
 ): { stats: PathStats | undefined; truncated: boolean } | null {
+  const listed = listedSummaryStats(run, key); // the line alone, nothing kept
+  if (listed !== undefined) {
+    return listed === null
+      ? null
+      : { stats: listed.stats ?? undefined, truncated: listed.truncated };
+  }
   const end = run.end;
   if (end === null) return null;
   const quick = summaryStatsAt(end, key);

@@ -32,13 +32,20 @@ export function metadataLeaves(metadata: unknown): Map<string, string> {
  * @returns The differing keys.
  */
 export function differingKeys(
-  maps: readonly ReadonlyMap<string, string>[],
+  maps: Iterable<ReadonlyMap<string, string>>,
 ): string[] {
-  const keys = new Set(maps.flatMap((m) => [...m.keys()]));
-  const out: string[] = [];
-  for (const k of keys) {
-    const first = maps[0].get(k);
-    if (maps.some((m) => m.get(k) !== first)) out.push(k);
+  let first: ReadonlyMap<string, string> | undefined;
+  const seen = new Set<string>(); // first-seen order
+  const differs = new Set<string>();
+  for (const m of maps) {
+    first ??= m;
+    for (const k of m.keys()) {
+      seen.add(k);
+      if (m.get(k) !== first.get(k)) differs.add(k);
+    }
+    if (m !== first) {
+      for (const k of first.keys()) if (!m.has(k)) differs.add(k);
+    }
   }
-  return out;
+  return [...seen].filter((k) => differs.has(k));
 }
