@@ -318,6 +318,9 @@ Deno.test("worker source: the composed scanner runs with no module scope and agr
       direct.scanFile(file, path, false),
       path,
     );
+    const stats = composed.scanStats(file, path, false);
+    eq(stats, direct.scanStats(file, path, false), path);
+    is(stats.status === "ok" && stats.stats !== null, path !== "value", path);
   }
   is(composed.templateLines("value.m.acc") > 300, true);
   is(workerSource().includes("self.onmessage"), true);
@@ -347,9 +350,10 @@ Deno.test("pool: workers only when there is enough to read and not for firstOnly
   });
   const first = await eager.scanFiles(files, "value.acc", true);
   is(eager.workerFiles, 0);
-  eq(first.map((r) => r.status === "ok" ? r.n : -1), [1, 1, 1]);
+  eq(first.map((r) => r.status === "ok" ? r.stats?.count : -1), [1, 1, 1]);
   const all = await eager.scanFiles(files, "value.acc", false);
   is(eager.workerFiles, 3);
-  eq(all.map((r) => r.status === "ok" ? r.n : -1), [50, 50, 50]);
+  eq(all.map((r) => r.status === "ok" ? r.stats?.count : -1), [50, 50, 50]);
+  eq(all.map((r) => r.status === "ok" ? r.stats?.max : -1), [49, 49, 49]);
   Deno.removeSync(dir, { recursive: true });
 });

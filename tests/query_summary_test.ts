@@ -10,7 +10,12 @@ import { createFileScanner as createScanner } from "../src/query/scanner/file_sc
 import { createScanPool } from "../src/query/scanner/pool.ts";
 import { childPath, listPath } from "../src/value_path.ts";
 import { scanPathStats } from "../src/query/run_stats.ts";
-import { type PathStats, SummaryBuilder, toNumber } from "../src/summary.ts";
+import {
+  type PathStats,
+  recordedStats,
+  SummaryBuilder,
+  toNumber,
+} from "../src/summary.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 import { runScript, tempDir } from "./_helpers.ts";
 
@@ -161,11 +166,9 @@ Deno.test("summary property: workers give the same statistics as the main thread
     const local = files.map((f) => scanPathStats(f.file, p));
     const viaWorkers = (await pool.scanFiles(files, p, false)).map((x) => {
       is(x.status, "ok", p);
-      const b = new SummaryBuilder();
-      if (x.status === "ok") {
-        for (let i = 0; i < x.n; i++) b.addNumber(p, x.values[i], x.elapsed[i]);
-      }
-      return b.toJSON()[p] ?? null;
+      return x.status === "ok" && x.stats !== null
+        ? recordedStats(x.stats)
+        : null;
     });
     eq(viaWorkers, local, p);
     is(pool.workerFiles, files.length, p);
@@ -551,6 +554,15 @@ Deno.test("scanner property: line templates give SummaryBuilder's statistics ove
           eq(b.toJSON()[path] ?? null, want, `seed ${seed} ${path} (scanFile)`);
         } else {
           is(got.status, "invalid", `seed ${seed} ${path}`);
+        }
+        const stats = s.scanStats(file, path, false);
+        is(stats.status, got.status, `seed ${seed} ${path} (scanStats)`);
+        if (stats.status === "ok") {
+          eq(
+            stats.stats === null ? null : recordedStats(stats.stats),
+            want,
+            `seed ${seed} ${path} (scanStats)`,
+          );
         }
         const firstOnly = s.scanFile(file, path, true);
         if (firstOnly.status === "ok" && want !== null) {

@@ -10,6 +10,7 @@ import { canonicalPath, DISPLAY_UNSAFE } from "../value_path.ts";
 import {
   type PathStats,
   type RecordedNumber,
+  recordedStats,
   SummaryBuilder,
   toRecorded,
 } from "../summary.ts";
@@ -28,7 +29,7 @@ import {
   localScanner,
   pathNeedle,
   scanFiles,
-  type ScanResult,
+  type StatsResult,
 } from "./scanner.ts";
 import type { ReadOptions, Reducer, RunInfo, RunStats } from "./types.ts";
 
@@ -114,10 +115,8 @@ function scanLast(
   return null;
 }
 
-function feed(r: ScanResult & { status: "ok" }, key: string): PathStats | null {
-  const b = new SummaryBuilder();
-  for (let i = 0; i < r.n; i++) b.addNumber(key, r.values[i], r.elapsed[i]);
-  return b.toJSON()[key] ?? null;
+function feed(r: StatsResult & { status: "ok" }): PathStats | null {
+  return r.stats === null ? null : recordedStats(r.stats);
 }
 
 /**
@@ -138,8 +137,8 @@ export function scanPathStats(
 ): PathStats | null {
   const key = trackPathKey(path);
   if (!options.strict) {
-    const r = localScanner().scanFile(file, key, firstOnly);
-    if (r.status === "ok") return feed(r, key);
+    const r = localScanner().scanStats(file, key, firstOnly);
+    if (r.status === "ok") return feed(r);
   }
   return scanSlow(file, key, options, firstOnly);
 }
@@ -175,9 +174,7 @@ export async function scanPathStatsMany(
   });
   const results = await scanFiles(sized, key, firstOnly);
   return results.map((r, i) =>
-    r.status === "ok"
-      ? feed(r, key)
-      : scanSlow(files[i], key, options, firstOnly)
+    r.status === "ok" ? feed(r) : scanSlow(files[i], key, options, firstOnly)
   );
 }
 

@@ -12,7 +12,9 @@
  * @internal
  */
 
+import type { StatsAcc } from "../../summary.ts";
 import { createLeafBuffer } from "./leaf_buffer.ts";
+import { createLeafStats, type LeafSink } from "./leaf_stats.ts";
 import {
   createLineScan,
   type LineScan,
@@ -46,6 +48,15 @@ export type ScanResult =
   | { status: "invalid" }
   | { status: "error"; message: string };
 
+/**
+ * What one file's statistics scan produced: `stats` is `null` when the file
+ * has no number at the path.
+ */
+export type StatsResult =
+  | { status: "ok"; stats: StatsAcc | null }
+  | { status: "invalid" }
+  | { status: "error"; message: string };
+
 /** A scanner: its buffers, and per path the templates it has learned. */
 export interface FileScanner {
   /**
@@ -54,6 +65,11 @@ export interface FileScanner {
    * another run (the caller redoes the file with the reporting reader).
    */
   scanFile(file: string, path: string, firstOnly: boolean): ScanResult;
+  /**
+   * The same scan reduced to the statistics of the leaves (memory does not
+   * grow with the file).
+   */
+  scanStats(file: string, path: string, firstOnly: boolean): StatsResult;
   /** The numeric leaves at a summary path of one parsed track record. */
   valuesOf(record: Record<string, unknown>, path: string): number[];
   /** How many lines the templates of a path have read so far. */
@@ -169,14 +185,14 @@ export function createFileScanner(): FileScanner {
     }
     return e;
   };
-  const scanFile = (
+  const scanInto = (
     file: string,
     path: string,
     firstOnly: boolean,
-  ): ScanResult => {
-    sink.clear();
+    into: LeafSink,
+  ): { status: "invalid" } | { status: "error"; message: string } | null => {
     const { target, templates } = entry(path);
-    const st = createLineScan(target, templates, sink, firstOnly);
+    const st = createLineScan(target, templates, into, firstOnly);
     let f: Deno.FsFile;
     try {
       f = Deno.openSync(file, { read: true });
@@ -195,7 +211,26 @@ export function createFileScanner(): FileScanner {
       }
       templates?.end();
     }
-    return { status: "ok", ...sink.take() };
+    return null;
+  };
+  const scanFile = (
+    file: string,
+    path: string,
+    firstOnly: boolean,
+  ): ScanResult => {
+    sink.clear();
+    return scanInto(file, path, firstOnly, sink) ??
+      { status: "ok", ...sink.take() };
+  };
+  const stats = createLeafStats();
+  const scanStats = (
+    file: string,
+    path: string,
+    firstOnly: boolean,
+  ): StatsResult => {
+    stats.clear();
+    const bad = scanInto(file, path, firstOnly, stats);
+    return bad ?? { status: "ok", stats: stats.take() };
   };
   const valuesOf = (
     record: Record<string, unknown>,
@@ -207,5 +242,5 @@ export function createFileScanner(): FileScanner {
   };
   const templateLines = (path: string) =>
     paths.get(path)?.templates?.lines ?? 0;
-  return { scanFile, valuesOf, templateLines };
+  return { scanFile, scanStats, valuesOf, templateLines };
 }

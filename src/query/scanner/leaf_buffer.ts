@@ -8,6 +8,8 @@
  * @internal
  */
 
+import type { LeafSink } from "./leaf_stats.ts";
+
 /** Values a fresh buffer holds before it first grows (it doubles). */
 export const LEAF_BUFFER_START = 8192;
 
@@ -21,12 +23,8 @@ export interface Leaves {
   elapsed: Float64Array;
 }
 
-/** Where walkers and templates put the numbers they find. */
-export interface LeafBuffer {
-  /** How many values it holds. */
-  readonly count: number;
-  /** Adds one value with its record's `elapsed_ms`. */
-  push(value: number, elapsedMs: number): void;
+/** A sink that keeps every number it is given (for series). */
+export interface LeafBuffer extends LeafSink {
   /** Forgets every value (the arrays are kept for the next scan). */
   clear(): void;
   /** A copy of the values and times, sized to fit. */

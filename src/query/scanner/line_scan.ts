@@ -12,7 +12,7 @@
  * @internal
  */
 
-import type { LeafBuffer } from "./leaf_buffer.ts";
+import type { LeafSink } from "./leaf_stats.ts";
 import type { ScanTarget } from "./target.ts";
 import type { TemplateSet } from "./template_set.ts";
 import { walkLeaves } from "./walker.ts";
@@ -33,7 +33,7 @@ export interface LineScan {
   /** The path's templates (`undefined`: none for paths through lists). */
   templates: TemplateSet | undefined;
   /** Where the numbers go. */
-  sink: LeafBuffer;
+  sink: LeafSink;
   /** Stop at the first numeric leaf. */
   firstOnly: boolean;
   /** Set when `firstOnly` found its leaf. */
@@ -59,7 +59,7 @@ export interface LineScan {
 export function createLineScan(
   target: ScanTarget,
   templates: TemplateSet | undefined,
-  sink: LeafBuffer,
+  sink: LeafSink,
   firstOnly: boolean,
 ): LineScan {
   return {

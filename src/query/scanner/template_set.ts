@@ -11,7 +11,7 @@
  */
 
 import type { Segment } from "../../value_path.ts";
-import type { LeafBuffer } from "./leaf_buffer.ts";
+import type { LeafSink } from "./leaf_stats.ts";
 import { compileTemplate, type LineTemplate } from "./template.ts";
 
 /** The most templates kept per path (the least recently matched goes). */
@@ -56,7 +56,7 @@ export interface TemplateSet {
     text: string,
     ls: number,
     runId: string | undefined,
-    sink: LeafBuffer,
+    sink: LeafSink,
   ): number;
   /** Learns the shape of the track line [ls, le) that the exact path read. */
   learn(text: string, ls: number, le: number): void;
