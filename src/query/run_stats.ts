@@ -31,6 +31,7 @@ import {
   scanFiles,
   type StatsResult,
 } from "./scanner.ts";
+import { scanAllPaths } from "./scanner/all_paths.ts";
 import type { ReadOptions, Reducer, RunInfo, RunStats } from "./types.ts";
 
 /** The end of the path's last key and its closing quote: a cheap line filter. */
@@ -365,7 +366,9 @@ export function runPathStats(
 
 /**
  * Statistics of every numeric path of a run: run_end's summary when
- * present and complete, else a streaming scan of the track records.
+ * present and complete, else a streaming scan of the track records (line
+ * templates where they match; every line parsed and validated when strict
+ * or when the scan finds a line it does not accept).
  *
  * @param run The run.
  * @param options Problem handling.
@@ -375,6 +378,12 @@ export function statsOfRun(run: RunInfo, options: ReadOptions = {}): RunStats {
   const sum = summaryOf(run);
   if (sum !== null && !sum.truncated) {
     return { run, paths: sum.paths, source: "summary", truncated: false };
+  }
+  if (!options.strict) {
+    const r = scanAllPaths(run.file);
+    if (r.status === "ok") {
+      return { run, paths: r.paths, source: "scan", truncated: r.truncated };
+    }
   }
   const b = new SummaryBuilder();
   for (const { record } of iterFileRecords(run.file, dedupeProblems(options))) {

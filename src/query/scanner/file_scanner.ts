@@ -76,6 +76,38 @@ export interface FileScanner {
   templateLines(path: string): number;
 }
 
+/**
+ * What reads a file's decoded texts of whole lines, in file order: the
+ * line scan of one path, or the scan of every path (`all_paths.ts`).
+ */
+export interface TextReader {
+  /** Set when the reader needs no more text. */
+  readonly done: boolean;
+  /** Notes the file's first text; returns where its lines start (after a BOM). */
+  start(text: string): number;
+  /** Reads whole lines from `pos`; `false` when a line is invalid. */
+  read(text: string, pos: number): boolean;
+  /** Reads an unterminated last line (no BOM); `false` when invalid. */
+  last(text: string): boolean;
+}
+
+/**
+ * The line scan of one path as a {@linkcode TextReader}.
+ *
+ * @param st The scan.
+ * @returns The reader.
+ */
+export function lineScanReader(st: LineScan): TextReader {
+  return {
+    get done() {
+      return st.done;
+    },
+    start: (text) => startText(st, text),
+    read: (text, pos) => readText(st, text, pos),
+    last: (text) => readExact(st, text, 0, text.length, false),
+  };
+}
+
 /** The buffers a scanner reuses from file to file. */
 export interface ReadBuffers {
   /** Raw bytes (grows for a line longer than it). */
@@ -91,14 +123,14 @@ export interface ReadBuffers {
  *
  * @param io The buffers.
  * @param lastNL The index of the chunk's last `\n`.
- * @param st The scan.
+ * @param st The reader.
  * @param first Whether this is the file's first chunk.
  * @returns `false` when a line is invalid.
  */
 export function readChunkLines(
   io: ReadBuffers,
   lastNL: number,
-  st: LineScan,
+  st: TextReader,
   first: boolean,
 ): boolean {
   const buf = io.buf;
@@ -109,9 +141,9 @@ export function readChunkLines(
       if (end < start) end = buf.indexOf(10, start + DECODE_PIECE_BYTES); // a long line
     }
     const text = io.decoder.decode(buf.subarray(start, end + 1));
-    const pos = first && start === 0 ? startText(st, text) : 0;
+    const pos = first && start === 0 ? st.start(text) : 0;
     start = end + 1;
-    if (!readText(st, text, pos)) return false;
+    if (!st.read(text, pos)) return false;
   }
   return true;
 }
@@ -121,13 +153,13 @@ export function readChunkLines(
  *
  * @param f The file.
  * @param io The buffers (`buf` may be replaced by a bigger one).
- * @param st The scan.
+ * @param st The reader.
  * @returns `false` when a line is invalid.
  */
 export function readFile(
   f: Deno.FsFile,
   io: ReadBuffers,
-  st: LineScan,
+  st: TextReader,
 ): boolean {
   let have = 0;
   let first = true;
@@ -154,7 +186,7 @@ export function readFile(
   // an unterminated last line (torn when it does not parse)
   let rest = io.decoder.decode(io.buf.subarray(0, have));
   if (first && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
-  return readExact(st, rest, 0, rest.length, false);
+  return st.last(rest);
 }
 
 /**
@@ -201,7 +233,7 @@ export function createFileScanner(): FileScanner {
     }
     templates?.begin();
     try {
-      if (!readFile(f, io, st)) return { status: "invalid" };
+      if (!readFile(f, io, lineScanReader(st))) return { status: "invalid" };
     } catch (e) {
       return { status: "error", message: String(e) };
     } finally {

@@ -141,13 +141,25 @@ export function readExact(
  */
 export function startText(st: LineScan, text: string): number {
   const pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  st.runId = firstRunId(text, pos);
+  return pos;
+}
+
+/**
+ * The run id of a file's first line (a record of another run inside the
+ * file sends the file to the reporting reader).
+ *
+ * @param text The file's first text.
+ * @param pos Where its first line starts (after a BOM).
+ * @returns The id written without escapes, or `undefined`.
+ */
+export function firstRunId(text: string, pos: number): string | undefined {
   // the top-level run_id precedes the value in both writers' key orders; a
   // nested one found first only sends the file to the exact reader
   const m = /"run_id":\s*"([^"\\]*)"/.exec(
     text.slice(pos, text.indexOf("\n", pos)),
   );
-  st.runId = m === null ? undefined : m[1];
-  return pos;
+  return m === null ? undefined : m[1];
 }
 
 /**
