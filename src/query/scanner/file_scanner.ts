@@ -44,7 +44,7 @@ export const KEPT_PATHS = 64;
 
 /** What one file's scan produced. */
 export type ScanResult =
-  | { status: "ok"; n: number; values: Float64Array; elapsed: Float64Array }
+  | { status: "ok"; n: number; values: Float64Array }
   | { status: "invalid" }
   | { status: "error"; message: string };
 
