@@ -32,9 +32,14 @@ export const READ_CHUNK_BYTES = 1 << 20;
 /**
  * Bytes decoded into one string: below V8's large-object size, so each
  * text dies young (1 MiB texts went to the large-object space and raised
- * the peak RSS of a 330 MB scan from ~115 to ~180 MB).
+ * the peak RSS of a 330 MB scan from ~115 to ~180 MB), and small, because
+ * the text being read survives each scavenge: the bytes that survive make
+ * V8 grow its young generation, so with 64 KiB texts the peak RSS grew with
+ * the file's length (`best --by max` of one run: 60 MB at 200,000 records,
+ * 75 MB at 2,000,000; 200 runs: ~133 MB). 16 KiB: 59/62 MB, 200 runs
+ * ~86 MB, no slower (8 KiB: no better).
  */
-export const DECODE_PIECE_BYTES = 1 << 16;
+export const DECODE_PIECE_BYTES = 1 << 14;
 
 /** A buffer grown for a long line is dropped after the scan when above this. */
 export const KEEP_BUFFER_BYTES = 4 * READ_CHUNK_BYTES;
