@@ -105,20 +105,63 @@ export function toRecorded(value: number): RecordedNumber {
   return value > 0 ? "Infinity" : "-Infinity";
 }
 
-interface _Acc {
+/**
+ * One path's running statistics, as numbers (see {@linkcode PathStats} for
+ * the recorded form). The scanner's workers keep the same accumulators
+ * (they include {@linkcode newStatsAcc} and {@linkcode addToStats} by their
+ * text), so a scanned run's statistics are the builder's by construction.
+ */
+export interface StatsAcc {
+  /** Values seen, NaN included. */
   count: number;
+  /** The first value. */
   first: number;
+  /** The last value. */
   last: number;
+  /** The smallest non-NaN value (Infinity while none). */
   min: number;
+  /** The largest non-NaN value (-Infinity while none). */
   max: number;
+  /** The sum of the non-NaN values. */
   sum: number;
+  /** NaN values seen. */
   nan: number;
+  /** `elapsed_ms` of the first value's record. */
   firstMs: number;
+  /** `elapsed_ms` of the last value's record. */
   lastMs: number;
 }
 
-/** Adds one value to a path's statistics. */
-function add(acc: _Acc, n: number, elapsedMs: number): void {
+/**
+ * The statistics of a path whose first value is `n` (before
+ * {@linkcode addToStats} adds it).
+ *
+ * @param n The first value.
+ * @param elapsedMs Its record's `elapsed_ms`.
+ * @returns An accumulator that has counted nothing yet.
+ */
+export function newStatsAcc(n: number, elapsedMs: number): StatsAcc {
+  return {
+    count: 0,
+    first: n,
+    last: n,
+    min: Infinity,
+    max: -Infinity,
+    sum: 0,
+    nan: 0,
+    firstMs: elapsedMs,
+    lastMs: elapsedMs,
+  };
+}
+
+/**
+ * Adds one value to a path's statistics.
+ *
+ * @param acc The statistics.
+ * @param n The value.
+ * @param elapsedMs Its record's `elapsed_ms`.
+ */
+export function addToStats(acc: StatsAcc, n: number, elapsedMs: number): void {
   acc.count++;
   acc.last = n;
   acc.lastMs = elapsedMs;
@@ -129,6 +172,27 @@ function add(acc: _Acc, n: number, elapsedMs: number): void {
   if (n < acc.min) acc.min = n;
   if (n > acc.max) acc.max = n;
   acc.sum += n;
+}
+
+/**
+ * The recorded form of a path's statistics.
+ *
+ * @param a The statistics.
+ * @returns What `run_end`'s summary holds for the path.
+ */
+export function recordedStats(a: StatsAcc): PathStats {
+  const none = a.nan === a.count;
+  return {
+    count: a.count,
+    first: toRecorded(a.first),
+    last: toRecorded(a.last),
+    min: none ? null : toRecorded(a.min),
+    max: none ? null : toRecorded(a.max),
+    sum: toRecorded(a.sum),
+    nan: a.nan,
+    first_ms: a.firstMs,
+    last_ms: a.lastMs,
+  };
 }
 
 /**
@@ -145,14 +209,14 @@ function add(acc: _Acc, n: number, elapsedMs: number): void {
  * ```
  */
 export class SummaryBuilder {
-  #paths = new Map<string, _Acc>();
+  #paths = new Map<string, StatsAcc>();
   #truncated = false;
   /** Child paths already written: parent path → key → child path. */
   #children = new Map<string, Map<string, string>>();
   #cached = 0;
   /** `addLeaves`' inline cache: the path and statistics last at each position. */
   #lastPaths: string[] = [];
-  #lastAccs: _Acc[] = [];
+  #lastAccs: StatsAcc[] = [];
 
   /** Whether some paths were dropped because of {@linkcode MAX_SUMMARY_PATHS}. */
   get truncated(): boolean {
@@ -178,7 +242,7 @@ export class SummaryBuilder {
    */
   addNumber(path: string, n: number, elapsedMs: number): void {
     const acc = this.#acc(path, n, elapsedMs);
-    if (acc !== undefined) add(acc, n, elapsedMs);
+    if (acc !== undefined) addToStats(acc, n, elapsedMs);
   }
 
   /**
@@ -203,7 +267,7 @@ export class SummaryBuilder {
     const lastAccs = this.#lastAccs;
     for (let i = 0; i < count; i++) {
       const path = paths[i];
-      let acc: _Acc | undefined;
+      let acc: StatsAcc | undefined;
       if (lastPaths[i] === path) acc = lastAccs[i];
       else {
         acc = this.#acc(path, values[i], elapsedMs);
@@ -213,29 +277,19 @@ export class SummaryBuilder {
           lastAccs[i] = acc;
         }
       }
-      add(acc, values[i], elapsedMs);
+      addToStats(acc, values[i], elapsedMs);
     }
   }
 
   /** The statistics of `path`, created for a first value `n`; none when full. */
-  #acc(path: string, n: number, elapsedMs: number): _Acc | undefined {
+  #acc(path: string, n: number, elapsedMs: number): StatsAcc | undefined {
     let acc = this.#paths.get(path);
     if (acc === undefined) {
       if (this.#paths.size >= MAX_SUMMARY_PATHS) {
         this.#truncated = true;
         return undefined;
       }
-      acc = {
-        count: 0,
-        first: n,
-        last: n,
-        min: Infinity,
-        max: -Infinity,
-        sum: 0,
-        nan: 0,
-        firstMs: elapsedMs,
-        lastMs: elapsedMs,
-      };
+      acc = newStatsAcc(n, elapsedMs);
       this.#paths.set(path, acc);
     }
     return acc;
@@ -280,19 +334,8 @@ export class SummaryBuilder {
   toJSON(): Record<string, PathStats> {
     const out: Record<string, PathStats> = {};
     for (const [path, a] of this.#paths) {
-      const none = a.nan === a.count;
       Object.defineProperty(out, path, {
-        value: {
-          count: a.count,
-          first: toRecorded(a.first),
-          last: toRecorded(a.last),
-          min: none ? null : toRecorded(a.min),
-          max: none ? null : toRecorded(a.max),
-          sum: toRecorded(a.sum),
-          nan: a.nan,
-          first_ms: a.firstMs,
-          last_ms: a.lastMs,
-        },
+        value: recordedStats(a),
         enumerable: true,
         writable: true,
         configurable: true,

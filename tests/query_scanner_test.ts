@@ -103,11 +103,7 @@ Deno.test("walker: own keys only, recorded numbers converted, other records igno
     ),
     true,
   );
-  eq(sink.take(), {
-    n: 1,
-    values: new Float64Array([1]),
-    elapsed: new Float64Array([9]),
-  });
+  eq(sink.take(), { n: 1, values: new Float64Array([1]) });
 });
 
 Deno.test("leaf buffer: grows past its start size and starts over when cleared", () => {
@@ -116,7 +112,6 @@ Deno.test("leaf buffer: grows past its start size and starts over when cleared",
   is(b.count, LEAF_BUFFER_START * 2 + 3);
   const t = b.take();
   is(t.values[LEAF_BUFFER_START * 2 + 2], LEAF_BUFFER_START * 2 + 2);
-  is(t.elapsed[5], -5);
   b.clear();
   b.push(42, 1);
   eq(b.toArray(), [42]);
@@ -289,7 +284,10 @@ Deno.test("file scanner: firstOnly stops at the first leaf; valuesOf reads one r
   const s = createFileScanner();
   const r = s.scanFile(file, "value.acc", true);
   is(r.status, "ok");
-  if (r.status === "ok") eq([r.n, r.values[0], r.elapsed[0]], [1, 3, 3]);
+  if (r.status === "ok") eq([r.n, r.values[0]], [1, 3]);
+  const st = s.scanStats(file, "value.acc", true);
+  if (st.status !== "ok" || st.stats === null) throw new Error("no stats");
+  eq([st.stats.count, st.stats.first, st.stats.firstMs], [1, 3, 3]);
   eq(
     s.valuesOf({ kind: "track", value: { h: [1, "Infinity"] } }, "value.h.[]"),
     [1, Infinity],
@@ -318,6 +316,9 @@ Deno.test("worker source: the composed scanner runs with no module scope and agr
       direct.scanFile(file, path, false),
       path,
     );
+    const stats = composed.scanStats(file, path, false);
+    eq(stats, direct.scanStats(file, path, false), path);
+    is(stats.status === "ok" && stats.stats !== null, path !== "value", path);
   }
   is(composed.templateLines("value.m.acc") > 300, true);
   is(workerSource().includes("self.onmessage"), true);
@@ -347,9 +348,10 @@ Deno.test("pool: workers only when there is enough to read and not for firstOnly
   });
   const first = await eager.scanFiles(files, "value.acc", true);
   is(eager.workerFiles, 0);
-  eq(first.map((r) => r.status === "ok" ? r.n : -1), [1, 1, 1]);
+  eq(first.map((r) => r.status === "ok" ? r.stats?.count : -1), [1, 1, 1]);
   const all = await eager.scanFiles(files, "value.acc", false);
   is(eager.workerFiles, 3);
-  eq(all.map((r) => r.status === "ok" ? r.n : -1), [50, 50, 50]);
+  eq(all.map((r) => r.status === "ok" ? r.stats?.count : -1), [50, 50, 50]);
+  eq(all.map((r) => r.status === "ok" ? r.stats?.max : -1), [49, 49, 49]);
   Deno.removeSync(dir, { recursive: true });
 });

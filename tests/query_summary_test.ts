@@ -10,7 +10,13 @@ import { createFileScanner as createScanner } from "../src/query/scanner/file_sc
 import { createScanPool } from "../src/query/scanner/pool.ts";
 import { childPath, listPath } from "../src/value_path.ts";
 import { scanPathStats } from "../src/query/run_stats.ts";
-import { type PathStats, SummaryBuilder, toNumber } from "../src/summary.ts";
+import { scanAllPaths } from "../src/query/scanner/all_paths.ts";
+import {
+  type PathStats,
+  recordedStats,
+  SummaryBuilder,
+  toNumber,
+} from "../src/summary.ts";
 import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 import { runScript, tempDir } from "./_helpers.ts";
 
@@ -161,11 +167,9 @@ Deno.test("summary property: workers give the same statistics as the main thread
     const local = files.map((f) => scanPathStats(f.file, p));
     const viaWorkers = (await pool.scanFiles(files, p, false)).map((x) => {
       is(x.status, "ok", p);
-      const b = new SummaryBuilder();
-      if (x.status === "ok") {
-        for (let i = 0; i < x.n; i++) b.addNumber(p, x.values[i], x.elapsed[i]);
-      }
-      return b.toJSON()[p] ?? null;
+      return x.status === "ok" && x.stats !== null
+        ? recordedStats(x.stats)
+        : null;
     });
     eq(viaWorkers, local, p);
     is(pool.workerFiles, files.length, p);
@@ -433,9 +437,8 @@ const BAD_LINES = [
   'garbage acc"',
 ];
 
-/** SummaryBuilder over JSON.parse of each line: the definition. */
-function oracle(text: string, path: string): PathStats | null {
-  const b = new SummaryBuilder();
+/** The track records of a file's text that JSON.parse reads (others skipped). */
+function* trackRecords(text: string): Generator<Record<string, unknown>> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   for (const l of text.split("\n")) {
     let rec: unknown;
@@ -448,7 +451,14 @@ function oracle(text: string, path: string): PathStats | null {
       continue;
     }
     const r = rec as Record<string, unknown>;
-    if (r.kind !== "track") continue;
+    if (r.kind === "track") yield r;
+  }
+}
+
+/** SummaryBuilder over JSON.parse of each line: the definition. */
+function oracle(text: string, path: string): PathStats | null {
+  const b = new SummaryBuilder();
+  for (const r of trackRecords(text)) {
     for (const v of leavesAt(r.value, path)) {
       b.addNumber(
         path,
@@ -458,6 +468,25 @@ function oracle(text: string, path: string): PathStats | null {
     }
   }
   return b.toJSON()[path] ?? null;
+}
+
+/** Every numeric leaf at a path of a file's track records, in order. */
+function oracleValues(text: string, path: string): number[] {
+  return [...trackRecords(text)].flatMap((r) => leavesAt(r.value, path));
+}
+
+/** A series equals the oracle's, NaN and -0 included. */
+function sameValues(
+  got: { n: number; values: Float64Array },
+  want: number[],
+  msg: string,
+): void {
+  is(got.n, want.length, msg);
+  is(
+    want.every((x, i) => Object.is(x, got.values[i])),
+    true,
+    `${msg}: values`,
+  );
 }
 
 /** The numeric leaves at a path of a value, in SummaryBuilder's order. */
@@ -544,23 +573,25 @@ Deno.test("scanner property: line templates give SummaryBuilder's statistics ove
       for (const s of [shared, createScanner()]) {
         const got = s.scanFile(file, path, false);
         if (got.status === "ok") {
-          const b = new SummaryBuilder();
-          for (let i = 0; i < got.n; i++) {
-            b.addNumber(path, got.values[i], got.elapsed[i]);
-          }
-          eq(b.toJSON()[path] ?? null, want, `seed ${seed} ${path} (scanFile)`);
+          sameValues(got, oracleValues(text, path), `seed ${seed} ${path}`);
         } else {
           is(got.status, "invalid", `seed ${seed} ${path}`);
         }
-        const firstOnly = s.scanFile(file, path, true);
-        if (firstOnly.status === "ok" && want !== null) {
-          is(firstOnly.n >= 1, true);
+        const stats = s.scanStats(file, path, false);
+        is(stats.status, got.status, `seed ${seed} ${path} (scanStats)`);
+        if (stats.status === "ok") {
           eq(
-            firstOnly.values[0],
-            toNumber(want.first),
-            `seed ${seed} ${path} first`,
+            stats.stats === null ? null : recordedStats(stats.stats),
+            want,
+            `seed ${seed} ${path} (scanStats)`,
           );
-          is(firstOnly.elapsed[0], want.first_ms);
+        }
+        const firstOnly = s.scanStats(file, path, true);
+        if (firstOnly.status === "ok" && want !== null) {
+          const f = firstOnly.stats!;
+          is(f.count, 1);
+          eq(f.first, toNumber(want.first), `seed ${seed} ${path} first`);
+          is(f.firstMs, want.first_ms);
         }
       }
     }
@@ -570,6 +601,89 @@ Deno.test("scanner property: line templates give SummaryBuilder's statistics ove
   // most lines were read by templates (the rest the exact way)
   for (const p of ["value.metrics.acc", "value.acc", "value.a.b"]) {
     is(shared.templateLines(p) > lines / 8, true, p);
+  }
+  Deno.removeSync(dir, { recursive: true });
+});
+
+/** SummaryBuilder.add over JSON.parse of each track line: every path. */
+function oracleAll(text: string): SummaryBuilder {
+  const b = new SummaryBuilder();
+  for (const r of trackRecords(text)) {
+    b.add(r.value, typeof r.elapsed_ms === "number" ? r.elapsed_ms : 0);
+  }
+  return b;
+}
+
+Deno.test("scanner property: the scan of every path gives SummaryBuilder's statistics over JSON.parse, in its order", () => {
+  const dir = tempDir("exprag-scan-all-");
+  let ok = 0, lines = 0, templated = 0;
+  const pool = Array.from({ length: 40 }, (_, i) => randomShape(rng(i + 1)));
+  for (let seed = 1; seed <= 150; seed++) {
+    const r = rng(seed * 104729);
+    const runId = crypto.randomUUID();
+    const shapes = Array.from(
+      { length: 1 + Math.floor(r() * 3) },
+      () => r() < 0.7 ? pick(r, pool) : randomShape(r),
+    );
+    const bad = r() < 0.2; // else only valid lines: the file is read
+    const out: string[] = [];
+    const n = 20 + Math.floor(r() * 300);
+    for (let i = 0; i < n; i++) {
+      const x = r();
+      if (bad && x < 0.01) out.push(pick(r, BAD_LINES));
+      else if (x < 0.02) out.push("");
+      else out.push(lineOf(r, pick(r, shapes), r() < 0.95, runId));
+    }
+    let text = out.join("\n") + (r() < 0.9 ? "\n" : "");
+    if (r() < 0.05) text = "\ufeff" + text;
+    const file = join(dir, `${seed}.jsonl`);
+    Deno.writeTextFileSync(file, text);
+    const got = scanAllPaths(file);
+    if (got.status !== "ok") {
+      is(got.status, "invalid", `seed ${seed}`);
+      is(bad, true, `seed ${seed}: only valid lines, yet not read`);
+      continue;
+    }
+    const want = oracleAll(text);
+    const paths = want.toJSON();
+    eq(got.paths, paths, `seed ${seed}`);
+    eq(Object.keys(got.paths), Object.keys(paths), `seed ${seed}: order`);
+    is(got.truncated, want.truncated);
+    ok++;
+    lines += out.length;
+    templated += got.templateLines;
+  }
+  is(ok > 100, true);
+  // most lines were read by templates
+  is(templated > lines / 4, true, `${templated} of ${lines}`);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("scanner: the scan of every path keeps SummaryBuilder's key order (integer-like, duplicate, escaped keys)", () => {
+  const dir = tempDir("exprag-scan-all-cases-");
+  const head = '{"schema_version":1,"run_id":"r1","kind":"track","elapsed_ms":';
+  const values = [
+    '{"b":#,"0":#,"a":{"7":#,"x":#}}', // integer-like keys go first
+    '{"a":#,"b":#,"a":"#"}', // a duplicate keeps its place, takes the last value
+    '{"\\u0061":#,"b":[#,"N\\u0061N",{"c":#}]}', // escaped key, escaped NaN
+    '{"__proto__":{"x":#},"h":[[#,#],[]],"s":"Infinity","e":"N\\u0061N","t":true,"n":null}',
+  ];
+  for (const [k, v] of values.entries()) {
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      lines.push(`${head}${i},"value":${v.replaceAll("#", String(i / 4))}}`);
+    }
+    const text = lines.join("\n") + "\n";
+    const file = join(dir, `${k}.jsonl`);
+    Deno.writeTextFileSync(file, text);
+    const got = scanAllPaths(file);
+    is(got.status, "ok", `case ${k}`);
+    if (got.status !== "ok") continue;
+    const want = oracleAll(text).toJSON();
+    eq(got.paths, want, `case ${k}`);
+    eq(Object.keys(got.paths), Object.keys(want), `case ${k}: order`);
+    // shapes a template reproduces exactly are read by templates
+    is(got.templateLines > 250, k === 3, `case ${k}: templates`);
   }
   Deno.removeSync(dir, { recursive: true });
 });
@@ -646,11 +760,13 @@ Deno.test("scanner: keys at several depths, in strings, escaped, dotted and dupl
     const got = s.scanFile(file, path, false);
     is(got.status, k === cases.length - 1 ? "invalid" : "ok", `case ${k}`);
     if (got.status !== "ok") continue;
-    const b = new SummaryBuilder();
-    for (let i = 0; i < got.n; i++) {
-      b.addNumber(path, got.values[i], got.elapsed[i]);
-    }
-    eq(b.toJSON()[path] ?? null, want, `case ${k} (fresh scanner)`);
+    sameValues(got, oracleValues(text, path), `case ${k} (fresh scanner)`);
+    const st = s.scanStats(file, path, false);
+    eq(
+      st.status === "ok" && st.stats !== null ? recordedStats(st.stats) : null,
+      want,
+      `case ${k} (scanStats)`,
+    );
     if (templated.includes(k)) is(s.templateLines(path) > 100, true, `${k}`);
   }
   Deno.removeSync(dir, { recursive: true });

@@ -10,6 +10,7 @@ import { canonicalPath, DISPLAY_UNSAFE } from "../value_path.ts";
 import {
   type PathStats,
   type RecordedNumber,
+  recordedStats,
   SummaryBuilder,
   toRecorded,
 } from "../summary.ts";
@@ -29,8 +30,9 @@ import {
   localScanner,
   pathNeedle,
   scanFiles,
-  type ScanResult,
+  type StatsResult,
 } from "./scanner.ts";
+import { scanAllPaths } from "./scanner/all_paths.ts";
 import type { ReadOptions, Reducer, RunInfo, RunStats } from "./types.ts";
 
 /** The end of the path's last key and its closing quote: a cheap line filter. */
@@ -115,10 +117,8 @@ function scanLast(
   return null;
 }
 
-function feed(r: ScanResult & { status: "ok" }, key: string): PathStats | null {
-  const b = new SummaryBuilder();
-  for (let i = 0; i < r.n; i++) b.addNumber(key, r.values[i], r.elapsed[i]);
-  return b.toJSON()[key] ?? null;
+function feed(r: StatsResult & { status: "ok" }): PathStats | null {
+  return r.stats === null ? null : recordedStats(r.stats);
 }
 
 /**
@@ -139,8 +139,8 @@ export function scanPathStats(
 ): PathStats | null {
   const key = trackPathKey(path);
   if (!options.strict) {
-    const r = localScanner().scanFile(file, key, firstOnly);
-    if (r.status === "ok") return feed(r, key);
+    const r = localScanner().scanStats(file, key, firstOnly);
+    if (r.status === "ok") return feed(r);
   }
   return scanSlow(file, key, options, firstOnly);
 }
@@ -176,9 +176,7 @@ export async function scanPathStatsMany(
   });
   const results = await scanFiles(sized, key, firstOnly);
   return results.map((r, i) =>
-    r.status === "ok"
-      ? feed(r, key)
-      : scanSlow(files[i], key, options, firstOnly)
+    r.status === "ok" ? feed(r) : scanSlow(files[i], key, options, firstOnly)
   );
 }
 
@@ -375,7 +373,9 @@ export function runPathStats(
 
 /**
  * Statistics of every numeric path of a run: run_end's summary when
- * present and complete, else a streaming scan of the track records.
+ * present and complete, else a streaming scan of the track records (line
+ * templates where they match; every line parsed and validated when strict
+ * or when the scan finds a line it does not accept).
  *
  * @param run The run.
  * @param options Problem handling.
@@ -385,6 +385,12 @@ export function statsOfRun(run: RunInfo, options: ReadOptions = {}): RunStats {
   const sum = summaryOf(run);
   if (sum !== null && !sum.truncated) {
     return { run, paths: sum.paths, source: "summary", truncated: false };
+  }
+  if (!options.strict) {
+    const r = scanAllPaths(run.file);
+    if (r.status === "ok") {
+      return { run, paths: r.paths, source: "scan", truncated: r.truncated };
+    }
   }
   const b = new SummaryBuilder();
   for (const { record } of iterFileRecords(run.file, dedupeProblems(options))) {

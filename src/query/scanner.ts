@@ -11,7 +11,7 @@
 import {
   createFileScanner,
   type FileScanner,
-  type ScanResult,
+  type StatsResult,
 } from "./scanner/file_scanner.ts";
 import {
   createScanPool,
@@ -19,7 +19,11 @@ import {
   type SizedFile,
 } from "./scanner/pool.ts";
 
-export type { FileScanner, ScanResult } from "./scanner/file_scanner.ts";
+export type {
+  FileScanner,
+  ScanResult,
+  StatsResult,
+} from "./scanner/file_scanner.ts";
 export { pathNeedle } from "./scanner/target.ts";
 
 let local: FileScanner | undefined;
@@ -41,13 +45,13 @@ export function localScanner(): FileScanner {
  * @param files The files with their sizes.
  * @param path A summary path.
  * @param firstOnly Stop each file at its first numeric leaf.
- * @returns The results, in the order of `files`.
+ * @returns Each file's statistics at the path, in the order of `files`.
  */
 export function scanFiles(
   files: readonly SizedFile[],
   path: string,
   firstOnly: boolean,
-): Promise<ScanResult[]> {
+): Promise<StatsResult[]> {
   pool ??= createScanPool(localScanner());
   return pool.scanFiles(files, path, firstOnly);
 }

@@ -11,7 +11,7 @@ import { trackPathKey } from "./get_path.ts";
 import { dedupeProblems } from "./problems.ts";
 import { iterFileRecords } from "./reader.ts";
 import { localScanner } from "./scanner.ts";
-import type { LeafBuffer } from "./scanner/leaf_buffer.ts";
+import type { LeafSink } from "./scanner/leaf_stats.ts";
 import { walkLeaves } from "./scanner/walker.ts";
 import { parsePath } from "../value_path.ts";
 import type { ReadOptions, RunInfo } from "./types.ts";
@@ -92,28 +92,14 @@ export function pathsSeries(
   return out;
 }
 
-/** A leaf buffer over a plain array: small, for many paths at once. */
-function arraySink(values: number[]): LeafBuffer {
+/** A leaf sink over a plain array: small, for many paths at once. */
+function arraySink(values: number[]): LeafSink {
   return {
     get count() {
       return values.length;
     },
     push(value: number): void {
       values.push(value);
-    },
-    clear(): void {
-      values.length = 0;
-    },
-    take() {
-      const n = values.length;
-      return {
-        n,
-        values: Float64Array.from(values),
-        elapsed: new Float64Array(n),
-      };
-    },
-    toArray(): number[] {
-      return values.slice();
     },
   };
 }

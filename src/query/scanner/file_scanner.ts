@@ -12,7 +12,9 @@
  * @internal
  */
 
+import type { StatsAcc } from "../../summary.ts";
 import { createLeafBuffer } from "./leaf_buffer.ts";
+import { createLeafStats, type LeafSink } from "./leaf_stats.ts";
 import {
   createLineScan,
   type LineScan,
@@ -30,9 +32,14 @@ export const READ_CHUNK_BYTES = 1 << 20;
 /**
  * Bytes decoded into one string: below V8's large-object size, so each
  * text dies young (1 MiB texts went to the large-object space and raised
- * the peak RSS of a 330 MB scan from ~115 to ~180 MB).
+ * the peak RSS of a 330 MB scan from ~115 to ~180 MB), and small, because
+ * the text being read survives each scavenge: the bytes that survive make
+ * V8 grow its young generation, so with 64 KiB texts the peak RSS grew with
+ * the file's length (`best --by max` of one run: 60 MB at 200,000 records,
+ * 75 MB at 2,000,000; 200 runs: ~133 MB). 16 KiB: 59/62 MB, 200 runs
+ * ~86 MB, no slower (8 KiB: no better).
  */
-export const DECODE_PIECE_BYTES = 1 << 16;
+export const DECODE_PIECE_BYTES = 1 << 14;
 
 /** A buffer grown for a long line is dropped after the scan when above this. */
 export const KEEP_BUFFER_BYTES = 4 * READ_CHUNK_BYTES;
@@ -42,7 +49,16 @@ export const KEPT_PATHS = 64;
 
 /** What one file's scan produced. */
 export type ScanResult =
-  | { status: "ok"; n: number; values: Float64Array; elapsed: Float64Array }
+  | { status: "ok"; n: number; values: Float64Array }
+  | { status: "invalid" }
+  | { status: "error"; message: string };
+
+/**
+ * What one file's statistics scan produced: `stats` is `null` when the file
+ * has no number at the path.
+ */
+export type StatsResult =
+  | { status: "ok"; stats: StatsAcc | null }
   | { status: "invalid" }
   | { status: "error"; message: string };
 
@@ -54,10 +70,47 @@ export interface FileScanner {
    * another run (the caller redoes the file with the reporting reader).
    */
   scanFile(file: string, path: string, firstOnly: boolean): ScanResult;
+  /**
+   * The same scan reduced to the statistics of the leaves (memory does not
+   * grow with the file).
+   */
+  scanStats(file: string, path: string, firstOnly: boolean): StatsResult;
   /** The numeric leaves at a summary path of one parsed track record. */
   valuesOf(record: Record<string, unknown>, path: string): number[];
   /** How many lines the templates of a path have read so far. */
   templateLines(path: string): number;
+}
+
+/**
+ * What reads a file's decoded texts of whole lines, in file order: the
+ * line scan of one path, or the scan of every path (`all_paths.ts`).
+ */
+export interface TextReader {
+  /** Set when the reader needs no more text. */
+  readonly done: boolean;
+  /** Notes the file's first text; returns where its lines start (after a BOM). */
+  start(text: string): number;
+  /** Reads whole lines from `pos`; `false` when a line is invalid. */
+  read(text: string, pos: number): boolean;
+  /** Reads an unterminated last line (no BOM); `false` when invalid. */
+  last(text: string): boolean;
+}
+
+/**
+ * The line scan of one path as a {@linkcode TextReader}.
+ *
+ * @param st The scan.
+ * @returns The reader.
+ */
+export function lineScanReader(st: LineScan): TextReader {
+  return {
+    get done() {
+      return st.done;
+    },
+    start: (text) => startText(st, text),
+    read: (text, pos) => readText(st, text, pos),
+    last: (text) => readExact(st, text, 0, text.length, false),
+  };
 }
 
 /** The buffers a scanner reuses from file to file. */
@@ -75,14 +128,14 @@ export interface ReadBuffers {
  *
  * @param io The buffers.
  * @param lastNL The index of the chunk's last `\n`.
- * @param st The scan.
+ * @param st The reader.
  * @param first Whether this is the file's first chunk.
  * @returns `false` when a line is invalid.
  */
 export function readChunkLines(
   io: ReadBuffers,
   lastNL: number,
-  st: LineScan,
+  st: TextReader,
   first: boolean,
 ): boolean {
   const buf = io.buf;
@@ -93,9 +146,9 @@ export function readChunkLines(
       if (end < start) end = buf.indexOf(10, start + DECODE_PIECE_BYTES); // a long line
     }
     const text = io.decoder.decode(buf.subarray(start, end + 1));
-    const pos = first && start === 0 ? startText(st, text) : 0;
+    const pos = first && start === 0 ? st.start(text) : 0;
     start = end + 1;
-    if (!readText(st, text, pos)) return false;
+    if (!st.read(text, pos)) return false;
   }
   return true;
 }
@@ -105,13 +158,13 @@ export function readChunkLines(
  *
  * @param f The file.
  * @param io The buffers (`buf` may be replaced by a bigger one).
- * @param st The scan.
+ * @param st The reader.
  * @returns `false` when a line is invalid.
  */
 export function readFile(
   f: Deno.FsFile,
   io: ReadBuffers,
-  st: LineScan,
+  st: TextReader,
 ): boolean {
   let have = 0;
   let first = true;
@@ -138,7 +191,7 @@ export function readFile(
   // an unterminated last line (torn when it does not parse)
   let rest = io.decoder.decode(io.buf.subarray(0, have));
   if (first && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
-  return readExact(st, rest, 0, rest.length, false);
+  return st.last(rest);
 }
 
 /**
@@ -169,14 +222,14 @@ export function createFileScanner(): FileScanner {
     }
     return e;
   };
-  const scanFile = (
+  const scanInto = (
     file: string,
     path: string,
     firstOnly: boolean,
-  ): ScanResult => {
-    sink.clear();
+    into: LeafSink,
+  ): { status: "invalid" } | { status: "error"; message: string } | null => {
     const { target, templates } = entry(path);
-    const st = createLineScan(target, templates, sink, firstOnly);
+    const st = createLineScan(target, templates, into, firstOnly);
     let f: Deno.FsFile;
     try {
       f = Deno.openSync(file, { read: true });
@@ -185,7 +238,7 @@ export function createFileScanner(): FileScanner {
     }
     templates?.begin();
     try {
-      if (!readFile(f, io, st)) return { status: "invalid" };
+      if (!readFile(f, io, lineScanReader(st))) return { status: "invalid" };
     } catch (e) {
       return { status: "error", message: String(e) };
     } finally {
@@ -195,7 +248,26 @@ export function createFileScanner(): FileScanner {
       }
       templates?.end();
     }
-    return { status: "ok", ...sink.take() };
+    return null;
+  };
+  const scanFile = (
+    file: string,
+    path: string,
+    firstOnly: boolean,
+  ): ScanResult => {
+    sink.clear();
+    return scanInto(file, path, firstOnly, sink) ??
+      { status: "ok", ...sink.take() };
+  };
+  const stats = createLeafStats();
+  const scanStats = (
+    file: string,
+    path: string,
+    firstOnly: boolean,
+  ): StatsResult => {
+    stats.clear();
+    const bad = scanInto(file, path, firstOnly, stats);
+    return bad ?? { status: "ok", stats: stats.take() };
   };
   const valuesOf = (
     record: Record<string, unknown>,
@@ -207,5 +279,5 @@ export function createFileScanner(): FileScanner {
   };
   const templateLines = (path: string) =>
     paths.get(path)?.templates?.lines ?? 0;
-  return { scanFile, valuesOf, templateLines };
+  return { scanFile, scanStats, valuesOf, templateLines };
 }

@@ -1,12 +1,15 @@
 /**
- * The numbers a scan found, with the `elapsed_ms` of their records, in two
- * growing typed arrays (no object per value).
+ * The numbers a scan found, in a growing typed array (no object per
+ * value): the series of a path (their records' `elapsed_ms` are not kept;
+ * the statistics sink, `leaf_stats.ts`, keeps the first and last).
  *
  * Self-contained: the worker source includes it by its text.
  *
  * @module
  * @internal
  */
+
+import type { LeafSink } from "./leaf_stats.ts";
 
 /** Values a fresh buffer holds before it first grows (it doubles). */
 export const LEAF_BUFFER_START = 8192;
@@ -17,19 +20,13 @@ export interface Leaves {
   n: number;
   /** The values, in file order. */
   values: Float64Array;
-  /** `elapsed_ms` of each value's record. */
-  elapsed: Float64Array;
 }
 
-/** Where walkers and templates put the numbers they find. */
-export interface LeafBuffer {
-  /** How many values it holds. */
-  readonly count: number;
-  /** Adds one value with its record's `elapsed_ms`. */
-  push(value: number, elapsedMs: number): void;
+/** A sink that keeps every number it is given (for series). */
+export interface LeafBuffer extends LeafSink {
   /** Forgets every value (the arrays are kept for the next scan). */
   clear(): void;
-  /** A copy of the values and times, sized to fit. */
+  /** A copy of the values, sized to fit. */
   take(): Leaves;
   /** The values as a plain array. */
   toArray(): number[];
@@ -42,29 +39,24 @@ export interface LeafBuffer {
  */
 export function createLeafBuffer(): LeafBuffer {
   let values = new Float64Array(LEAF_BUFFER_START);
-  let elapsed = new Float64Array(LEAF_BUFFER_START);
   let n = 0;
   return {
     get count() {
       return n;
     },
-    push(value: number, elapsedMs: number): void {
+    push(value: number): void {
       if (n === values.length) {
-        const v2 = new Float64Array(n * 2), e2 = new Float64Array(n * 2);
+        const v2 = new Float64Array(n * 2);
         v2.set(values);
-        e2.set(elapsed);
         values = v2;
-        elapsed = e2;
       }
-      values[n] = value;
-      elapsed[n] = elapsedMs;
-      n++;
+      values[n++] = value;
     },
     clear(): void {
       n = 0;
     },
     take(): Leaves {
-      return { n, values: values.slice(0, n), elapsed: elapsed.slice(0, n) };
+      return { n, values: values.slice(0, n) };
     },
     toArray(): number[] {
       return Array.from(values.subarray(0, n));

@@ -12,7 +12,7 @@
  * @internal
  */
 
-import type { LeafBuffer } from "./leaf_buffer.ts";
+import type { LeafSink } from "./leaf_stats.ts";
 import type { ScanTarget } from "./target.ts";
 import type { TemplateSet } from "./template_set.ts";
 import { walkLeaves } from "./walker.ts";
@@ -33,7 +33,7 @@ export interface LineScan {
   /** The path's templates (`undefined`: none for paths through lists). */
   templates: TemplateSet | undefined;
   /** Where the numbers go. */
-  sink: LeafBuffer;
+  sink: LeafSink;
   /** Stop at the first numeric leaf. */
   firstOnly: boolean;
   /** Set when `firstOnly` found its leaf. */
@@ -59,7 +59,7 @@ export interface LineScan {
 export function createLineScan(
   target: ScanTarget,
   templates: TemplateSet | undefined,
-  sink: LeafBuffer,
+  sink: LeafSink,
   firstOnly: boolean,
 ): LineScan {
   return {
@@ -141,13 +141,25 @@ export function readExact(
  */
 export function startText(st: LineScan, text: string): number {
   const pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  st.runId = firstRunId(text, pos);
+  return pos;
+}
+
+/**
+ * The run id of a file's first line (a record of another run inside the
+ * file sends the file to the reporting reader).
+ *
+ * @param text The file's first text.
+ * @param pos Where its first line starts (after a BOM).
+ * @returns The id written without escapes, or `undefined`.
+ */
+export function firstRunId(text: string, pos: number): string | undefined {
   // the top-level run_id precedes the value in both writers' key orders; a
   // nested one found first only sends the file to the exact reader
   const m = /"run_id":\s*"([^"\\]*)"/.exec(
     text.slice(pos, text.indexOf("\n", pos)),
   );
-  st.runId = m === null ? undefined : m[1];
-  return pos;
+  return m === null ? undefined : m[1];
 }
 
 /**

@@ -8,7 +8,7 @@
  * @internal
  */
 
-import type { FileScanner, ScanResult } from "./file_scanner.ts";
+import type { FileScanner, StatsResult } from "./file_scanner.ts";
 import { workerSource } from "./worker_source.ts";
 
 /** Bytes to scan from which workers are used. */
@@ -38,20 +38,21 @@ export interface SizedFile {
 /** A pool of scan workers, started for each call. */
 export interface ScanPool {
   /**
-   * Scans files for the numeric leaves at a summary path; results in the
-   * order of `files`.
+   * Scans files for the statistics of the numeric leaves at a summary
+   * path (each file reduced where it is read); results in the order of
+   * `files`.
    */
   scanFiles(
     files: readonly SizedFile[],
     path: string,
     firstOnly: boolean,
-  ): Promise<ScanResult[]>;
+  ): Promise<StatsResult[]>;
   /** How many files workers scanned in the last call. */
   readonly workerFiles: number;
 }
 
 /** A worker's message: a file's result, or the end of its work. */
-type WorkerReply = (ScanResult & { id: number }) | { done: true };
+type WorkerReply = (StatsResult & { id: number }) | { done: true };
 
 /**
  * Starts workers from the worker source.
@@ -101,15 +102,15 @@ export function createScanPool(
     files: readonly SizedFile[],
     path: string,
     firstOnly: boolean,
-  ): Promise<ScanResult[]> => {
+  ): Promise<StatsResult[]> => {
     workerFiles = 0;
     const total = files.reduce((a, f) => a + f.bytes, 0);
     const n = count(files.length);
     if (firstOnly || total < parallelBytes || n < 1) {
-      return files.map((f) => scanner.scanFile(f.file, path, firstOnly));
+      return files.map((f) => scanner.scanStats(f.file, path, firstOnly));
     }
     const { workers, url } = startWorkers(n);
-    const results: ScanResult[] = new Array(files.length);
+    const results: StatsResult[] = new Array(files.length);
     const order = files.map((_, i) => i).sort((a, b) =>
       files[b].bytes - files[a].bytes
     );
@@ -128,7 +129,7 @@ export function createScanPool(
             const d = e.data;
             if ("done" in d) return resolve();
             const { id, ...r } = d;
-            results[id] = r as ScanResult;
+            results[id] = r as StatsResult;
             workerFiles++;
           };
           w.onerror = (e: ErrorEvent) => {
@@ -141,7 +142,7 @@ export function createScanPool(
       while (mainThread) {
         const k = Atomics.add(claim, 0, 1);
         if (k >= order.length) break;
-        results[order[k]] = scanner.scanFile(
+        results[order[k]] = scanner.scanStats(
           files[order[k]].file,
           path,
           firstOnly,
@@ -153,7 +154,7 @@ export function createScanPool(
       if (url !== undefined) URL.revokeObjectURL(url);
     }
     for (let i = 0; i < files.length; i++) {
-      results[i] ??= scanner.scanFile(files[i].file, path, firstOnly);
+      results[i] ??= scanner.scanStats(files[i].file, path, firstOnly);
     }
     return results;
   };

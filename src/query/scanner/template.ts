@@ -77,17 +77,26 @@ export interface TopMember {
 }
 
 /**
+ * Writes the track value at `i` into a draft; returns its end, or -1 when
+ * the line makes no template.
+ */
+export type ValueDrafter = (d: TemplateDraft, i: number) => number;
+
+/**
  * One top-level member's value (the key is written already).
  *
  * @param d The draft.
  * @param i The index of the value.
  * @param key The member's key (raw text, escape-free).
+ * @param value How the track value is written (default: the path's leaf
+ *   captured, see `draftTracked`).
  * @returns The value's end (-1: no template) and which key it was.
  */
 export function draftTopMember(
   d: TemplateDraft,
   i: number,
   key: string,
+  value?: ValueDrafter,
 ): TopMember {
   const s = d.s;
   if (key === "kind") {
@@ -100,7 +109,8 @@ export function draftTopMember(
     return { end: numberEnd(s, i), which: TOP_ELAPSED };
   }
   if (key === "value") {
-    return { end: draftTracked(d, i, 0, 1), which: TOP_VALUE };
+    const end = value === undefined ? draftTracked(d, i, 0, 1) : value(d, i);
+    return { end, which: TOP_VALUE };
   }
   if (key === "run_id") {
     const e = s.charCodeAt(i) === 34 ? stringEnd(s, i) : -1;
@@ -119,6 +129,7 @@ export function draftTopMember(
  * @param ls The index where the line starts.
  * @param le The index of its `\n`.
  * @param segs The path's segments below `value` (no {@linkcode EVERY}).
+ * @param value How the track value is written (default: the path's leaf).
  * @returns The template, or `null` when the line makes none.
  */
 export function compileTemplate(
@@ -126,6 +137,7 @@ export function compileTemplate(
   ls: number,
   le: number,
   segs: readonly Segment[],
+  value?: ValueDrafter,
 ): LineTemplate | null {
   if (le - ls > TEMPLATE_MAX_LINE) return null;
   const d = createDraft(s, segs);
@@ -140,7 +152,7 @@ export function compileTemplate(
     if (ke < 0 || !escapeFree(s, i, ke)) return null;
     const key = s.slice(i + 1, ke - 1);
     if ((i = draftKey(d, i, ke)) < 0) return null;
-    const m = draftTopMember(d, i, key);
+    const m = draftTopMember(d, i, key, value);
     if (m.end < 0 || (seen & m.which) !== 0) return null;
     seen |= m.which;
     if (m.which === TOP_ELAPSED) msG = d.groups;

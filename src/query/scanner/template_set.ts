@@ -11,7 +11,7 @@
  */
 
 import type { Segment } from "../../value_path.ts";
-import type { LeafBuffer } from "./leaf_buffer.ts";
+import type { LeafSink } from "./leaf_stats.ts";
 import { compileTemplate, type LineTemplate } from "./template.ts";
 
 /** The most templates kept per path (the least recently matched goes). */
@@ -36,6 +36,49 @@ export const GIVE_UP_MISSES = 64;
 /** …when they read fewer than one line in this many tried. */
 export const GIVE_UP_MISSES_PER_HIT = 4;
 
+/** When learning a template is worth a parse and a compilation. */
+export interface LearnPolicy {
+  /** Counts an exactly read track line; whether to try learning from it. */
+  ready(): boolean;
+  /**
+   * Notes a try's outcome.
+   *
+   * @param ok Whether a template was made.
+   * @param hits Lines read by templates so far (unchanged since the last
+   *   template: it read nothing, so waits grow).
+   */
+  built(ok: boolean, hits: number): void;
+}
+
+/**
+ * Creates the learning policy of one set of templates: try on the first
+ * line, then wait {@linkcode LEARN_WAIT_FAILING} lines between tries, and
+ * twice as long after each template that read nothing (up to
+ * {@linkcode LEARN_WAIT_MAX}).
+ *
+ * @returns The policy.
+ */
+export function createLearnPolicy(): LearnPolicy {
+  let exact = 0, wait = 1, hitsAtBuild = -1;
+  return {
+    ready(): boolean {
+      if (++exact < wait) return false;
+      exact = 0;
+      return true;
+    },
+    built(ok: boolean, hits: number): void {
+      if (!ok) {
+        wait = Math.min(wait * 2 + 1, Math.max(wait, LEARN_WAIT_FAILING));
+        return;
+      }
+      wait = hitsAtBuild === hits
+        ? Math.min(Math.max(wait, LEARN_WAIT_FAILING) * 2, LEARN_WAIT_MAX)
+        : LEARN_WAIT_FAILING;
+      hitsAtBuild = hits;
+    },
+  };
+}
+
 /** The templates of one path. */
 export interface TemplateSet {
   /** Lines read by templates in the files finished so far. */
@@ -56,7 +99,7 @@ export interface TemplateSet {
     text: string,
     ls: number,
     runId: string | undefined,
-    sink: LeafBuffer,
+    sink: LeafSink,
   ): number;
   /** Learns the shape of the track line [ls, le) that the exact path read. */
   learn(text: string, ls: number, le: number): void;
@@ -70,7 +113,8 @@ export interface TemplateSet {
  */
 export function createTemplateSet(segs: readonly Segment[]): TemplateSet {
   const list: LineTemplate[] = [];
-  let hits = 0, exact = 0, wait = 1, hitsAtBuild = -1;
+  const policy = createLearnPolicy();
+  let hits = 0;
   let fileHits = 0, fileMisses = 0;
   return {
     get lines() {
@@ -122,18 +166,10 @@ export function createTemplateSet(segs: readonly Segment[]): TemplateSet {
       return -1;
     },
     learn(text, ls, le): void {
-      if (++exact < wait) return;
-      exact = 0;
+      if (!policy.ready()) return;
       const t = compileTemplate(text, ls, le, segs);
-      if (t === null) {
-        wait = Math.min(wait * 2 + 1, Math.max(wait, LEARN_WAIT_FAILING));
-        return;
-      }
-      const now = hits + fileHits;
-      wait = hitsAtBuild === now
-        ? Math.min(Math.max(wait, LEARN_WAIT_FAILING) * 2, LEARN_WAIT_MAX)
-        : LEARN_WAIT_FAILING;
-      hitsAtBuild = now;
+      policy.built(t !== null, hits + fileHits);
+      if (t === null) return;
       if (list.length >= TEMPLATES_PER_PATH) list.pop();
       list.unshift(t);
     },

@@ -13,7 +13,7 @@
 
 import { toNumber } from "../../summary.ts";
 import { EVERY, type Segment } from "../../value_path.ts";
-import type { LeafBuffer } from "./leaf_buffer.ts";
+import type { LeafSink } from "./leaf_stats.ts";
 
 /**
  * Adds a recorded number (a number, or "NaN"/"Infinity"/"-Infinity").
@@ -23,7 +23,7 @@ import type { LeafBuffer } from "./leaf_buffer.ts";
  * @param sink Where the number goes.
  * @returns Whether the leaf was numeric.
  */
-export function addLeaf(value: unknown, ms: number, sink: LeafBuffer): boolean {
+export function addLeaf(value: unknown, ms: number, sink: LeafSink): boolean {
   const x = toNumber(value);
   if (x === undefined) return false;
   sink.push(x, ms);
@@ -46,7 +46,7 @@ export function walkLeaves(
   segs: readonly Segment[],
   i: number,
   ms: number,
-  sink: LeafBuffer,
+  sink: LeafSink,
 ): boolean {
   while (i < segs.length) {
     if (cur === null || typeof cur !== "object") return false;
@@ -82,7 +82,7 @@ export function walkLeaves(
 export function collectRecord(
   r: Record<string, unknown>,
   segs: readonly Segment[],
-  sink: LeafBuffer,
+  sink: LeafSink,
 ): boolean {
   if (r.kind !== "track") return false;
   const ms = typeof r.elapsed_ms === "number" ? r.elapsed_ms : 0;

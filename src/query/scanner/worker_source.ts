@@ -12,11 +12,12 @@
  * @internal
  */
 
-import { toNumber } from "../../summary.ts";
+import { addToStats, newStatsAcc, toNumber } from "../../summary.ts";
 import { EVERY, parsePath } from "../../value_path.ts";
 import * as fileScanner from "./file_scanner.ts";
 import * as jsonText from "./json_text.ts";
 import * as leafBuffer from "./leaf_buffer.ts";
+import * as leafStats from "./leaf_stats.ts";
 import * as lineScan from "./line_scan.ts";
 import * as target from "./target.ts";
 import * as template from "./template.ts";
@@ -30,9 +31,10 @@ import * as walker from "./walker.ts";
  * self-contained: `parsePath` uses only `EVERY`).
  */
 export const SCANNER_PARTS: readonly Readonly<Record<string, unknown>>[] = [
-  { EVERY, parsePath, toNumber },
+  { EVERY, parsePath, toNumber, newStatsAcc, addToStats },
   jsonText,
   leafBuffer,
+  leafStats,
   walker,
   target,
   templateDraft,
@@ -91,7 +93,7 @@ export function scannerSource(): string {
 /**
  * The worker program: the scanner plus a message loop. A job lists every
  * file; the worker claims them one by one from a shared counter (as the
- * main thread does), posts each result, then `{ done: true }`.
+ * main thread does), posts each file's statistics, then `{ done: true }`.
  *
  * @returns JavaScript text for a module worker.
  */
@@ -104,9 +106,7 @@ self.onmessage = (e) => {
     const k = Atomics.add(claim, 0, 1);
     if (k >= order.length) break;
     const id = order[k];
-    const r = scanner.scanFile(files[id], path, firstOnly);
-    if (r.status === "ok") self.postMessage({ id, ...r }, [r.values.buffer, r.elapsed.buffer]);
-    else self.postMessage({ id, ...r });
+    self.postMessage({ id, ...scanner.scanStats(files[id], path, firstOnly) });
   }
   self.postMessage({ done: true });
 };`;
