@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { git, tempDir } from "./_helpers.ts";
 import { cli, writeDenoRun } from "./_cli_fixtures.ts";
 import { trackedRun } from "./_git_fixtures.ts";
+import { STALL_S } from "../src/git/remote.ts";
 import {
   bytes,
   lastLine,
@@ -513,4 +514,44 @@ Deno.test("prune --remote --yes with the remote unreachable removes nothing here
   git(A, "remote", "set-url", "origin", remote);
   equal((await pruneFinished(A)).code, 0);
   deepEqual(remoteRefs(remote), ["refs/heads/main"]);
+});
+
+Deno.test("a server that accepts and then sends nothing: push, pull and prune --remote give up (git's low-speed limit, unless the user set one) instead of waiting forever", async () => {
+  const { A } = world();
+  await trackedRun(A);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) held.push(c);
+  })();
+  const url = `http://127.0.0.1:${listener.addr.port}/stalled.git`;
+  const userLimit = {
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "http.lowSpeedTime",
+    GIT_CONFIG_VALUE_0: "2",
+  };
+  try {
+    const outs = await Promise.all([
+      cli(A, PUSH, ["push", url]),
+      cli(A, PULL, ["pull", url]),
+      cli(A, PUSH, ["prune", "--status", "finished", "--remote", url]),
+      cli(A, PUSH, ["push", url], userLimit),
+    ]);
+    for (const [i, o] of outs.entries()) {
+      equal(o.code, 1, o.stdout);
+      match(
+        o.stderr,
+        new RegExp(
+          `^exprag: .*Operation too slow\\. Less than 1 bytes/sec transferred the last ${
+            i === 3 ? 2 : STALL_S
+          } seconds`,
+        ),
+      );
+      equal(o.stderr.split("\n").filter((l) => l !== "").length, 1);
+    }
+  } finally {
+    listener.close();
+    for (const c of held) c.close();
+    await accepting.catch(() => {});
+  }
 });

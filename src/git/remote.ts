@@ -64,17 +64,50 @@ function envSet(name: string): boolean {
     (Deno.env.get(name) ?? "") !== "";
 }
 
+/** Seconds a remote may send nothing before git gives up (unless the user set a limit). */
+export const STALL_S = 30;
+
+/** The user's settings among those a remote call would otherwise set (lower-case keys). */
+function userSettings(): Set<string> {
+  const r = runGit([
+    "config",
+    "--get-regexp",
+    "^(core\\.sshcommand|http\\.lowspeed(limit|time))$",
+  ]);
+  return new Set(
+    r.stdout.split("\n").filter((l) => l !== "").map((l) =>
+      l.split(" ")[0].toLowerCase()
+    ),
+  );
+}
+
 /** The leading config and environment of every remote command. */
 function remoteCall(
   options: RemoteOptions,
 ): { config: string[]; env: Record<string, string> } {
-  if (options.prompt === true) {
-    return { config: [], env: { GIT_TERMINAL_PROMPT: "1" } };
+  const user = userSettings();
+  // a server that accepts and then sends nothing: git would wait forever
+  const config: string[] = [];
+  if (!user.has("http.lowspeedlimit")) {
+    config.push("-c", "http.lowSpeedLimit=1");
   }
-  const config = ["-c", "credential.interactive=never"];
+  if (!user.has("http.lowspeedtime")) {
+    config.push("-c", `http.lowSpeedTime=${STALL_S}`);
+  }
+  if (options.prompt === true) {
+    return { config, env: { GIT_TERMINAL_PROMPT: "1" } };
+  }
+  config.push("-c", "credential.interactive=never");
   const userSsh = envSet("GIT_SSH_COMMAND") || envSet("GIT_SSH") ||
-    runGit(["config", "--get", "core.sshCommand"]).code === 0;
-  if (!userSsh) config.push("-c", "core.sshCommand=ssh -o BatchMode=yes");
+    user.has("core.sshcommand");
+  if (!userSsh) {
+    config.push(
+      "-c",
+      `core.sshCommand=ssh -o BatchMode=yes -o ConnectTimeout=${STALL_S} -o ServerAliveInterval=${
+        STALL_S / 2
+      } -o ServerAliveCountMax=2`,
+    );
+  }
   return {
     config,
     env: { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "", SSH_ASKPASS: "" },
