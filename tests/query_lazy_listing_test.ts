@@ -243,3 +243,24 @@ Deno.test("a run_end line parsed without its summary is the whole line's record 
   });
   deepEqual(split, [true, true, undefined, undefined]);
 });
+
+Deno.test("listed runs' starts re-read through one reused buffer stay each run's own, short and long first lines alike", async () => {
+  const dir = tempDir("exprag-lazy-");
+  const sizes = new Map<string, number>();
+  for (const n of [10, 9_000, 100, 15_000, 3_000]) {
+    const exp = new Experiment("s", {
+      dir,
+      git: false,
+      metadata: { pad: "p".repeat(n) },
+    });
+    exp.end();
+    sizes.set(exp.runId, n);
+  }
+  const runs = await listRuns({ dir });
+  equal(runs.length, sizes.size);
+  for (const r of [...runs, ...runs.toReversed()]) {
+    equal(JSON.stringify(r.start), JSON.stringify(values(r.file)[0]));
+    equal((r.metadata as { pad: string }).pad.length, sizes.get(r.id));
+  }
+  Deno.removeSync(dir, { recursive: true });
+});

@@ -13,7 +13,7 @@ import { UsageError } from "../errors.ts";
 import { flattenObject } from "../flatten.ts";
 import type { PathStats } from "../summary.ts";
 import { childPath } from "../value_path.ts";
-import { listRunFiles } from "./files.ts";
+import { listRunFilesAsync } from "./files.ts";
 import { compileFilter, passesPlain, passesValues } from "./filter.ts";
 import { segmentsOf, valuesAtSegments } from "./get_path.ts";
 import { namedAfterId, sortRuns } from "./listing.ts";
@@ -133,7 +133,7 @@ export async function planExport(
   const paths = new Set<string>();
   const byId = new Map<string, Kept>();
   _resetProbes();
-  for (const file of listRunFiles(read)) {
+  for (const file of await listRunFilesAsync(read)) {
     const run = readRun(file, { ...read, countRecords: false });
     if (run === undefined) continue;
     const other = byId.get(run.id);

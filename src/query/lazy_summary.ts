@@ -38,7 +38,11 @@ interface Located extends LineLocation {
   to: number;
 }
 
-const located = new WeakMap<object, Located>();
+/**
+ * Where a lazily parsed run_end's summary is, as a hidden property of its
+ * value (not a WeakMap: an entry per run read would stay until a full GC).
+ */
+const LOCATED = Symbol("exprag.summaryAt");
 
 /**
  * Splits a run_end line into its summary's text and the rest. The summary
@@ -84,7 +88,7 @@ export function parseRunEndLazily(
     enumerable: true,
     configurable: true,
   });
-  located.set(value, loc);
+  Object.defineProperty(value, LOCATED, { value: loc });
   lastLoc = loc; // its summary is usually asked for next
   lastLine = text;
   return r;
@@ -246,7 +250,7 @@ export function summaryStatsAt(
   end: RunEnd,
   key: string,
 ): PathStats | null | undefined {
-  const loc = located.get(end);
+  const loc = (end as { [LOCATED]?: Located })[LOCATED];
   if (loc === undefined || !loc.deno) return undefined;
   if (Object.getOwnPropertyDescriptor(end, "summary")?.get === undefined) {
     return undefined; // replaced by a value

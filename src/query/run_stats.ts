@@ -267,7 +267,9 @@ function canonicalSummary(
     }
     break;
   }
-  canonicalSummaries.set(s, out);
+  // only a rewritten summary is kept: an entry per summary read (a new
+  // object each time for a listed run) would stay until a full GC
+  if (out !== s) canonicalSummaries.set(s, out);
   return out;
 }
 
