@@ -15,7 +15,6 @@ import {
   DENO_CHILD_FLAGS,
   emit,
   FLAGS,
-  loadText,
   log,
   measure,
   type Measured,
@@ -177,8 +176,6 @@ function _firstId(out: string): string | undefined {
   )?.[0];
 }
 
-const LOAD_START = loadText();
-
 const sets: { label: string; info: RunsInfo }[] = [];
 {
   const g0 = performance.now();
@@ -321,7 +318,7 @@ notes.push(
 );
 notes.push(
   `"× read loop" is against a Deno loop that only reads every run file into one reused 1 MiB buffer, in the same rounds (the I/O floor of a full scan; a cold subprocess like the others).`,
-  `Load averages (1, 5, 15 min): ${LOAD_START} when the section started, ${loadText()} when it ended; ${navigator.hardwareConcurrency} cores (the full scan uses the main thread plus cores − 1 workers, at most 3).`,
+  `${navigator.hardwareConcurrency} cores: the full scan uses the main thread plus cores − 1 workers, at most 3.`,
 );
 if (OURS_TOOL.missing) notes.push(`ours not measured: ${OURS_TOOL.missing}.`);
 for (const [k, v] of bad) notes.push(`${k}: ${v}`);
