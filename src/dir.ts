@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { resolve } from "./path.ts";
 import { granted } from "./permissions.ts";
 
 /** The exprag directory when nothing else is given. */

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "./path.ts";
 import { EXPRAG_VERSION, SCHEMA_VERSION } from "./version.ts";
 
 /** The kinds of notes record: a free-text note, or a key/value tag. */

@@ -221,3 +221,33 @@ export async function spawnUntil(
   reader.releaseLock();
   return child;
 }
+
+interface GraphDep {
+  code?: { specifier: string };
+  isDynamic?: boolean;
+}
+
+/**
+ * The modules `import entry` loads: its `deno info --json` graph without
+ * dynamic imports.
+ */
+export async function staticGraph(entry: string): Promise<string[]> {
+  const o = await run(Deno.execPath(), ["info", "--json", entry]);
+  if (o.code !== 0) throw new Error(`deno info ${entry}: ${o.stderr}`);
+  const info = JSON.parse(o.stdout) as {
+    roots: string[];
+    modules: { specifier: string; dependencies?: GraphDep[] }[];
+  };
+  const deps = new Map(info.modules.map((m) => [m.specifier, m.dependencies]));
+  const seen = new Set<string>();
+  const todo = [...info.roots];
+  while (todo.length > 0) {
+    const s = todo.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const d of deps.get(s) ?? []) {
+      if (!d.isDynamic && d.code) todo.push(d.code.specifier);
+    }
+  }
+  return [...seen];
+}

@@ -3,35 +3,15 @@
 // files still imports, and mod.ts run as the main module still starts the CLI.
 import { match, ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
-import { denoRunArgs, MOD_URL, ROOT, run, tempDir } from "./_helpers.ts";
+import {
+  denoRunArgs,
+  MOD_URL,
+  ROOT,
+  run,
+  staticGraph,
+  tempDir,
+} from "./_helpers.ts";
 import { EXPRAG_VERSION } from "../src/version.ts";
-
-interface Dep {
-  code?: { specifier: string };
-  isDynamic?: boolean;
-}
-
-/** The modules `import "mod.ts"` loads: its graph without dynamic imports. */
-async function staticGraph(entry: string): Promise<string[]> {
-  const o = await run(Deno.execPath(), ["info", "--json", entry]);
-  equal(o.code, 0, o.stderr);
-  const info = JSON.parse(o.stdout) as {
-    roots: string[];
-    modules: { specifier: string; dependencies?: Dep[] }[];
-  };
-  const deps = new Map(info.modules.map((m) => [m.specifier, m.dependencies]));
-  const seen = new Set<string>();
-  const todo = [...info.roots];
-  while (todo.length > 0) {
-    const s = todo.pop()!;
-    if (seen.has(s)) continue;
-    seen.add(s);
-    for (const d of deps.get(s) ?? []) {
-      if (!d.isDynamic && d.code) todo.push(d.code.specifier);
-    }
-  }
-  return [...seen];
-}
 
 Deno.test("importing mod.ts loads no CLI module (cli.ts only through a dynamic import)", async () => {
   const mods = await staticGraph(MOD_URL);

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { join, posix } from "node:path";
+import { join, posix } from "../path.ts";
 import { resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
 import { escapeText, json, stderrLine } from "./format.ts";

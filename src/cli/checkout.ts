@@ -25,7 +25,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
 import { escapeText, json, shellQuote, stderrLine, table } from "./format.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { NotFoundError } from "../errors.ts";
 import { checkClean } from "./checkout_guard.ts";
 import { escapeText, shellQuote, stderrLine } from "./format.ts";

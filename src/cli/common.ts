@@ -7,7 +7,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import {
   listRuns,

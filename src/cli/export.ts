@@ -9,7 +9,7 @@
  * @module
  */
 
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "../path.ts";
 import { RefusedError, UsageError } from "../errors.ts";
 import {
   exportedRuns,

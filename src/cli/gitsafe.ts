@@ -11,7 +11,7 @@
  * @module
  */
 
-import { relative, resolve, sep } from "node:path";
+import { relative, resolve, sep } from "../path.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { escapeText } from "./format.ts";
 import { GitError, NotFoundError, RefusedError } from "../errors.ts";

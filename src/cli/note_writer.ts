@@ -10,7 +10,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { RefusedError } from "../errors.ts";
 import { lstatOrNull } from "../lstat.ts";
 import { formatNotesLine, notesDir, type NotesRecord } from "../note_record.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "../path.ts";
 import { GitError, UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { runsDir } from "../query/mod.ts";

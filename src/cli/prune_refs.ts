@@ -15,7 +15,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { GitNotFoundError, UsageError } from "../errors.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { isValidRunId } from "../query/mod.ts";

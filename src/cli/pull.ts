@@ -23,7 +23,7 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { join, resolve } from "../path.ts";
 import { createExpragDir } from "../dir.ts";
 import { RefusedError } from "../errors.ts";
 import { lstatOrNull } from "../lstat.ts";

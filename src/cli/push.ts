@@ -17,7 +17,7 @@
  * @module
  */
 
-import { basename, join } from "node:path";
+import { basename, join } from "../path.ts";
 import { lstatOrNull } from "../lstat.ts";
 import { notesDir } from "../note_record.ts";
 import { isValidRunId, listRunFiles } from "../query/files.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "../path.ts";
 import { NotFoundError, RefusedError } from "../errors.ts";
 import { lstatOrNull } from "../lstat.ts";
 

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { execGit, type GitResult } from "../git/exec.ts";
 import { GitError } from "../errors.ts";
 import { escapeText } from "./format.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { GitNotFoundError } from "../errors.ts";
 import { gitUnavailableReason } from "./exec.ts";
 import { locate, type Place } from "./place.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { granted } from "../permissions.ts";
 import { flaggedEntries, type FlaggedEntry } from "./index_flags.ts";
 import { utf8OrNull } from "./quote.ts";

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { granted } from "../permissions.ts";
 
 /** What makes the real index the same file: its identity and checksum. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "../path.ts";
 import { granted } from "../permissions.ts";
 import { revParse } from "./rev_parse.ts";
 import { firstError } from "./run.ts";

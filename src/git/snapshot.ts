@@ -9,7 +9,7 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { join, resolve } from "../path.ts";
 import { deniedReason, granted } from "../permissions.ts";
 import type { ParsedStatus } from "./status.ts";
 import type { Unflag } from "./flagged.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { deniedReason, granted } from "../permissions.ts";
 import { concatBytes, pathText, utf8OrNull } from "./quote.ts";
 import type { ParsedStatus } from "./status.ts";

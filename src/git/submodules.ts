@@ -11,7 +11,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { GitNotFoundError } from "../errors.ts";
 import { type Place, submodulePlace } from "./place.ts";
 import { pathText, utf8OrNull } from "./quote.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { basename, join, sep } from "node:path";
+import { basename, join, sep } from "../path.ts";
 import { expragDir } from "../dir.ts";
 import { flagFor } from "../permissions.ts";
 import { ProblemError } from "../errors.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename } from "node:path";
+import { basename } from "../path.ts";
 import { listRunFiles, listRunFilesAsync } from "./files.ts";
 import { attachNotes } from "./notes.ts";
 import { report } from "./problems.ts";

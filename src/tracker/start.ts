@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { deniedReason, granted } from "../permissions.ts";
 import { createExpragDir } from "../dir.ts";
 import {
