@@ -39,7 +39,8 @@ import {
 } from "../git/refs.ts";
 import { fetchRefs } from "../git/remote.ts";
 import { runGit } from "../git/run.ts";
-import { fileEntry, readBlob } from "../git/sync_objects.ts";
+import { type FileEntry, fileEntry, readBlob } from "../git/sync_objects.ts";
+import { blobHash, fileEntries } from "../git/sync_batch.ts";
 import type { Context } from "./context.ts";
 import { isHexCommit, toplevel } from "./gitsafe.ts";
 import { appendMissingNotes } from "./note_writer.ts";
@@ -122,17 +123,17 @@ function placeNew(tmp: string, file: string): boolean {
   }
 }
 
-function pullRun(
+async function pullRun(
   ctx: Context,
-  o: { id: string; sha: string; dryRun: boolean },
-): SyncAction {
+  o: { id: string; entry: FileEntry | null; dryRun: boolean },
+): Promise<SyncAction> {
   const act = (action: SyncAction["action"], detail: string): SyncAction => ({
     kind: "runs",
     id: o.id,
     action,
     detail,
   });
-  const entry = fileEntry(o.sha, `${o.id}.jsonl`);
+  const entry = o.entry;
   if (entry === null) {
     return act("conflict", `the remote's ref holds no ${o.id}.jsonl`);
   }
@@ -143,6 +144,15 @@ function pullRun(
     const info = lstatOrNull(file);
     if (info !== null && !info.isFile) {
       return act("conflict", `${file} is not a regular file; kept`);
+    }
+    if (info !== null) {
+      // the usual case: this file holds the remote's copy (hashed here,
+      // the blob not read)
+      const have = await localHolds(file, entry);
+      if (have === "same") return act("up_to_date", "");
+      if (have === "longer") {
+        return act("up_to_date", "the local copy is longer (exprag push)");
+      }
     }
     const theirs = completeLines(readBlob(entry.blob));
     if (info === null) {
@@ -186,11 +196,11 @@ function pullRun(
   return act("conflict", `${file} kept changing; kept`);
 }
 
-function pullNotes(
+async function pullNotes(
   ctx: Context,
-  o: { id: string; sha: string; dryRun: boolean },
-): SyncAction {
-  const entry = fileEntry(o.sha, `${o.id}.jsonl`);
+  o: { id: string; entry: FileEntry | null; dryRun: boolean },
+): Promise<SyncAction> {
+  const entry = o.entry;
   const act = (action: SyncAction["action"], detail: string): SyncAction => ({
     kind: "notes",
     id: o.id,
@@ -199,6 +209,13 @@ function pullNotes(
   });
   if (entry === null) {
     return act("conflict", `the remote's ref holds no ${o.id}.jsonl`);
+  }
+  const local = join(notesDir(ctx.dir), `${o.id}.jsonl`);
+  if (
+    lstatOrNull(local)?.isFile === true &&
+    await localHolds(local, entry) === "same"
+  ) {
+    return act("up_to_date", ""); // every remote line is here already
   }
   const text = decoder.decode(completeLines(readBlob(entry.blob)));
   const lines = (text === "" ? [] : text.slice(0, -1).split("\n")).filter(
@@ -232,6 +249,23 @@ function pullNotes(
     return act("conflict", `${file} is not a regular file; kept`);
   }
   return n === 0 ? act("up_to_date", "") : act("pulled", `${n} records`);
+}
+
+/**
+ * Whether a local file holds exactly the remote's blob (`"same"`), the blob
+ * and more (`"longer"`, complete lines only), or neither (`"other"`).
+ * Compared by hash: the blob itself is not read.
+ */
+async function localHolds(
+  file: string,
+  entry: FileEntry,
+): Promise<"same" | "longer" | "other"> {
+  const mine = readOrNull(file);
+  if (mine === null || mine.length < entry.size) return "other";
+  const part = mine.subarray(0, entry.size);
+  if (await blobHash(part, entry.blob) !== entry.blob) return "other";
+  if (entry.size === 0 || part[entry.size - 1] !== 10) return "other";
+  return mine.length === entry.size ? "same" : "longer";
 }
 
 /** The first line of a run file here, or null when there is none. */
@@ -362,14 +396,19 @@ export async function run(ctx: Context): Promise<number> {
   const runShas = new Map(
     refs.filter((r) => r.kind === "runs").map((r) => [r.id, r.sha]),
   );
+  const files = refs.filter((r) => r.kind !== "code");
+  const found = await fileEntries(
+    files.map((r) => ({ commit: r.sha, name: `${r.id}.jsonl` })),
+  );
+  const entries = new Map(files.map((r, i) => [r, found[i]]));
   for (const r of refs) {
-    const o = { id: r.id, sha: r.sha, dryRun };
+    const o = { id: r.id, entry: entries.get(r) ?? null, dryRun };
     actions.push(
       r.kind === "runs"
-        ? pullRun(ctx, o)
+        ? await pullRun(ctx, o)
         : r.kind === "notes"
-        ? pullNotes(ctx, o)
-        : pullCode(ctx, { ...o, runSha: runShas.get(r.id) }),
+        ? await pullNotes(ctx, o)
+        : pullCode(ctx, { ...o, sha: r.sha, runSha: runShas.get(r.id) }),
     );
   }
   return report(ctx, { verb: "pulled", remote, dryRun, actions });

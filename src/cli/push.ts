@@ -27,11 +27,11 @@ import { runGit } from "../git/run.ts";
 import { fetchRefs, listRemote, pushRefs } from "../git/remote.ts";
 import {
   fileCommit,
-  fileEntry,
-  hasCommit,
+  type FileEntry,
   hashBlob,
   readBlob,
 } from "../git/sync_objects.ts";
+import { blobHash, existingCommits, fileEntries } from "../git/sync_batch.ts";
 import { BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX } from "../git/refs.ts";
 import { catalog, readOptions, resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
@@ -208,9 +208,9 @@ async function commitOf(
 
 async function planRun(
   item: Item,
-  remote: string | null,
-  dryRun: boolean,
+  o: { remote: string | null; entry: FileEntry | null; dryRun: boolean },
 ): Promise<Plan> {
+  const { remote, entry, dryRun } = o;
   const action = (a: SyncAction["action"], detail: string): Plan => ({
     action: { kind: item.kind, id: item.id, action: a, detail },
   });
@@ -226,15 +226,15 @@ async function planRun(
     detail,
   });
   if (remote === null) return await update(null, `new, ${bytes.length} bytes`);
-  const entry = fileEntry(remote, `${item.id}.jsonl`);
   if (entry === null) {
     return action("conflict", `the remote's ref holds no ${item.id}.jsonl`);
   }
-  const blob = await hashBlob(bytes, false);
-  if (entry.blob === blob) return action("up_to_date", "");
+  if (await blobHash(bytes, entry.blob) === entry.blob) {
+    return action("up_to_date", "");
+  }
   if (
     entry.size < bytes.length &&
-    await hashBlob(bytes.subarray(0, entry.size), false) === entry.blob
+    await blobHash(bytes.subarray(0, entry.size), entry.blob) === entry.blob
   ) {
     return await update(
       remote,
@@ -252,10 +252,20 @@ async function planRun(
 
 async function planNotes(
   item: Item,
-  remote: string | null,
-  dryRun: boolean,
+  o: { remote: string | null; entry: FileEntry | null; dryRun: boolean },
 ): Promise<Plan> {
-  const local = lines(readOrNull(item.file!) ?? new Uint8Array());
+  const { remote, entry, dryRun } = o;
+  const mine = readOrNull(item.file!) ?? new Uint8Array();
+  if (
+    entry !== null && mine.length === entry.size &&
+    await blobHash(mine, entry.blob) === entry.blob
+  ) {
+    // the remote holds exactly this file: nothing of it is missing there
+    return {
+      action: { kind: "notes", id: item.id, action: "up_to_date", detail: "" },
+    };
+  }
+  const local = lines(mine);
   let merged: string[];
   let detail: string;
   if (remote === null) {
@@ -272,7 +282,6 @@ async function planNotes(
     merged = local;
     detail = `new, ${local.length} records`;
   } else {
-    const entry = fileEntry(remote, `${item.id}.jsonl`);
     const theirs = entry === null ? [] : lines(readBlob(entry.blob));
     const have = new Set(theirs);
     const added = local.filter((l) => !have.has(l) && (have.add(l), true));
@@ -320,16 +329,15 @@ function planCode(item: Item, remote: string | null): Plan {
 }
 
 /** The remote's commit of an item, fetched when missing here. */
-function remoteCommits(
+async function remoteCommits(
   list: readonly Item[],
   o: { remote: string; tracking: string; prompt: boolean },
-): Map<Item, string | null> {
+): Promise<Map<Item, string | null>> {
   const refs = listRemote(o.remote, { prefix: SYNC_PREFIX, prompt: o.prompt });
   const local = (i: Item) => `${o.tracking}${i.kind}/${i.id}`;
-  const fetch = list.filter((i) => {
-    const sha = refs.get(i.ref);
-    return i.kind !== "code" && sha !== undefined && !hasCommit(sha);
-  });
+  const listed = list.filter((i) => i.kind !== "code" && refs.has(i.ref));
+  const here = await existingCommits(listed.map((i) => refs.get(i.ref)!));
+  const fetch = listed.filter((i) => !here.has(refs.get(i.ref)!));
   if (fetch.length > 0) {
     fetchRefs(o.remote, {
       refspecs: fetch.map((i) => `+${i.ref}:${local(i)}`),
@@ -343,12 +351,24 @@ function remoteCommits(
       i,
       sha === undefined
         ? null
-        : hasCommit(sha) || i.kind === "code"
+        : here.has(sha) || i.kind === "code"
         ? sha
         : refCommit([], local(i)),
     );
   }
   return out;
+}
+
+/** The file each run's and notes' remote commit holds (one batch for all). */
+async function remoteEntries(
+  list: readonly Item[],
+  remotes: Map<Item, string | null>,
+): Promise<Map<Item, FileEntry | null>> {
+  const files = list.filter((i) => i.kind !== "code" && remotes.get(i) != null);
+  const found = await fileEntries(
+    files.map((i) => ({ commit: remotes.get(i)!, name: `${i.id}.jsonl` })),
+  );
+  return new Map(files.map((i, n) => [i, found[n]]));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -371,15 +391,17 @@ export async function run(ctx: Context): Promise<number> {
   const actions: SyncAction[] = [...skipped];
   let pending = all;
   for (let attempt = 1; pending.length > 0; attempt++) {
-    const remotes = remoteCommits(pending, { remote, tracking, prompt });
+    const remotes = await remoteCommits(pending, { remote, tracking, prompt });
+    const entries = await remoteEntries(pending, remotes);
     const updates: { item: Item; sha: string; ref: string; detail: string }[] =
       [];
     for (const item of pending) {
       const r = remotes.get(item) ?? null;
+      const o = { remote: r, entry: entries.get(item) ?? null, dryRun };
       const plan = item.kind === "runs"
-        ? await planRun(item, r, dryRun)
+        ? await planRun(item, o)
         : item.kind === "notes"
-        ? await planNotes(item, r, dryRun)
+        ? await planNotes(item, o)
         : planCode(item, r);
       if ("action" in plan) actions.push(plan.action);
       else updates.push({ item, ...plan.update, detail: plan.detail });

@@ -1,0 +1,170 @@
+/**
+ * The lookups `exprag push` and `exprag pull` make for every run, done for
+ * all runs at once: which commits the object database holds and the file
+ * each one-file sync commit holds, each in one `git cat-file` process, and a
+ * blob's hash computed here rather than by `git hash-object`. A push or pull
+ * with nothing to move costs a few git processes, not two or more per run.
+ *
+ * Requires `--allow-run=git` (callers query it first).
+ *
+ * @module
+ */
+
+import type { FileEntry } from "./sync_objects.ts";
+import { hashBlob } from "./sync_objects.ts";
+import { firstError, runGitInput } from "./run.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Above this size a blob is hashed by git (no copy of the bytes here). */
+const HASH_HERE_MAX = 64 * 1024 * 1024;
+
+/** One answer of `git cat-file --batch`: an object, or null when missing. */
+interface BatchObject {
+  sha: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Asks one `git cat-file` for every name, in order.
+ *
+ * @param names Object names (hashes, `<hash>^{commit}`, `<hash>^{tree}`).
+ * @param contents Whether to read contents (`--batch`) or sizes only (`--batch-check`).
+ * @returns Per name: the object (its bytes empty for `--batch-check`, the size in `bytes.length` only for `--batch`), its size, or null when git has no such object.
+ */
+async function catFile(
+  names: readonly string[],
+  contents: boolean,
+): Promise<({ object: BatchObject; size: number } | null)[]> {
+  if (names.length === 0) return [];
+  for (const n of names) {
+    if (/[\s]/.test(n)) throw new Error(`Invalid object name: ${n}`);
+  }
+  const mode = contents ? "--batch" : "--batch-check";
+  const out = await runGitInput(
+    ["cat-file", mode],
+    encoder.encode(names.map((n) => `${n}\n`).join("")),
+  );
+  if (out.code !== 0) {
+    throw new Error(`git cat-file ${mode} failed: ${firstError(out)}`);
+  }
+  const b = out.stdout;
+  const answers: ({ object: BatchObject; size: number } | null)[] = [];
+  let at = 0;
+  for (const name of names) {
+    const nl = b.indexOf(10, at);
+    if (nl < 0) throw new Error(`git cat-file ${mode}: no answer for ${name}`);
+    const header = decoder.decode(b.subarray(at, nl));
+    at = nl + 1;
+    const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(header);
+    if (m === null) {
+      answers.push(null); // "<name> missing" or "ambiguous"
+      continue;
+    }
+    const size = Number(m[3]);
+    let bytes: Uint8Array = new Uint8Array();
+    if (contents) {
+      bytes = b.subarray(at, at + size);
+      at += size + 1; // the content, then a newline
+    }
+    answers.push({ object: { sha: m[1], type: m[2], bytes }, size });
+  }
+  return answers;
+}
+
+/**
+ * The commits the object database holds among `shas`.
+ *
+ * @param shas Full hashes.
+ * @returns Those that resolve to a commit here.
+ * @throws {Error} When git fails.
+ */
+export async function existingCommits(
+  shas: readonly string[],
+): Promise<Set<string>> {
+  const unique = [...new Set(shas)];
+  const answers = await catFile(unique.map((s) => `${s}^{commit}`), false);
+  return new Set(
+    unique.filter((_, i) => answers[i]?.object.type === "commit"),
+  );
+}
+
+/** The hex hash of each 20- or 32-byte entry hash in a raw tree. */
+function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const x of bytes) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+/** The regular file `name` of a raw tree: its blob hash, or null. */
+function treeBlob(
+  tree: Uint8Array,
+  o: { name: string; hashBytes: number },
+): string | null {
+  let at = 0;
+  while (at < tree.length) {
+    const sp = tree.indexOf(32, at);
+    const nul = tree.indexOf(0, sp + 1);
+    if (sp < 0 || nul < 0) return null;
+    const mode = decoder.decode(tree.subarray(at, sp));
+    const name = decoder.decode(tree.subarray(sp + 1, nul));
+    const hash = tree.subarray(nul + 1, nul + 1 + o.hashBytes);
+    at = nul + 1 + o.hashBytes;
+    if (name === o.name && mode === "100644") return hex(hash);
+  }
+  return null;
+}
+
+/**
+ * The file named `name` at the top of each commit's tree (as
+ * `fileEntry`, for many commits in two `git cat-file` processes).
+ *
+ * @param wanted The commits (full hashes the object database holds) and file names.
+ * @returns Per item, in order: the blob and its size, or null when the tree has no such regular file.
+ * @throws {Error} When git fails.
+ */
+export async function fileEntries(
+  wanted: readonly { commit: string; name: string }[],
+): Promise<(FileEntry | null)[]> {
+  const trees = await catFile(wanted.map((w) => `${w.commit}^{tree}`), true);
+  const blobs = wanted.map((w, i) => {
+    const t = trees[i];
+    if (t === null || t.object.type !== "tree") return null;
+    return treeBlob(t.object.bytes, {
+      name: w.name,
+      hashBytes: w.commit.length / 2,
+    });
+  });
+  const named = blobs.filter((b): b is string => b !== null);
+  const sizes = await catFile(named, false);
+  const sizeOf = new Map(named.map((b, i) => [b, sizes[i]]));
+  return blobs.map((blob) => {
+    const s = blob === null ? null : sizeOf.get(blob) ?? null;
+    return blob === null || s === null || s.object.type !== "blob"
+      ? null
+      : { blob, size: s.size };
+  });
+}
+
+/**
+ * The hash git gives `bytes` as a blob (`git hash-object --stdin`),
+ * computed here; nothing is written.
+ *
+ * @param bytes The content.
+ * @param like A hash of this repository (its length tells SHA-1 from SHA-256).
+ * @returns The blob's hash.
+ */
+export async function blobHash(
+  bytes: Uint8Array,
+  like: string,
+): Promise<string> {
+  if (bytes.length > HASH_HERE_MAX) return await hashBlob(bytes, false);
+  const header = encoder.encode(`blob ${bytes.length}\0`);
+  const all = new Uint8Array(header.length + bytes.length);
+  all.set(header);
+  all.set(bytes, header.length);
+  const algorithm = like.length === 64 ? "SHA-256" : "SHA-1";
+  return hex(new Uint8Array(await crypto.subtle.digest(algorithm, all)));
+}

@@ -1,0 +1,200 @@
+// The batched lookups of push and pull (src/git/sync_batch.ts) against git's
+// own one-at-a-time answers on real repositories (SHA-1 and SHA-256), and the
+// reason they exist: a push or pull with nothing to move runs as many git
+// processes for 40 runs as for 3.
+import {
+  deepStrictEqual as deepEqual,
+  ok,
+  strictEqual as equal,
+} from "node:assert/strict";
+import { join } from "node:path";
+import { git, tempDir } from "./_helpers.ts";
+import { cli, writeDenoRun } from "./_cli_fixtures.ts";
+import { lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
+import { loggingGit } from "./_faults.ts";
+import {
+  blobHash,
+  existingCommits,
+  fileEntries,
+} from "../src/git/sync_batch.ts";
+import { fileEntry } from "../src/git/sync_objects.ts";
+
+/** Runs `f` with the working directory in a new repository of that object format. */
+async function inRepo(
+  format: "sha1" | "sha256",
+  f: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir("exprag-batch-");
+  git(dir, "init", "-q", `--object-format=${format}`);
+  const cwd = Deno.cwd();
+  Deno.chdir(dir);
+  try {
+    await f(dir);
+  } finally {
+    Deno.chdir(cwd);
+  }
+}
+
+/** git with `input` on its standard input; its trimmed output. */
+async function gitInput(
+  dir: string,
+  args: string[],
+  input: Uint8Array,
+): Promise<string> {
+  const c = new Deno.Command("git", {
+    args,
+    cwd: dir,
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const w = c.stdin.getWriter();
+  await w.write(input);
+  await w.close();
+  const out = await c.output();
+  equal(out.code, 0, `git ${args.join(" ")}`);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/** git's hash of bytes as a blob (`hash-object -w --stdin`, written). */
+function gitHash(dir: string, bytes: Uint8Array): Promise<string> {
+  return gitInput(dir, ["hash-object", "-w", "--stdin"], bytes);
+}
+
+/** A commit whose tree holds the given entries (mode, name, blob). */
+async function commitOf(
+  dir: string,
+  entries: { mode: string; name: string; blob: string }[],
+): Promise<string> {
+  const text = entries.map((e) => `${e.mode} blob ${e.blob}\t${e.name}\n`)
+    .join("");
+  const tree = await gitInput(dir, ["mktree"], new TextEncoder().encode(text));
+  return git(dir, "commit-tree", "-m", "x", tree);
+}
+
+/** Deterministic pseudo-random bytes. */
+function randomBytes(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    b[i] = s >> 16;
+  }
+  return b;
+}
+
+for (const format of ["sha1", "sha256"] as const) {
+  Deno.test(`blobHash equals git hash-object (${format}): empty, text, non-UTF-8, 1 MiB`, async () => {
+    await inRepo(format, async (dir) => {
+      const cases = [
+        new Uint8Array(),
+        new TextEncoder().encode('{"kind":"track"}\n'),
+        randomBytes(1000, 3),
+        randomBytes(1024 * 1024, 5),
+      ];
+      for (const bytes of cases) {
+        const theirs = await gitHash(dir, bytes);
+        equal(await blobHash(bytes, theirs), theirs, `${bytes.length} bytes`);
+      }
+    });
+  });
+
+  Deno.test(`fileEntries agrees with fileEntry (ls-tree) on one-file commits, other modes, other names, several files (${format})`, async () => {
+    await inRepo(format, async (dir) => {
+      const a = await gitHash(dir, new TextEncoder().encode("a\n"));
+      const b = await gitHash(dir, randomBytes(5000, 9));
+      const name = "0b9a-run.jsonl";
+      const commits = [
+        await commitOf(dir, [{ mode: "100644", name, blob: a }]),
+        await commitOf(dir, [{ mode: "100644", name: "other.jsonl", blob: a }]),
+        await commitOf(dir, [{ mode: "120000", name, blob: a }]),
+        await commitOf(dir, [{ mode: "100755", name, blob: a }]),
+        await commitOf(dir, [
+          { mode: "100644", name: "a.jsonl", blob: a },
+          { mode: "100644", name, blob: b },
+          { mode: "100644", name: "z z.jsonl", blob: a },
+        ]),
+      ];
+      const wanted = commits.map((commit) => ({ commit, name }));
+      const ours = await fileEntries(wanted);
+      deepEqual(ours, wanted.map((w) => fileEntry(w.commit, w.name)));
+      deepEqual(ours.map((e) => e?.size ?? null), [2, null, null, null, 5000]);
+      deepEqual(await fileEntries([]), []);
+    });
+  });
+
+  Deno.test(`existingCommits holds commits and tags of commits, never blobs, trees or missing hashes (${format})`, async () => {
+    await inRepo(format, async (dir) => {
+      const blob = await gitHash(dir, new TextEncoder().encode("x"));
+      const commit = await commitOf(dir, [
+        { mode: "100644", name: "x", blob },
+      ]);
+      const tree = git(dir, "rev-parse", `${commit}^{tree}`);
+      git(dir, "tag", "-a", "-m", "t", "t1", commit);
+      const tag = git(dir, "rev-parse", "t1");
+      const missing = commit.replace(/^./, (c) => c === "0" ? "1" : "0");
+      const got = await existingCommits([
+        commit,
+        blob,
+        tree,
+        tag,
+        missing,
+        commit,
+      ]);
+      deepEqual([...got].sort(), [commit, tag].sort());
+    });
+  });
+}
+
+/** The git processes a CLI call starts (a logging git first on PATH). */
+async function gitCalls(
+  dir: string,
+  o: { flags: string[]; args: string[]; last: string },
+): Promise<number> {
+  const g = loggingGit();
+  const out = await cli(dir, o.flags, o.args, g.env);
+  equal(out.code, 0, out.stderr);
+  equal(lastLine(out.stdout), o.last);
+  return Deno.readTextFileSync(g.log).split("\n").filter((l) => l === "----")
+    .length;
+}
+
+/** git processes of a push and a pull that have nothing to move, with n runs and their notes. */
+async function noOpCalls(n: number): Promise<{ push: number; pull: number }> {
+  const { A, B } = world();
+  const ids: string[] = [];
+  Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+  for (let i = 0; i < n; i++) {
+    ids.push(writeDenoRun(join(A, ".exprag"), {
+      tracks: [{ value: { acc: i / n } }],
+      end: "finished",
+    }));
+  }
+  const note = await cli(A, ["--allow-read=.exprag", "--allow-write=.exprag"], [
+    "note",
+    ids[0],
+    "best so far",
+  ]);
+  equal(note.code, 0, note.stderr);
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  equal((await cli(B, PULL, ["pull", "origin"])).code, 0);
+  const moved = `${n + 1} up to date; 0 conflicts`;
+  return {
+    push: await gitCalls(A, {
+      flags: PUSH,
+      args: ["push", "origin"],
+      last: `nothing to push; ${moved}`,
+    }),
+    pull: await gitCalls(B, {
+      flags: PULL,
+      args: ["pull", "origin"],
+      last: `nothing to pull; ${moved}`,
+    }),
+  };
+}
+
+Deno.test("a push or a pull with nothing to move runs as many git processes for 40 runs as for 3", async () => {
+  const few = await noOpCalls(3);
+  const many = await noOpCalls(40);
+  ok(few.push > 0 && few.pull > 0, "the counting git is the one used");
+  deepEqual(many, few);
+});
