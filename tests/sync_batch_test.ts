@@ -158,17 +158,27 @@ async function gitCalls(
     .length;
 }
 
-/** git processes of a push and a pull that have nothing to move, with n runs and their notes. */
+/** git processes of a push and a pull that have nothing to move: n runs (a third dirty, with their snapshots) and a notes file. */
 async function noOpCalls(n: number): Promise<{ push: number; pull: number }> {
   const { A, B } = world();
   const ids: string[] = [];
   Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+  const tree = git(A, "rev-parse", "HEAD^{tree}");
   for (let i = 0; i < n; i++) {
-    ids.push(writeDenoRun(join(A, ".exprag"), {
+    // every third run is dirty: its snapshot commit on run/<id>
+    const dirty = i % 3 === 0;
+    const snapshot = dirty
+      ? git(A, "commit-tree", "-p", "HEAD", "-m", `snapshot ${i}`, tree)
+      : null;
+    const id = writeDenoRun(join(A, ".exprag"), {
       tracks: [{ value: { acc: i / n } }],
       end: "finished",
-    }));
+      git: dirty ? { branch: "main", commit: snapshot, dirty: true } : null,
+    });
+    if (dirty) git(A, "update-ref", `refs/heads/run/${id}`, snapshot!);
+    ids.push(id);
   }
+  const items = n + 1 + Math.ceil(n / 3); // runs, one notes file, code refs
   const note = await cli(A, ["--allow-read=.exprag", "--allow-write=.exprag"], [
     "note",
     ids[0],
@@ -177,7 +187,7 @@ async function noOpCalls(n: number): Promise<{ push: number; pull: number }> {
   equal(note.code, 0, note.stderr);
   equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
   equal((await cli(B, PULL, ["pull", "origin"])).code, 0);
-  const moved = `${n + 1} up to date; 0 conflicts`;
+  const moved = `${items} up to date; 0 conflicts`;
   return {
     push: await gitCalls(A, {
       flags: PUSH,
@@ -192,7 +202,7 @@ async function noOpCalls(n: number): Promise<{ push: number; pull: number }> {
   };
 }
 
-Deno.test("a push or a pull with nothing to move runs as many git processes for 40 runs as for 3", async () => {
+Deno.test("a push or a pull with nothing to move runs as many git processes for 40 runs (14 dirty) as for 3 (1 dirty)", async () => {
   const few = await noOpCalls(3);
   const many = await noOpCalls(40);
   ok(few.push > 0 && few.pull > 0, "the counting git is the one used");

@@ -35,6 +35,7 @@ import {
   BRANCH_REF_PREFIX,
   FALLBACK_REF_PREFIX,
   refCommit,
+  refCommits,
   storeSnapshotRef,
 } from "../git/refs.ts";
 import { fetchRefs } from "../git/remote.ts";
@@ -312,7 +313,14 @@ function recordedSnapshot(
 
 function pullCode(
   ctx: Context,
-  o: { id: string; sha: string; dryRun: boolean; runSha?: string },
+  o: {
+    id: string;
+    sha: string;
+    dryRun: boolean;
+    runSha?: string;
+    /** The snapshot refs here when the pull started (`refCommits`). */
+    refs: ReadonlyMap<string, string>;
+  },
 ): SyncAction {
   const act = (action: SyncAction["action"], detail: string): SyncAction => ({
     kind: "code",
@@ -339,7 +347,7 @@ function pullCode(
     );
   }
   for (const prefix of [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]) {
-    const have = refCommit([], `${prefix}${o.id}`);
+    const have = o.refs.get(`${prefix}${o.id}`) ?? null;
     if (have === o.sha) return act("up_to_date", "");
     if (have !== null) {
       return act(
@@ -401,6 +409,7 @@ export async function run(ctx: Context): Promise<number> {
     files.map((r) => ({ commit: r.sha, name: `${r.id}.jsonl` })),
   );
   const entries = new Map(files.map((r, i) => [r, found[i]]));
+  const snapshots = refCommits([], [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]);
   for (const r of refs) {
     const o = { id: r.id, entry: entries.get(r) ?? null, dryRun };
     actions.push(
@@ -408,7 +417,12 @@ export async function run(ctx: Context): Promise<number> {
         ? await pullRun(ctx, o)
         : r.kind === "notes"
         ? await pullNotes(ctx, o)
-        : pullCode(ctx, { ...o, sha: r.sha, runSha: runShas.get(r.id) }),
+        : pullCode(ctx, {
+          ...o,
+          sha: r.sha,
+          runSha: runShas.get(r.id),
+          refs: snapshots,
+        }),
     );
   }
   return report(ctx, { verb: "pulled", remote, dryRun, actions });

@@ -22,7 +22,7 @@ import { lstatOrNull } from "../lstat.ts";
 import { notesDir } from "../note_record.ts";
 import { isValidRunId, listRunFiles } from "../query/files.ts";
 import type { RunInfo } from "../query/mod.ts";
-import { refCommit } from "../git/refs.ts";
+import { refCommit, refCommits } from "../git/refs.ts";
 import { runGit } from "../git/run.ts";
 import { fetchRefs, listRemote, pushRefs } from "../git/remote.ts";
 import {
@@ -91,11 +91,14 @@ function notesFiles(dir: string): string[] {
 }
 
 /** A dirty run's snapshot commit, when a local ref still holds it. */
-function snapshotOf(run: RunInfo): string | null {
+function snapshotOf(
+  run: RunInfo,
+  refs: ReadonlyMap<string, string>,
+): string | null {
   const g = run.git;
   if (g?.dirty !== true || !isHexCommit(g.commit)) return null;
   for (const prefix of [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]) {
-    const sha = refCommit([], `${prefix}${run.id}`);
+    const sha = refs.get(`${prefix}${run.id}`) ?? null;
     if (sha !== null && sha.startsWith(g.commit)) return sha;
   }
   return null;
@@ -164,9 +167,10 @@ async function items(
       out.push({ kind, id, ref: `${SYNC_PREFIX}${kind}/${id}`, file });
     }
   }
+  const snapshots = refCommits([], [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]);
   for (const run of runs) {
     if (!isValidRunId(run.id) || run.git?.dirty !== true) continue;
-    const sha = snapshotOf(run);
+    const sha = snapshotOf(run, snapshots);
     if (sha === null) {
       skipped.push({
         kind: "code",

@@ -78,6 +78,35 @@ export function deleteSnapshotRef(
 }
 
 /**
+ * The commits of every ref under some prefixes, in one `git for-each-ref`
+ * (as `refCommit` for each of them).
+ *
+ * @param repo git's leading arguments naming the repository.
+ * @param prefixes Ref prefixes ending in `/` (e.g. `BRANCH_REF_PREFIX`).
+ * @returns Full ref name → full commit hash, for the refs that name a commit.
+ */
+export function refCommits(
+  repo: string[],
+  prefixes: readonly string[],
+): Map<string, string> {
+  const r = runGit([
+    ...repo,
+    "for-each-ref",
+    "--format=%(objecttype) %(objectname) %(refname)",
+    ...prefixes.map((p) => p.replace(/\/$/, "")),
+  ]);
+  const out = new Map<string, string>();
+  for (const line of r.code === 0 ? r.stdout.split("\n") : []) {
+    const m = /^(\S+) ([0-9a-f]{40,64}) (.+)$/.exec(line);
+    if (m === null || !prefixes.some((p) => m[3].startsWith(p))) continue;
+    // a ref naming a tag: peeled as refCommit peels it
+    const sha = m[1] === "commit" ? m[2] : refCommit(repo, m[3]);
+    if (sha !== null) out.set(m[3], sha);
+  }
+  return out;
+}
+
+/**
  * The commit a ref points at.
  *
  * @param repo git's leading arguments naming the repository.
