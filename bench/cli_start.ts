@@ -24,6 +24,7 @@ import {
   type Row,
   type Section,
   target,
+  timedRows,
 } from "./lib.ts";
 
 const RUNS = numberFlag("runs", [200, 10_000]);
@@ -114,25 +115,15 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 
 const ref = wall.get(cases[0].name)!;
-const rows: Row[] = cases.map((c): Row => {
-  const w = wall.get(c.name)!;
-  if (!w.length || bad.has(c.name)) {
-    return {
-      name: c.name,
-      role: c.role,
-      cells: {},
-      missing: bad.get(c.name) ?? missing,
-    };
-  }
-  return {
-    name: c.name,
-    role: c.role,
-    cells: {
-      "wall s": median(w),
-      "peak RSS MiB": peak(rss.get(c.name)!),
-      "× deno empty": pairedRatio(w, ref),
-    },
-  };
+const rows: Row[] = timedRows(cases, {
+  wall,
+  bad,
+  missing,
+  cells: (c, w) => ({
+    "wall s": median(w),
+    "peak RSS MiB": peak(rss.get(c.name)!),
+    "× deno empty": pairedRatio(w, ref),
+  }),
 });
 const startup = wall.get(cases[1].name)!;
 const notes = [

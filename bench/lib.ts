@@ -265,6 +265,40 @@ export async function measure(
   };
 }
 
+/** A case of a section timed as cold subprocesses: its row's name and role. */
+export interface TimedCase {
+  name: string;
+  role: Row["role"];
+}
+
+/**
+ * The table rows of timed cases: `cells(case, walls)` for each case that
+ * was measured, else the reason it was not (a failed check, or what is
+ * missing).
+ */
+export function timedRows<C extends TimedCase>(
+  cases: readonly C[],
+  o: {
+    wall: Map<string, number[]>;
+    bad: Map<string, string>;
+    missing?: string;
+    cells: (c: C, wall: number[]) => Record<string, Cell>;
+  },
+): Row[] {
+  return cases.map((c): Row => {
+    const w = o.wall.get(c.name) ?? [];
+    if (!w.length || o.bad.has(c.name)) {
+      return {
+        name: c.name,
+        role: c.role,
+        cells: {},
+        missing: o.bad.get(c.name) ?? o.missing,
+      };
+    }
+    return { name: c.name, role: c.role, cells: o.cells(c, w) };
+  });
+}
+
 /** Runs a command synchronously; throws with its stderr on failure. */
 export function sh(
   cmd: string,

@@ -19,7 +19,7 @@ import {
   SMOKE,
 } from "./lib.ts";
 
-const ALL = ["track", "start", "query", "cli", "memory"];
+const ALL = ["track", "start", "query", "cli", "memory", "sync"];
 const only = typeof FLAGS.only === "string" ? FLAGS.only.split(",") : ALL;
 
 const pass: string[] = [];
@@ -42,6 +42,7 @@ const FILES: Record<string, [string, string[]]> = {
   query: ["query.ts", []],
   cli: ["cli_start.ts", []],
   memory: ["memory.ts", []],
+  sync: ["sync.ts", []],
 };
 
 /** A short description of the machine, for the docs. */

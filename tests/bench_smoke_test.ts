@@ -59,6 +59,7 @@ Deno.test("bench --smoke produces a complete results table", async () => {
     "query",
     "cli",
     "memory",
+    "sync",
   ]);
   const present = await oursPresent();
   for (const s of res.sections) {
