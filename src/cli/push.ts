@@ -23,14 +23,10 @@ import { notesDir } from "../note_record.ts";
 import { isValidRunId, listRunFiles } from "../query/files.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { refCommit, refCommits } from "../git/refs.ts";
-import { runGit } from "../git/run.ts";
+import { runGit, runGitInput } from "../git/run.ts";
 import { fetchRefs, listRemote, pushRefs } from "../git/remote.ts";
-import {
-  fileCommit,
-  type FileEntry,
-  hashBlob,
-  readBlob,
-} from "../git/sync_objects.ts";
+import { type FileEntry, readBlob } from "../git/sync_objects.ts";
+import { FileCommitWriter } from "../git/sync_writer.ts";
 import { blobHash, existingCommits, fileEntries } from "../git/sync_batch.ts";
 import { BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX } from "../git/refs.ts";
 import { catalog, readOptions, resolveRef } from "./common.ts";
@@ -66,7 +62,8 @@ interface Item {
 
 /** A planned ref update, or the item's outcome when there is nothing to push. */
 type Plan =
-  | { update: { sha: string; ref: string }; detail: string }
+  // sha: a commit, or a FileCommitWriter handle until the import ends
+  | { update: { sha: string | number; ref: string }; detail: string }
   | { action: SyncAction };
 
 const encoder = new TextEncoder();
@@ -196,25 +193,34 @@ function lines(bytes: Uint8Array): string[] {
   return text === "" ? [] : text.slice(0, -1).split("\n");
 }
 
+/** The commit of an item's new bytes: a writer's handle ("" in a dry run). */
 async function commitOf(
   item: Item,
-  o: { bytes: Uint8Array; parent: string | null; dryRun: boolean },
-): Promise<string> {
-  const blob = await hashBlob(o.bytes, !o.dryRun);
-  if (o.dryRun) return blob; // never pushed
-  return await fileCommit({
+  o: {
+    bytes: Uint8Array;
+    parent: string | null;
+    writer: FileCommitWriter | null;
+  },
+): Promise<string | number> {
+  if (o.writer === null) return ""; // a dry run: never made, never pushed
+  return await o.writer.add({
     name: `${item.id}.jsonl`,
-    blob,
+    bytes: o.bytes,
     parent: o.parent,
     message: `exprag ${item.kind === "runs" ? "run" : "notes"} ${item.id}\n`,
   });
 }
 
-async function planRun(
-  item: Item,
-  o: { remote: string | null; entry: FileEntry | null; dryRun: boolean },
-): Promise<Plan> {
-  const { remote, entry, dryRun } = o;
+/** How an item's plan is made: the remote's commit and file, and where new commits go. */
+interface PlanInput {
+  remote: string | null;
+  entry: FileEntry | null;
+  /** null in a dry run. */
+  writer: FileCommitWriter | null;
+}
+
+async function planRun(item: Item, o: PlanInput): Promise<Plan> {
+  const { remote, entry, writer } = o;
   const action = (a: SyncAction["action"], detail: string): Plan => ({
     action: { kind: item.kind, id: item.id, action: a, detail },
   });
@@ -224,7 +230,7 @@ async function planRun(
   if (bytes.length === 0) return action("skipped", "no complete line yet");
   const update = async (parent: string | null, detail: string) => ({
     update: {
-      sha: await commitOf(item, { bytes, parent, dryRun }),
+      sha: await commitOf(item, { bytes, parent, writer }),
       ref: item.ref,
     },
     detail,
@@ -254,11 +260,8 @@ async function planRun(
   );
 }
 
-async function planNotes(
-  item: Item,
-  o: { remote: string | null; entry: FileEntry | null; dryRun: boolean },
-): Promise<Plan> {
-  const { remote, entry, dryRun } = o;
+async function planNotes(item: Item, o: PlanInput): Promise<Plan> {
+  const { remote, entry, writer } = o;
   const mine = readOrNull(item.file!) ?? new Uint8Array();
   if (
     entry !== null && mine.length === entry.size &&
@@ -305,7 +308,7 @@ async function planNotes(
   const bytes = encoder.encode(merged.map((l) => l + "\n").join(""));
   return {
     update: {
-      sha: await commitOf(item, { bytes, parent: remote, dryRun }),
+      sha: await commitOf(item, { bytes, parent: remote, writer }),
       ref: item.ref,
     },
     detail,
@@ -375,6 +378,24 @@ async function remoteEntries(
   return new Map(files.map((i, n) => [i, found[n]]));
 }
 
+/**
+ * Points the private tracking refs at what the remote now holds, in one
+ * `git update-ref --stdin` (one by one when that transaction fails: they
+ * only save fetches, each is independent).
+ */
+async function setTrackingRefs(
+  refs: readonly { ref: string; sha: string }[],
+): Promise<void> {
+  if (refs.length === 0) return;
+  const input = refs.map((r) => `update ${r.ref} ${r.sha}\n`).join("");
+  const out = await runGitInput(
+    ["update-ref", "--stdin"],
+    encoder.encode(input),
+  );
+  if (out.code === 0) return;
+  for (const r of refs) runGit(["update-ref", r.ref, r.sha]);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -397,19 +418,29 @@ export async function run(ctx: Context): Promise<number> {
   for (let attempt = 1; pending.length > 0; attempt++) {
     const remotes = await remoteCommits(pending, { remote, tracking, prompt });
     const entries = await remoteEntries(pending, remotes);
-    const updates: { item: Item; sha: string; ref: string; detail: string }[] =
-      [];
+    const planned: {
+      item: Item;
+      sha: string | number;
+      ref: string;
+      detail: string;
+    }[] = [];
+    const writer = dryRun ? null : new FileCommitWriter();
     for (const item of pending) {
       const r = remotes.get(item) ?? null;
-      const o = { remote: r, entry: entries.get(item) ?? null, dryRun };
+      const o = { remote: r, entry: entries.get(item) ?? null, writer };
       const plan = item.kind === "runs"
         ? await planRun(item, o)
         : item.kind === "notes"
         ? await planNotes(item, o)
         : planCode(item, r);
       if ("action" in plan) actions.push(plan.action);
-      else updates.push({ item, ...plan.update, detail: plan.detail });
+      else planned.push({ item, ...plan.update, detail: plan.detail });
     }
+    const made = await writer?.finish() ?? new Map<number, string>();
+    const updates = planned.map((u) => ({
+      ...u,
+      sha: typeof u.sha === "number" ? made.get(u.sha)! : u.sha,
+    }));
     if (dryRun) {
       for (const u of updates) {
         actions.push({
@@ -425,11 +456,15 @@ export async function run(ctx: Context): Promise<number> {
       ? []
       : pushRefs(remote, { updates, prompt });
     pending = [];
+    const tracked: { ref: string; sha: string }[] = [];
     results.forEach((res, i) => {
       const u = updates[i];
       const a = { kind: u.item.kind, id: u.item.id };
       if (res.status === "ok" || res.status === "uptodate") {
-        runGit(["update-ref", `${tracking}${u.item.kind}/${u.item.id}`, u.sha]);
+        tracked.push({
+          ref: `${tracking}${u.item.kind}/${u.item.id}`,
+          sha: u.sha,
+        });
         actions.push({
           ...a,
           action: res.status === "ok" ? "pushed" : "up_to_date",
@@ -447,6 +482,7 @@ export async function run(ctx: Context): Promise<number> {
         });
       }
     });
+    await setTrackingRefs(tracked);
     if (pending.length > 0) await sleep(20 + Math.random() * 100 * attempt);
   }
   return report(ctx, { verb: "pushed", remote, dryRun, actions });

@@ -196,17 +196,7 @@ export async function execGitInput(
   input: Uint8Array,
   env: Record<string, string> = {},
 ): Promise<GitRawResult> {
-  const child = spawnLearning(
-    (e) =>
-      new Deno.Command("git", {
-        args: [...args],
-        env: e,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn(),
-    env,
-  );
+  const child = spawnGitPiped(args, env);
   const w = child.stdin.getWriter();
   // git may exit before reading everything (an error): the output tells why
   const written = w.write(input).then(() => w.close()).catch(() => {});
@@ -218,6 +208,32 @@ export async function execGitInput(
     stderr: decoder.decode(out.stderr),
     timedOut: false,
   };
+}
+
+/**
+ * Starts git with piped standard input, output and error, for a caller that
+ * writes its input as a stream (`git fast-import`).
+ *
+ * @param args The arguments.
+ * @param env Extra environment variables (added to the inherited ones).
+ * @returns The running child.
+ * @throws {GitNotFoundError} When git is not on PATH.
+ */
+export function spawnGitPiped(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
+  return spawnLearning(
+    (e) =>
+      new Deno.Command("git", {
+        args: [...args],
+        env: e,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn(),
+    env,
+  );
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   execGitRaw,
   type GitRawResult,
   type GitResult,
+  spawnGitPiped,
 } from "./exec.ts";
 
 /** Options passed to every git invocation of exprag: never run hooks or fsmonitor. */
@@ -103,6 +104,16 @@ export function runGitInput(
   input: Uint8Array,
 ): Promise<GitRawResult> {
   return execGitInput([...BASE_CONFIG, ...args], input);
+}
+
+/**
+ * Starts git with exprag's config, all three streams piped.
+ *
+ * @param args The arguments.
+ * @returns The running child.
+ */
+export function spawnGit(args: string[]): Deno.ChildProcess {
+  return spawnGitPiped([...BASE_CONFIG, ...args]);
 }
 
 /**
