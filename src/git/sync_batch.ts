@@ -98,6 +98,18 @@ function hex(bytes: Uint8Array): string {
   return s;
 }
 
+/**
+ * Whether a raw tree entry's mode is what git shows as `100644`: a regular
+ * file without the owner's execute bit. git canonicalises the mode it reads
+ * (`100664`, as early git wrote and `git mktree` still writes, is
+ * `100644`), so `ls-tree` and checkout see such a file as 100644.
+ */
+function isPlainFile(mode: string): boolean {
+  if (!/^[0-7]+$/.test(mode)) return false;
+  const m = parseInt(mode, 8);
+  return (m & 0o170000) === 0o100000 && (m & 0o100) === 0;
+}
+
 /** The regular file `name` of a raw tree: its blob hash, or null. */
 function treeBlob(
   tree: Uint8Array,
@@ -112,7 +124,7 @@ function treeBlob(
     const name = decoder.decode(tree.subarray(sp + 1, nul));
     const hash = tree.subarray(nul + 1, nul + 1 + o.hashBytes);
     at = nul + 1 + o.hashBytes;
-    if (name === o.name && mode === "100644") return hex(hash);
+    if (name === o.name && isPlainFile(mode)) return hex(hash);
   }
   return null;
 }
