@@ -3,7 +3,8 @@
 // a remote written by other tools or older git breaks them, in SHA-1 and
 // SHA-256 repositories: a sync commit whose tree stores the run file with a
 // non-canonical regular mode (100664, as early git wrote and `git mktree`
-// still writes), which git itself reads as 100644.
+// still writes), which git itself reads as 100644; a run ref made an
+// annotated tag of its commit, then grown.
 import {
   deepStrictEqual as deepEqual,
   strictEqual as equal,
@@ -66,3 +67,37 @@ for (const format of ["sha1", "sha256"] as const) {
     equal(git(remote, "rev-parse", ref), commit, "the remote left as it is");
   });
 }
+
+Deno.test("a remote run ref made an annotated tag of its commit (by another tool): the grown run is pushed on top of the tagged commit, not refused by git commit-tree", async () => {
+  const { remote, A, B } = world();
+  Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+  const id = writeDenoRun(join(A, ".exprag"), {
+    tracks: [{ value: { acc: 0.5 } }],
+  });
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  const ref = `refs/exprag/sync/runs/${id}`;
+  const commit = git(remote, "rev-parse", ref);
+  git(remote, "tag", "-a", "-m", "kept", "kept", commit);
+  git(remote, "update-ref", ref, git(remote, "rev-parse", "refs/tags/kept"));
+  // the first push fetches the tag object: the next finds it here
+  const noop = await cli(A, PUSH, ["push", "origin"]);
+  equal(noop.code, 0, noop.stdout + noop.stderr);
+  equal(lastLine(noop.stdout), "nothing to push; 1 up to date; 0 conflicts");
+  const file = runFile(A, id);
+  const text = Deno.readTextFileSync(file);
+  Deno.writeTextFileSync(file, text + text.split("\n")[1] + "\n"); // a track more
+  const grown = await cli(A, PUSH, ["push", "origin"]);
+  equal(grown.code, 0, grown.stdout + grown.stderr);
+  equal(
+    lastLine(grown.stdout),
+    "pushed 1 run, 0 notes files, 0 code refs; 0 up to date; 0 conflicts",
+  );
+  equal(
+    git(remote, "rev-parse", `${ref}^`),
+    commit,
+    "extends the tagged commit",
+  );
+  const pulled = await cli(B, PULL, ["pull", "origin"]);
+  equal(pulled.code, 0, pulled.stdout + pulled.stderr);
+  deepEqual(bytes(runFile(B, id)), bytes(file));
+});

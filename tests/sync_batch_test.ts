@@ -113,7 +113,7 @@ for (const format of ["sha1", "sha256"] as const) {
     });
   });
 
-  Deno.test(`existingCommits holds commits and tags of commits, never blobs, trees or missing hashes (${format})`, async () => {
+  Deno.test(`existingCommits holds commits and tags of commits (peeled), never blobs, trees or missing hashes (${format})`, async () => {
     await inRepo(format, async (dir) => {
       const blob = await gitHash(dir, new TextEncoder().encode("x"));
       const commit = await commitOf(dir, [
@@ -131,7 +131,9 @@ for (const format of ["sha1", "sha256"] as const) {
         missing,
         commit,
       ]);
-      deepEqual([...got].sort(), [commit, tag].sort());
+      deepEqual([...got.keys()].sort(), [commit, tag].sort());
+      equal(got.get(commit), commit);
+      equal(got.get(tag), commit, "a tag names the commit it points at");
     });
   });
 }

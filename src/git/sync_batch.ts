@@ -75,20 +75,24 @@ async function catFile(
 }
 
 /**
- * The commits the object database holds among `shas`.
+ * The commits the object database holds among `shas`, each with the commit
+ * it names (itself, or the commit an annotated tag points at).
  *
  * @param shas Full hashes.
- * @returns Those that resolve to a commit here.
+ * @returns Hash → commit, for those that resolve to a commit here.
  * @throws {Error} When git fails.
  */
 export async function existingCommits(
   shas: readonly string[],
-): Promise<Set<string>> {
+): Promise<Map<string, string>> {
   const unique = [...new Set(shas)];
   const answers = await catFile(unique.map((s) => `${s}^{commit}`), false);
-  return new Set(
-    unique.filter((_, i) => answers[i]?.object.type === "commit"),
-  );
+  const out = new Map<string, string>();
+  unique.forEach((s, i) => {
+    const a = answers[i];
+    if (a?.object.type === "commit") out.set(s, a.object.sha);
+  });
+  return out;
 }
 
 /** The hex hash of each 20- or 32-byte entry hash in a raw tree. */
