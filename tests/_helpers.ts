@@ -109,6 +109,26 @@ export function git(cwd: string, ...args: string[]): string {
   return _decoder.decode(out.stdout).trimEnd();
 }
 
+/** git with `input` on its standard input; its trimmed output. */
+export async function gitInput(
+  dir: string,
+  args: string[],
+  input: Uint8Array,
+): Promise<string> {
+  const c = new Deno.Command("git", {
+    args,
+    cwd: dir,
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const w = c.stdin.getWriter();
+  await w.write(input);
+  await w.close();
+  const out = await c.output();
+  if (out.code !== 0) throw new Error(`git ${args.join(" ")} failed in ${dir}`);
+  return _decoder.decode(out.stdout).trim();
+}
+
 /** Stages everything in `repo` and commits it as user `t <t@t>`. */
 export function commitAll(repo: string, message: string): void {
   git(repo, "add", "-A");
@@ -125,12 +145,13 @@ export function commitAll(repo: string, message: string): void {
   );
 }
 
-/** Creates a git repository with one commit holding the given files. */
+/** Creates a git repository (SHA-1 unless told) with one commit holding the given files. */
 export function makeRepo(
   files: Record<string, string> = { "a.txt": "a\n" },
+  format: "sha1" | "sha256" = "sha1",
 ): string {
   const dir = tempDir("exprag-repo-");
-  git(dir, "init", "-q", "-b", "main");
+  git(dir, "init", "-q", "-b", "main", `--object-format=${format}`);
   for (const [name, text] of Object.entries(files)) {
     const path = join(dir, name);
     Deno.mkdirSync(join(path, ".."), { recursive: true });

@@ -27,12 +27,16 @@ export interface World {
  * A bare remote holding one commit, and three clones of it.
  *
  * @param remoteName The remote's directory name (e.g. one with spaces).
+ * @param format The object format of every repository.
  */
-export function world(remoteName = "remote.git"): World {
+export function world(
+  remoteName = "remote.git",
+  format: "sha1" | "sha256" = "sha1",
+): World {
   const root = tempDir("exprag-sync-");
   const remote = join(root, remoteName);
-  git(root, "init", "-q", "--bare", remote);
-  const seed = makeRepo({ "train.ts": "const lr = 0.1;\n" });
+  git(root, "init", "-q", "--bare", `--object-format=${format}`, remote);
+  const seed = makeRepo({ "train.ts": "const lr = 0.1;\n" }, format);
   git(seed, "push", "-q", remote, "main:main");
   git(remote, "symbolic-ref", "HEAD", "refs/heads/main");
   const clone = (name: string) => {

@@ -166,6 +166,24 @@ Deno.test("checkout --worktree failure shows git's fatal line, not its progress 
   equal(Deno.readTextFileSync(join(taken, "mine.txt")), "x\n");
 });
 
+Deno.test("checkout --worktree into a worktree an earlier checkout made: git's refusal alone, never a hint to force-remove it (it holds the user's edits)", async () => {
+  const repo = makeRepo({ "train.ts": "a\n" });
+  const dir = makeExprag(repo);
+  writeDenoRun(dir, { id: A, end: "finished", git: gitState(repo, A) });
+  const wt = join(tempDir("exprag-wt-"), "run");
+  equal((await cli(repo, G, ["checkout", A, "--worktree", wt])).code, 0);
+  Deno.writeTextFileSync(join(wt, "train.ts"), "edited in the worktree\n");
+  const o = await cli(repo, G, ["checkout", A, "--worktree", wt]);
+  equal(o.code, 1, o.stdout);
+  const line = oneLine(o.stderr);
+  match(line, /git worktree add .* failed: .*already exists$/);
+  ok(!line.includes("remove"), line);
+  equal(
+    Deno.readTextFileSync(join(wt, "train.ts")),
+    "edited in the worktree\n",
+  );
+});
+
 Deno.test("checkout's remove_with and return_with survive a shell: spaces, quotes, $", async () => {
   const repo = makeRepo({ "train.ts": "a\n", ".gitignore": ".exprag/\n" });
   const dir = makeExprag(repo);

@@ -8,7 +8,7 @@ import {
   strictEqual as equal,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { git, tempDir } from "./_helpers.ts";
+import { git, gitInput, tempDir } from "./_helpers.ts";
 import { cli, writeDenoRun } from "./_cli_fixtures.ts";
 import { lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
 import { loggingGit } from "./_faults.ts";
@@ -34,26 +34,6 @@ async function inRepo(
   } finally {
     Deno.chdir(cwd);
   }
-}
-
-/** git with `input` on its standard input; its trimmed output. */
-async function gitInput(
-  dir: string,
-  args: string[],
-  input: Uint8Array,
-): Promise<string> {
-  const c = new Deno.Command("git", {
-    args,
-    cwd: dir,
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const w = c.stdin.getWriter();
-  await w.write(input);
-  await w.close();
-  const out = await c.output();
-  equal(out.code, 0, `git ${args.join(" ")}`);
-  return new TextDecoder().decode(out.stdout).trim();
 }
 
 /** git's hash of bytes as a blob (`hash-object -w --stdin`, written). */
@@ -99,7 +79,7 @@ for (const format of ["sha1", "sha256"] as const) {
     });
   });
 
-  Deno.test(`fileEntries agrees with fileEntry (ls-tree) on one-file commits, other modes, other names, several files (${format})`, async () => {
+  Deno.test(`fileEntries agrees with fileEntry (ls-tree) on one-file commits, other modes (100664 read as 100644), other names, several files (${format})`, async () => {
     await inRepo(format, async (dir) => {
       const a = await gitHash(dir, new TextEncoder().encode("a\n"));
       const b = await gitHash(dir, randomBytes(5000, 9));
@@ -109,6 +89,9 @@ for (const format of ["sha1", "sha256"] as const) {
         await commitOf(dir, [{ mode: "100644", name: "other.jsonl", blob: a }]),
         await commitOf(dir, [{ mode: "120000", name, blob: a }]),
         await commitOf(dir, [{ mode: "100755", name, blob: a }]),
+        // early git's group-writable mode: git reads it as 100644
+        await commitOf(dir, [{ mode: "100664", name, blob: a }]),
+        await commitOf(dir, [{ mode: "100744", name, blob: a }]),
         await commitOf(dir, [
           { mode: "100644", name: "a.jsonl", blob: a },
           { mode: "100644", name, blob: b },
@@ -118,12 +101,20 @@ for (const format of ["sha1", "sha256"] as const) {
       const wanted = commits.map((commit) => ({ commit, name }));
       const ours = await fileEntries(wanted);
       deepEqual(ours, wanted.map((w) => fileEntry(w.commit, w.name)));
-      deepEqual(ours.map((e) => e?.size ?? null), [2, null, null, null, 5000]);
+      deepEqual(ours.map((e) => e?.size ?? null), [
+        2,
+        null,
+        null,
+        null,
+        2,
+        null,
+        5000,
+      ]);
       deepEqual(await fileEntries([]), []);
     });
   });
 
-  Deno.test(`existingCommits holds commits and tags of commits, never blobs, trees or missing hashes (${format})`, async () => {
+  Deno.test(`existingCommits holds commits and tags of commits (peeled), never blobs, trees or missing hashes (${format})`, async () => {
     await inRepo(format, async (dir) => {
       const blob = await gitHash(dir, new TextEncoder().encode("x"));
       const commit = await commitOf(dir, [
@@ -141,7 +132,9 @@ for (const format of ["sha1", "sha256"] as const) {
         missing,
         commit,
       ]);
-      deepEqual([...got].sort(), [commit, tag].sort());
+      deepEqual([...got.keys()].sort(), [commit, tag].sort());
+      equal(got.get(commit), commit);
+      equal(got.get(tag), commit, "a tag names the commit it points at");
     });
   });
 }

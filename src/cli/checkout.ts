@@ -121,6 +121,9 @@ function intoWorktree(
   o: { worktree: string; subs: SubmoduleTarget[] },
 ): number {
   const { worktree } = o;
+  // a worktree already there (an earlier checkout's, maybe edited since):
+  // git refuses it, and nothing of it is ours to remove
+  const existed = isWorktree(worktree);
   const r = git([
     "worktree",
     "add",
@@ -132,7 +135,7 @@ function intoWorktree(
   const made = `git worktree remove --force ${shellQuote(worktree)}`;
   if (r.code !== 0) {
     const e = gitFailure(`git worktree add ${escapeText(worktree)}`, r);
-    if (!isWorktree(worktree)) throw e;
+    if (existed || !isWorktree(worktree)) throw e;
     throw leftBehind(
       e,
       `the worktree ${

@@ -358,9 +358,9 @@ async function remoteCommits(
       i,
       sha === undefined
         ? null
-        : here.has(sha) || i.kind === "code"
+        : i.kind === "code"
         ? sha
-        : refCommit([], local(i)),
+        : here.get(sha) ?? refCommit([], local(i)), // a tag: its commit
     );
   }
   return out;

@@ -75,20 +75,24 @@ async function catFile(
 }
 
 /**
- * The commits the object database holds among `shas`.
+ * The commits the object database holds among `shas`, each with the commit
+ * it names (itself, or the commit an annotated tag points at).
  *
  * @param shas Full hashes.
- * @returns Those that resolve to a commit here.
+ * @returns Hash → commit, for those that resolve to a commit here.
  * @throws {Error} When git fails.
  */
 export async function existingCommits(
   shas: readonly string[],
-): Promise<Set<string>> {
+): Promise<Map<string, string>> {
   const unique = [...new Set(shas)];
   const answers = await catFile(unique.map((s) => `${s}^{commit}`), false);
-  return new Set(
-    unique.filter((_, i) => answers[i]?.object.type === "commit"),
-  );
+  const out = new Map<string, string>();
+  unique.forEach((s, i) => {
+    const a = answers[i];
+    if (a?.object.type === "commit") out.set(s, a.object.sha);
+  });
+  return out;
 }
 
 /** The hex hash of each 20- or 32-byte entry hash in a raw tree. */
@@ -96,6 +100,18 @@ function hex(bytes: Uint8Array): string {
   let s = "";
   for (const x of bytes) s += x.toString(16).padStart(2, "0");
   return s;
+}
+
+/**
+ * Whether a raw tree entry's mode is what git shows as `100644`: a regular
+ * file without the owner's execute bit. git canonicalises the mode it reads
+ * (`100664`, as early git wrote and `git mktree` still writes, is
+ * `100644`), so `ls-tree` and checkout see such a file as 100644.
+ */
+function isPlainFile(mode: string): boolean {
+  if (!/^[0-7]+$/.test(mode)) return false;
+  const m = parseInt(mode, 8);
+  return (m & 0o170000) === 0o100000 && (m & 0o100) === 0;
 }
 
 /** The regular file `name` of a raw tree: its blob hash, or null. */
@@ -112,7 +128,7 @@ function treeBlob(
     const name = decoder.decode(tree.subarray(sp + 1, nul));
     const hash = tree.subarray(nul + 1, nul + 1 + o.hashBytes);
     at = nul + 1 + o.hashBytes;
-    if (name === o.name && mode === "100644") return hex(hash);
+    if (name === o.name && isPlainFile(mode)) return hex(hash);
   }
   return null;
 }
