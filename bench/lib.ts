@@ -213,7 +213,12 @@ export function gnuTime(): string | null {
 export async function measure(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string>;
+    /** Discard stdout (e.g. an export of gigabytes); `stdout` is then "". */
+    discardStdout?: boolean;
+  } = {},
 ): Promise<Measured> {
   const time = gnuTime();
   const [c, a] = time ? [time, ["-v", cmd, ...args]] : [cmd, args];
@@ -223,7 +228,7 @@ export async function measure(
     cwd: opts.cwd,
     env: opts.env,
     stdin: "null",
-    stdout: "piped",
+    stdout: opts.discardStdout ? "null" : "piped",
     stderr: "piped",
   }).spawn();
   let hwm: number | null = null;
@@ -258,7 +263,7 @@ export async function measure(
   }
   return {
     code: out.code,
-    stdout: _dec.decode(out.stdout),
+    stdout: opts.discardStdout ? "" : _dec.decode(out.stdout),
     stderr,
     seconds,
     maxRssMiB,

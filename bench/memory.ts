@@ -1,5 +1,5 @@
-// Section 5: memory and the shapes of issue 12. `runs`, `best`, `show` and
-// `values` over many finished runs with 4 and with 200 metrics (peak RSS,
+// Section 5: memory and the shapes of issue 12. `runs`, `best`, `show`,
+// `values` and `export` over many finished runs with 4 and with 200 metrics (peak RSS,
 // time per run), and over one long run without run_end (2,000,000 records
 // against 20,000 and 200,000: what a command costs for the part it does
 // not need). Cold subprocesses, rounds interleaved, medians.
@@ -75,7 +75,7 @@ function cli(dir: string, args: string[]): Promise<Measured> {
     ...args,
     "--dir",
     dir,
-  ]);
+  ], { discardStdout: true }); // an export is gigabytes; only exit codes are checked
 }
 
 interface Case {
@@ -105,6 +105,12 @@ for (const [dir, m] of [[narrow, 4], [wide, 200]] as const) {
       name: `values value.metrics.m0 --limit 10, ${n} runs × ${m} metrics`,
       dir,
       args: ["values", "value.metrics.m0", "--limit", "10"],
+    },
+    {
+      name: `export (csv), ${n} runs × ${m} metrics`,
+      dir,
+      args: ["export"],
+      runs: RUNS,
     },
   );
 }
@@ -193,7 +199,7 @@ const longR = (k: number) =>
   `1 run × ${k.toLocaleString("en-US")} records, no run_end`;
 const targets = [
   target(
-    `peak RSS of runs/best/show/values over ${n} runs (4 and 200 metrics) ≤ 256 MiB`,
+    `peak RSS of runs/best/show/values/export over ${n} runs (4 and 200 metrics) ≤ 256 MiB`,
     worst,
     "<=",
     256,

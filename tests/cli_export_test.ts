@@ -633,6 +633,35 @@ Deno.test("export fields: CSV quotes only what RFC 4180 needs, TSV escapes so a 
   );
 });
 
+Deno.test("export fields: every number is written as String() writes it (finite ones, -0, NaN, the infinities), in CSV and TSV alike", () => {
+  const bits = new DataView(new ArrayBuffer(8));
+  const numbers = [
+    0,
+    -0,
+    1,
+    -1.5,
+    5e-324,
+    1e21,
+    1e-7,
+    123456789012345680000,
+    NaN,
+    Infinity,
+    -Infinity,
+    Number.MAX_VALUE,
+    0.1 + 0.2,
+  ];
+  for (let i = 0; i < 20_000; i++) {
+    // random bit patterns: every exponent and mantissa, not only [0, 1)
+    bits.setUint32(0, Math.random() * 2 ** 32);
+    bits.setUint32(4, Math.random() * 2 ** 32);
+    numbers.push(bits.getFloat64(0), Math.random() * 10 ** (i % 40 - 20));
+  }
+  for (const x of numbers) {
+    equal(csvField(x), String(x), `csv ${x}`);
+    equal(tsvField(x), String(x), `tsv ${x}`);
+  }
+});
+
 Deno.test("export on a terminal shows a run name's escape sequences escaped; a pipe gets the exact bytes", async () => {
   const dir = makeExprag();
   const root = join(dir, "..");

@@ -11,7 +11,7 @@ import { formatRecord } from "../src/record.ts";
 import { SummaryBuilder } from "../src/summary.ts";
 import { recordedStart } from "../src/query/lazy_run.ts";
 import { parseRunEndWithoutSummary } from "../src/query/lazy_summary.ts";
-import { CLI_URL, run, tempDir } from "./_helpers.ts";
+import { CLI_URL, MOD_URL, run, runScript, tempDir } from "./_helpers.ts";
 
 /** The `value` of each line of a run file, parsed. */
 function values(file: string): Record<string, unknown>[] {
@@ -262,5 +262,68 @@ Deno.test("listed runs' starts re-read through one reused buffer stay each run's
     equal(JSON.stringify(r.start), JSON.stringify(values(r.file)[0]));
     equal((r.metadata as { pad: string }).pad.length, sizes.get(r.id));
   }
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("listed runs' ends keep fast properties and share one hidden class (an accessor added over a parsed field made each a dictionary: old-generation garbage until a full GC), and keep a __proto__ key as data", async () => {
+  const dir = tempDir("exprag-lazy-");
+  for (let r = 0; r < 3; r++) {
+    const exp = new Experiment("shape", { dir, git: false });
+    const metrics: Record<string, number> = {};
+    for (let k = 0; k < 50; k++) metrics[`m${k}`] = k + r;
+    exp.track({ metrics });
+    exp.end();
+  }
+  // a run_end of another writer's layout, with a "__proto__" key before the summary
+  const runs = join(dir, "runs");
+  const file = [...Deno.readDirSync(runs)][0].name;
+  const lines = Deno.readTextFileSync(join(runs, file)).trimEnd().split("\n");
+  const end = JSON.parse(lines[lines.length - 1]);
+  const id = crypto.randomUUID();
+  const proto = '{"polluted":true}';
+  const rewritten = [lines[0], lines[lines.length - 1]].map((l) =>
+    l.replaceAll(end.run_id, id)
+  );
+  rewritten[1] = rewritten[1].replace(
+    '"value":{',
+    `"value":{"__proto__":${proto},`,
+  );
+  Deno.writeTextFileSync(
+    join(runs, `${id}.jsonl`),
+    rewritten.join("\n") + "\n",
+  );
+  const script = `
+import { listRuns } from ${JSON.stringify(MOD_URL)};
+const sameMap = new Function("a", "b", "return %HaveSameMap(a, b)");
+const fast = new Function("a", "return %HasFastProperties(a)");
+const runs = (await listRuns({ dir: Deno.args[0] })).filter((r) => r.id !== Deno.args[1]);
+const ends = runs.map((r) => r.end);
+const odd = (await listRuns({ dir: Deno.args[0] })).find((r) => r.id === Deno.args[1]).end;
+console.log(JSON.stringify({
+  runs: runs.length,
+  same: ends.slice(1).map((e) => sameMap(ends[0], e)),
+  fast: ends.map((e) => fast(e)),
+  summaries: ends.map((e) => Object.keys(e.summary).length),
+  oddOwn: Object.hasOwn(odd, "__proto__"),
+  oddProto: Object.getPrototypeOf(odd) === Object.prototype,
+  oddKeys: Object.keys(odd)[0],
+  oddSummary: Object.keys(odd.summary).length,
+}));
+`;
+  const out = await runScript(dir, script, [
+    "-A",
+    "--v8-flags=--allow-natives-syntax",
+  ], { args: [dir, id] });
+  equal(out.code, 0, out.stderr);
+  deepEqual(JSON.parse(out.stdout), {
+    runs: 3,
+    same: [true, true],
+    fast: [true, true, true],
+    summaries: [50, 50, 50],
+    oddOwn: true,
+    oddProto: true,
+    oddKeys: "__proto__",
+    oddSummary: 50,
+  });
   Deno.removeSync(dir, { recursive: true });
 });

@@ -15,6 +15,11 @@ export type ExportFormat = "csv" | "tsv" | "jsonl";
 function cellText(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v === "string") return v;
+  // a finite number through JSON.stringify (the same text by definition):
+  // String() would enter it in V8's number-string cache, which keeps each
+  // string alive into the old generation (hundreds of MiB of garbage over
+  // an export of 100,000 runs of 200 metrics before a full GC frees it)
+  if (typeof v === "number" && Number.isFinite(v)) return JSON.stringify(v);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   return JSON.stringify(v) ?? null;
 }
