@@ -79,6 +79,8 @@ export interface Job {
   done: Promise<void>;
   /** Files the workers scanned. */
   scanned: number;
+  /** Called with the index of each file a worker finished. */
+  onResult: (id: number) => void;
   workers: Worker[];
   url: string | undefined;
 }
@@ -111,6 +113,7 @@ export function startJob(
     results: new Array(files.length),
     done: Promise.resolve(),
     scanned: 0,
+    onResult: () => {},
     workers,
     url,
   };
@@ -130,6 +133,7 @@ export function startJob(
         const { id, ...r } = d;
         job.results[id] = r as StatsResult;
         job.scanned++;
+        job.onResult(id);
       };
       w.onerror = (e: ErrorEvent) => {
         e.preventDefault();
@@ -252,7 +256,22 @@ export function createScanPool(
           firstOnly,
         );
       }
-      await job.done;
+      // wait for the wanted files the workers hold, not for the others
+      // (a prestarted worker may be in a large file nobody asked for)
+      let waiting = 0;
+      for (let j = 0; j < target.length; j++) {
+        if (target[j] !== -1 && job.results[j] === undefined) {
+          if (results[target[j]] === undefined) waiting++;
+        }
+      }
+      if (waiting > 0) {
+        await new Promise<void>((resolve) => {
+          job.onResult = (id) => {
+            if (target[id] !== -1 && --waiting === 0) resolve();
+          };
+          job.done.then(resolve);
+        });
+      }
     } finally {
       stopJob(job);
     }
