@@ -17,9 +17,11 @@ import { expragDir, writeDenoRun, writePythonRun } from "./_query_fixtures.ts";
 import { runScript, tempDir } from "./_helpers.ts";
 import {
   countNewlines,
+  countNewlinesBefore,
   countNewlinesIn,
   iterLinesBackward,
   iterLinesBackwardIn,
+  newlinesInWords,
   readFirstLine,
   readHead,
 } from "../src/query/lines.ts";
@@ -444,5 +446,39 @@ Deno.test("scan: one open per run file — head and in-memory tail equal the sep
       }
     }
   }
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("newline counts four bytes at a time equal a byte-by-byte count (bytes near \\n, every length and offset)", () => {
+  const buf = new Uint8Array(4096);
+  const words = new Int32Array(buf.buffer);
+  // bytes one bit or one borrow away from \n, and the extremes
+  const bytes = [0x0a, 0x0b, 0x09, 0x00, 0x01, 0x8a, 0x7f, 0x80, 0xff, 0x2a];
+  let seed = 12345;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  for (let round = 0; round < 300; round++) {
+    const n = rand() % buf.length;
+    for (let i = 0; i < n; i++) buf[i] = bytes[rand() % bytes.length];
+    let expected = 0;
+    for (let i = 0; i < n; i++) if (buf[i] === 10) expected++;
+    if (newlinesInWords(buf, words, n) !== expected) {
+      throw new Error(`round ${round}: n ${n}`);
+    }
+  }
+  buf.fill(10);
+  if (newlinesInWords(buf, words, 4095) !== 4095) throw new Error("all \\n");
+  // through the files: across reads of the 1 MiB buffer
+  const dir = tempDir("exprag-newlines-");
+  const file = join(dir, "f.jsonl");
+  const text = Array.from({ length: 70_000 }, (_, i) => "x".repeat(i % 37))
+    .join("\n");
+  Deno.writeTextFileSync(file, text);
+  const all = countNewlines(file);
+  if (all.newlines !== 69_999 || all.endsWithNewline) {
+    throw new Error(JSON.stringify(all));
+  }
+  const offset = 1_234_567;
+  const before = text.slice(0, offset).split("\n").length - 1;
+  if (countNewlinesBefore(file, offset) !== before) throw new Error("before");
   Deno.removeSync(dir, { recursive: true });
 });

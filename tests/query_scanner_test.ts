@@ -32,6 +32,7 @@ import {
   workerSource,
 } from "../src/query/scanner/worker_source.ts";
 import { createScanPool } from "../src/query/scanner/pool.ts";
+import { prestartScan, releaseScan } from "../src/query/scanner.ts";
 import { parsePath } from "../src/value_path.ts";
 import { SummaryBuilder } from "../src/summary.ts";
 import { expragDir, writePythonRun } from "./_query_fixtures.ts";
@@ -353,5 +354,72 @@ Deno.test("pool: workers only when there is enough to read and not for firstOnly
   is(eager.workerFiles, 3);
   eq(all.map((r) => r.status === "ok" ? r.stats?.count : -1), [50, 50, 50]);
   eq(all.map((r) => r.status === "ok" ? r.stats?.max : -1), [49, 49, 49]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("pool: a prestarted job serves the scan that asks for part of it, and a file outside it", async () => {
+  const dir = tempDir("exprag-scan-prestart-");
+  const sized = (file: string) => ({ file, bytes: Deno.statSync(file).size });
+  const files = Array.from(
+    { length: 6 },
+    (_, k) => sized(runFile(dir, 40 + k, (i) => ({ acc: i * (k + 1) }))),
+  );
+  const outside = sized(runFile(dir, 7, (i) => ({ acc: -i })));
+  const asked = [files[4], outside, files[1], files[4]];
+  const expected = asked.map((f) =>
+    createFileScanner().scanStats(f.file, "value.acc", false)
+  );
+  for (const mainThread of [true, false]) {
+    const pool = createScanPool(createFileScanner(), {
+      workers: 1,
+      parallelBytes: 0,
+      mainThread,
+    });
+    pool.prestart(files, "value.acc");
+    eq(await pool.scanFiles(asked, "value.acc", false), expected);
+    // without the main thread, the answers came from the prestarted worker
+    if (!mainThread) {
+      if (pool.workerFiles < 2 || pool.workerFiles > files.length) {
+        throw new Error(`workers scanned ${pool.workerFiles} files`);
+      }
+    }
+    // another path: the prestarted work is dropped, the answer the same
+    pool.prestart(files, "value.other");
+    eq(await pool.scanFiles(asked, "value.acc", false), expected);
+    // a prestart that no scan takes over is stopped
+    pool.prestart(files, "value.acc");
+    pool.release();
+    eq(await pool.scanFiles(asked, "value.acc", false), expected);
+  }
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("prestartScan and releaseScan leave best's answers unchanged", async () => {
+  const dir = tempDir("exprag-scan-prestart-dir-");
+  const runs = join(dir, "runs");
+  Deno.mkdirSync(runs);
+  for (let k = 0; k < 3; k++) {
+    const id = `r${k}`;
+    const lines = [
+      { schema_version: 1, run_id: id, kind: "run_start", elapsed_ms: 0 },
+      ...Array.from({ length: 30 }, (_, i) => ({
+        schema_version: 1,
+        run_id: id,
+        kind: "track",
+        elapsed_ms: i + 1,
+        value: { acc: ((i * 7 + k * 3) % 11) / 10 },
+      })),
+    ];
+    Deno.writeTextFileSync(
+      join(runs, `${id}.jsonl`),
+      lines.map((l) => JSON.stringify(l) + "\n").join(""),
+    );
+  }
+  const plain = await bestRuns("value.acc", { dir, by: "max", top: 3 });
+  await prestartScan(dir, "value.acc");
+  releaseScan();
+  const again = await bestRuns("value.acc", { dir, by: "max", top: 3 });
+  eq(again, plain);
+  eq(plain.rows.map((r) => r.value), [1, 1, 1]);
   Deno.removeSync(dir, { recursive: true });
 });

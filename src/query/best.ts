@@ -7,12 +7,19 @@
 
 import { UsageError } from "../errors.ts";
 import { toNumber } from "../summary.ts";
-import { catalogOf, type InCatalog } from "./catalog.ts";
+import { catalogOf, type InCatalog, type RunCatalog } from "./catalog.ts";
 import { hasRunEnd } from "./lazy_run.ts";
 import { trackPathKey } from "./get_path.ts";
 import { checkReducer } from "./reduce.ts";
 import { reducedValues, scanPathStats } from "./run_stats.ts";
-import type { BestOptions, BestResult, BestRow, RunInfo } from "./types.ts";
+import { prestartScan, releaseScan } from "./scanner.ts";
+import type {
+  BestOptions,
+  BestResult,
+  BestRow,
+  Reducer,
+  RunInfo,
+} from "./types.ts";
 
 /**
  * Ranks runs by a numeric track value path. Each run is reduced to one
@@ -121,6 +128,24 @@ export async function rankRuns(
     );
   }
   const catalog = catalogOf(options, false);
+  if (by !== "last" && by !== "first" && !catalog.options.strict) {
+    // a full scan may follow: its workers start while the runs are listed
+    await prestartScan(catalog.options.dir, key);
+  }
+  try {
+    return await rankListed(key, by, direction, catalog, options);
+  } finally {
+    releaseScan();
+  }
+}
+
+async function rankListed(
+  key: string,
+  by: Reducer,
+  direction: "max" | "min",
+  catalog: RunCatalog,
+  options: BestOptions,
+): Promise<BestResult> {
   const filtered = await catalog.filter(options); // checked before anything is read
   const { kept: runs, left_out, ended } = selectStatus(
     filtered,

@@ -101,11 +101,12 @@ export function workerSource(): string {
   return `${scannerSource()}
 const scanner = createFileScanner();
 self.onmessage = (e) => {
-  const { files, order, claim, path, firstOnly } = e.data;
+  const { files, order, claim, skip, path, firstOnly } = e.data;
   while (true) {
     const k = Atomics.add(claim, 0, 1);
     if (k >= order.length) break;
     const id = order[k];
+    if (Atomics.load(skip, id) === 1) continue; // no longer wanted
     self.postMessage({ id, ...scanner.scanStats(files[id], path, firstOnly) });
   }
   self.postMessage({ done: true });
