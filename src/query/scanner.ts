@@ -8,7 +8,7 @@
  * @internal
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { runsDir } from "./files.ts";
 import {
   createFileScanner,
