@@ -8,6 +8,7 @@
  */
 
 import { resolve } from "../path.ts";
+import { danglingLinkOn } from "../make_dir.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import {
   listRuns,
@@ -299,6 +300,10 @@ export function missingDirNote(ctx: Context): string | undefined {
     return undefined;
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) return undefined;
+  }
+  const link = danglingLinkOn(runs);
+  if (link !== undefined) {
+    return `no runs directory ${JSON.stringify(resolve(runs))}: ${link}`;
   }
   return `no runs directory ${
     JSON.stringify(resolve(runs))

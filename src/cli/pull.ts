@@ -25,6 +25,7 @@
 
 import { join, resolve } from "../path.ts";
 import { createExpragDir } from "../dir.ts";
+import { makeDir } from "../make_dir.ts";
 import { RefusedError } from "../errors.ts";
 import { lstatOrNull } from "../lstat.ts";
 import { checkNotesRecord, notesDir } from "../note_record.ts";
@@ -158,7 +159,7 @@ async function pullRun(
     const theirs = completeLines(readBlob(entry.blob));
     if (info === null) {
       if (o.dryRun) return act("pulled", `new, ${theirs.length} bytes`);
-      Deno.mkdirSync(dir, { recursive: true });
+      makeDir(dir);
       if (placeNew(tempFile(dir, o.id, theirs), file)) {
         return act("pulled", `new, ${theirs.length} bytes`);
       }

@@ -7,6 +7,7 @@
 import { resolve } from "../path.ts";
 import { deniedReason, granted } from "../permissions.ts";
 import { createExpragDir } from "../dir.ts";
+import { makeDir } from "../make_dir.ts";
 import {
   RecordFramer,
   type RunStartValue,
@@ -202,12 +203,9 @@ export function startRun(
   }
   createExpragDir(absDir);
   try {
-    Deno.mkdirSync(runsDir, { recursive: true });
+    makeDir(runsDir);
   } catch (e) {
-    throw new Error(
-      `exprag: cannot create ${runsDir}: ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw new Error(`exprag: ${(e as Error).message}`, { cause: e });
   }
   const { value, discard } = captureStart({
     runId,
