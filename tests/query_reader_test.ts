@@ -21,6 +21,7 @@ import {
   countNewlinesIn,
   iterLinesBackward,
   iterLinesBackwardIn,
+  lastNewline,
   newlinesInWords,
   readFirstLine,
   readHead,
@@ -481,4 +482,37 @@ Deno.test("newline counts four bytes at a time equal a byte-by-byte count (bytes
   const before = text.slice(0, offset).split("\n").length - 1;
   if (countNewlinesBefore(file, offset) !== before) throw new Error("before");
   Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("lastNewline finds the last \\n before a position as lastIndexOf does, at any alignment and length", () => {
+  let seed = 12345;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  // bytes whose XOR with \n leaves a zero in a neighbour's bits (0x8a,
+  // 0x0b, 0x00) next to newlines and plain text
+  const bytes = [10, 0x8a, 0x0b, 0x00, 0x09, 0xff, 0x0a ^ 0x80, 65];
+  const big = new Uint8Array(20_000);
+  for (let round = 0; round < 3_000; round++) {
+    const off = rand() % 7, n = rand() % 6_000;
+    const data = big.subarray(off, off + n);
+    const dense = rand() % 100;
+    for (let i = 0; i < n; i++) {
+      data[i] = rand() % 1000 < dense ? 10 : bytes[1 + rand() % 7];
+    }
+    for (let end = n; end >= 0; end -= 1 + rand() % 300) {
+      const expected = end > 0 ? data.lastIndexOf(10, end - 1) : -1;
+      is(
+        lastNewline(data, end),
+        expected,
+        `round ${round}: ${off}+${n}@${end}`,
+      );
+    }
+  }
+  // a 40 KB line without \n, and one at each end
+  const line = new Uint8Array(40_001).fill(65);
+  is(lastNewline(line, line.length), -1);
+  line[0] = 10;
+  is(lastNewline(line, line.length), 0);
+  line[40_000] = 10;
+  is(lastNewline(line, line.length), 40_000);
+  is(lastNewline(line, 40_000), 0);
 });
