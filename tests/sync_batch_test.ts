@@ -13,6 +13,7 @@ import { cli, writeDenoRun } from "./_cli_fixtures.ts";
 import { lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
 import { loggingGit } from "./_faults.ts";
 import {
+  BlobBatches,
   blobHash,
   existingCommits,
   fileEntries,
@@ -183,6 +184,42 @@ for (const format of ["sha1", "sha256"] as const) {
   });
 }
 
+for (const format of ["sha1", "sha256"] as const) {
+  Deno.test(`BlobBatches reads every blob as git cat-file blob does: in batches within the budget, out of order, unlisted, larger than a batch, empty (${format})`, async () => {
+    await inRepo(format, async (dir) => {
+      const sizes = [1000, 0, 1500, 700, 2600, 1000, 10];
+      const contents = sizes.map((n, i) => randomBytes(n, i + 1));
+      const entries = [];
+      for (const b of contents) {
+        entries.push({ blob: await gitHash(dir, b), size: b.length });
+      }
+      const unlisted = randomBytes(300, 99);
+      const other = { blob: await gitHash(dir, unlisted), size: 300 };
+      // a budget of 2,500 bytes: batches [0,1,2] [3] [4 alone: too large] [5,6]
+      const order = [0, 1, 2, 3, 4, 5, 6, 2, 0, 6, 5];
+      const g = loggingGit();
+      const saved = Deno.env.get("PATH")!;
+      Deno.env.set("PATH", g.env.PATH);
+      let calls: number;
+      try {
+        const batches = new BlobBatches(entries, 2_500);
+        for (const i of order) {
+          deepEqual(await batches.read(entries[i]), contents[i], `blob ${i}`);
+        }
+        deepEqual(await batches.read(other), unlisted);
+        calls = Deno.readTextFileSync(g.log).split("\n")
+          .filter((l) => l === "----").length;
+      } finally {
+        Deno.env.set("PATH", saved);
+      }
+      // batches read from the asked entry on: 0-2, 3, 4 (alone), 5-6;
+      // then 2-3, 0-2, 6, 5-6 again, and the unlisted one: 9 processes for
+      // 12 reads (the last batch is forgotten when the next is read)
+      equal(calls, 9);
+    });
+  });
+}
+
 /** The git processes a CLI call starts (a logging git first on PATH). */
 async function gitCalls(
   dir: string,
@@ -200,7 +237,9 @@ async function gitCalls(
 /** git processes of a push and a pull that have nothing to move: n runs (a third dirty, with their snapshots) and a notes file. */
 async function noOpCalls(
   n: number,
-): Promise<{ firstPush: number; push: number; pull: number }> {
+): Promise<
+  { firstPush: number; firstPull: number; push: number; pull: number }
+> {
   const { A, B } = world();
   const ids: string[] = [];
   Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
@@ -231,10 +270,15 @@ async function noOpCalls(
     args: ["push", "origin"],
     last: `pushed ${n} runs, 1 notes file, `,
   });
-  equal((await cli(B, PULL, ["pull", "origin"])).code, 0);
+  const firstPull = await gitCalls(B, {
+    flags: PULL,
+    args: ["pull", "origin"],
+    last: `pulled ${n} runs, 1 notes file, `,
+  });
   const moved = `${items} up to date; 0 conflicts`;
   return {
     firstPush,
+    firstPull,
     push: await gitCalls(A, {
       flags: PUSH,
       args: ["push", "origin"],
@@ -248,9 +292,13 @@ async function noOpCalls(
   };
 }
 
-Deno.test("a first push, and a push or a pull with nothing to move, run as many git processes for 40 runs (14 dirty) as for 3 (1 dirty)", async () => {
+Deno.test("a first push or pull, and a push or a pull with nothing to move, run as many git processes for 40 runs (14 dirty) as for 3 (1 dirty), but an update-ref per snapshot ref a first pull makes", async () => {
   const few = await noOpCalls(3);
   const many = await noOpCalls(40);
   ok(few.push > 0 && few.pull > 0, "the counting git is the one used");
+  // a first pull makes each dirty run's run/<id> ref with one update-ref
+  // (1 and 14 of them); the files themselves come in batches
+  few.firstPull -= 1;
+  many.firstPull -= 14;
   deepEqual(many, few);
 });

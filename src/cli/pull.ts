@@ -42,7 +42,7 @@ import {
 import { fetchRefs } from "../git/remote.ts";
 import { runGit } from "../git/run.ts";
 import { type FileEntry, fileEntry, readBlob } from "../git/sync_objects.ts";
-import { blobHash, fileEntries } from "../git/sync_batch.ts";
+import { BlobBatches, blobHash, fileEntries } from "../git/sync_batch.ts";
 import type { Context } from "./context.ts";
 import { isHexCommit, toplevel } from "./gitsafe.ts";
 import { appendMissingNotes } from "./note_writer.ts";
@@ -125,10 +125,16 @@ function placeNew(tmp: string, file: string): boolean {
   }
 }
 
-async function pullRun(
-  ctx: Context,
-  o: { id: string; entry: FileEntry | null; dryRun: boolean },
-): Promise<SyncAction> {
+/** What pullRun and pullNotes are given about one item. */
+interface PullItem {
+  id: string;
+  entry: FileEntry | null;
+  dryRun: boolean;
+  /** Where the remote's blobs are read from (many per git process). */
+  blobs: BlobBatches;
+}
+
+async function pullRun(ctx: Context, o: PullItem): Promise<SyncAction> {
   const act = (action: SyncAction["action"], detail: string): SyncAction => ({
     kind: "runs",
     id: o.id,
@@ -156,7 +162,7 @@ async function pullRun(
         return act("up_to_date", "the local copy is longer (exprag push)");
       }
     }
-    const theirs = completeLines(readBlob(entry.blob));
+    const theirs = completeLines(await o.blobs.read(entry));
     if (info === null) {
       if (o.dryRun) return act("pulled", `new, ${theirs.length} bytes`);
       makeDir(dir);
@@ -198,10 +204,7 @@ async function pullRun(
   return act("conflict", `${file} kept changing; kept`);
 }
 
-async function pullNotes(
-  ctx: Context,
-  o: { id: string; entry: FileEntry | null; dryRun: boolean },
-): Promise<SyncAction> {
+async function pullNotes(ctx: Context, o: PullItem): Promise<SyncAction> {
   const entry = o.entry;
   const act = (action: SyncAction["action"], detail: string): SyncAction => ({
     kind: "notes",
@@ -219,7 +222,7 @@ async function pullNotes(
   ) {
     return act("up_to_date", ""); // every remote line is here already
   }
-  const text = decoder.decode(completeLines(readBlob(entry.blob)));
+  const text = decoder.decode(completeLines(await o.blobs.read(entry)));
   const lines = (text === "" ? [] : text.slice(0, -1).split("\n")).filter(
     (l) => {
       try {
@@ -410,9 +413,20 @@ export async function run(ctx: Context): Promise<number> {
     files.map((r) => ({ commit: r.sha, name: `${r.id}.jsonl` })),
   );
   const entries = new Map(files.map((r, i) => [r, found[i]]));
+  // the blobs of files not here yet (a first pull: every run) are read in
+  // batches, not by a git process each
+  const blobs = new BlobBatches(
+    files.flatMap((r) => {
+      const e = entries.get(r) ?? null;
+      const local = r.kind === "runs"
+        ? join(runsDir(ctx.dir), `${r.id}.jsonl`)
+        : join(notesDir(ctx.dir), `${r.id}.jsonl`);
+      return e !== null && lstatOrNull(local) === null ? [e] : [];
+    }),
+  );
   const snapshots = refCommits([], [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]);
   for (const r of refs) {
-    const o = { id: r.id, entry: entries.get(r) ?? null, dryRun };
+    const o = { id: r.id, entry: entries.get(r) ?? null, dryRun, blobs };
     actions.push(
       r.kind === "runs"
         ? await pullRun(ctx, o)

@@ -11,7 +11,7 @@
  */
 
 import type { FileEntry } from "./sync_objects.ts";
-import { hashBlob } from "./sync_objects.ts";
+import { hashBlob, readBlob } from "./sync_objects.ts";
 import { firstError, runGitInput } from "./run.ts";
 
 const encoder = new TextEncoder();
@@ -183,4 +183,65 @@ export async function blobHash(
   all.set(bytes, header.length);
   const algorithm = like.length === 64 ? "SHA-256" : "SHA-1";
   return hex(new Uint8Array(await crypto.subtle.digest(algorithm, all)));
+}
+
+/** How many bytes of blobs one {@linkcode BlobBatches} read holds at most. */
+const BATCH_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the blobs a pull will write, many per `git cat-file --batch`, in
+ * the order they are asked for: a read of one entry of the list loads it
+ * and the entries after it, up to 64 MiB, and forgets the previous batch
+ * (so memory stays bounded however many and however large the runs are).
+ * Blobs outside the list, or larger than a batch, are read alone.
+ */
+export class BlobBatches {
+  #order: readonly FileEntry[];
+  #at = new Map<string, number>();
+  #loaded = new Map<string, Uint8Array>();
+  #budget: number;
+
+  /**
+   * @param entries The blobs expected to be read, in the order they will be.
+   * @param budget The most bytes one batch holds (64 MiB).
+   */
+  constructor(entries: readonly FileEntry[], budget = BATCH_BYTES) {
+    this.#order = entries;
+    this.#budget = budget;
+    entries.forEach((e, i) => {
+      if (!this.#at.has(e.blob)) this.#at.set(e.blob, i);
+    });
+  }
+
+  /**
+   * A blob's bytes.
+   *
+   * @param entry The blob and its size.
+   * @returns Its content.
+   * @throws {Error} When git cannot read it.
+   */
+  async read(entry: FileEntry): Promise<Uint8Array> {
+    const hit = this.#loaded.get(entry.blob);
+    if (hit !== undefined) return hit;
+    const i = this.#at.get(entry.blob);
+    const budget = this.#budget;
+    if (i === undefined || entry.size > budget) return readBlob(entry.blob);
+    this.#loaded.clear();
+    const names: string[] = [];
+    let total = 0;
+    for (let j = i; j < this.#order.length; j++) {
+      const e = this.#order[j];
+      if (total + e.size > budget) break;
+      names.push(e.blob);
+      total += e.size;
+    }
+    const answers = await catFile(names, true);
+    names.forEach((name, k) => {
+      const a = answers[k];
+      if (a !== null && a.object.type === "blob") {
+        this.#loaded.set(name, a.object.bytes);
+      }
+    });
+    return this.#loaded.get(entry.blob) ?? readBlob(entry.blob);
+  }
 }
