@@ -555,3 +555,43 @@ Deno.test("a server that accepts and then sends nothing: push, pull and prune --
     await accepting.catch(() => {});
   }
 });
+
+Deno.test("pull into a clone with a branch named run: the snapshot refs made at once cannot be branches, so each gets its fallback ref, in order", async () => {
+  const { A, B } = world();
+  const ids: string[] = [];
+  const snaps: string[] = [];
+  for (const lr of ["0.5", "0.7"]) {
+    Deno.writeTextFileSync(join(A, "train.ts"), `const lr = ${lr};\n`);
+    const r = await trackedRun(A);
+    ids.push(r.id);
+    snaps.push(r.g.commit as string);
+  }
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  git(B, "branch", "run"); // refs/heads/run blocks refs/heads/run/<id>
+  const o = await cli(B, PULL, ["pull", "origin", "--json"]);
+  equal(o.code, 0, o.stderr);
+  const code = (JSON.parse(o.stdout).actions as {
+    kind: string;
+    id: string;
+    action: string;
+    detail: string;
+  }[]).filter((a) => a.kind === "code");
+  const sorted = ids.map((id, i) => ({ id, snap: snaps[i] })).sort((a, b) =>
+    a.id < b.id ? -1 : 1
+  );
+  deepEqual(
+    code.map((a) => [a.id, a.action, a.detail]),
+    sorted.map((s) => [
+      s.id,
+      "pulled",
+      `refs/exprag/runs/${s.id} → ${s.snap.slice(0, 12)}`,
+    ]),
+  );
+  for (const s of sorted) {
+    equal(git(B, "rev-parse", `refs/exprag/runs/${s.id}`), s.snap);
+  }
+  // and a second pull finds them
+  const again = await cli(B, PULL, ["pull", "origin"]);
+  equal(again.code, 0, again.stderr);
+  ok(lastLine(again.stdout).startsWith("nothing to pull;"), again.stdout);
+});

@@ -40,7 +40,7 @@ import {
   storeSnapshotRef,
 } from "../git/refs.ts";
 import { fetchRefs } from "../git/remote.ts";
-import { runGit } from "../git/run.ts";
+import { runGit, runGitInput } from "../git/run.ts";
 import { type FileEntry, fileEntry, readBlob } from "../git/sync_objects.ts";
 import { BlobBatches, blobHash, fileEntries } from "../git/sync_batch.ts";
 import type { Context } from "./context.ts";
@@ -325,7 +325,7 @@ function pullCode(
     /** The snapshot refs here when the pull started (`refCommits`). */
     refs: ReadonlyMap<string, string>;
   },
-): SyncAction {
+): SyncAction | { id: string; sha: string } {
   const act = (action: SyncAction["action"], detail: string): SyncAction => ({
     kind: "code",
     id: o.id,
@@ -363,6 +363,48 @@ function pullCode(
     }
   }
   if (o.dryRun) return act("pulled", `run/${o.id} → ${o.sha.slice(0, 12)}`);
+  return { id: o.id, sha: o.sha }; // made with the others (storeCodeRefs)
+}
+
+/**
+ * Makes the snapshot refs a pull found missing: all in one `git update-ref
+ * --stdin` transaction creating their `run/<id>` branches; when it fails
+ * (a ref made meanwhile, a blocked branch namespace) each one as the
+ * tracker makes it, with its fallback ref.
+ *
+ * @param wanted The runs and their snapshot commits.
+ * @returns The action of each, in order.
+ */
+async function storeCodeRefs(
+  wanted: readonly { id: string; sha: string }[],
+): Promise<SyncAction[]> {
+  if (wanted.length === 0) return [];
+  const out = await runGitInput(
+    ["update-ref", "-m", "exprag: snapshots of pulled runs", "--stdin"],
+    new TextEncoder().encode(
+      wanted.map((w) => `create ${BRANCH_REF_PREFIX}${w.id} ${w.sha}\n`)
+        .join(""),
+    ),
+  );
+  if (out.code === 0) {
+    return wanted.map((w) => ({
+      kind: "code",
+      id: w.id,
+      action: "pulled",
+      detail: `run/${w.id} → ${w.sha.slice(0, 12)}`,
+    }));
+  }
+  return wanted.map(storeCodeRef);
+}
+
+/** One snapshot ref made as the tracker makes it (see {@linkcode storeCodeRefs}). */
+function storeCodeRef(o: { id: string; sha: string }): SyncAction {
+  const act = (action: SyncAction["action"], detail: string): SyncAction => ({
+    kind: "code",
+    id: o.id,
+    action,
+    detail,
+  });
   const stored = storeSnapshotRef([], { runId: o.id, commit: o.sha });
   if (typeof stored === "string") {
     // another pull made it meanwhile?
@@ -425,20 +467,28 @@ export async function run(ctx: Context): Promise<number> {
     }),
   );
   const snapshots = refCommits([], [BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX]);
+  const code: (SyncAction | { id: string; sha: string })[] = [];
   for (const r of refs) {
     const o = { id: r.id, entry: entries.get(r) ?? null, dryRun, blobs };
-    actions.push(
-      r.kind === "runs"
-        ? await pullRun(ctx, o)
-        : r.kind === "notes"
-        ? await pullNotes(ctx, o)
-        : pullCode(ctx, {
-          ...o,
-          sha: r.sha,
-          runSha: runShas.get(r.id),
-          refs: snapshots,
-        }),
-    );
+    if (r.kind === "runs") actions.push(await pullRun(ctx, o));
+    else if (r.kind === "notes") actions.push(await pullNotes(ctx, o));
+    else {
+      const planned = pullCode(ctx, {
+        id: r.id,
+        dryRun,
+        sha: r.sha,
+        runSha: runShas.get(r.id),
+        refs: snapshots,
+      });
+      code.push(planned);
+    }
   }
+  // code refs come last (the order above), each where it was planned
+  const toStore = code.filter((c): c is { id: string; sha: string } =>
+    !("kind" in c)
+  );
+  const stored = await storeCodeRefs(toStore);
+  let k = 0;
+  for (const c of code) actions.push("kind" in c ? c : stored[k++]);
   return report(ctx, { verb: "pulled", remote, dryRun, actions });
 }
