@@ -1,7 +1,7 @@
 // A `.exprag` that is a symbolic link to a directory that does not exist
 // (a scratch disk not mounted, a moved project): every command says so,
 // instead of git's or mkdir's "File exists" or a bare "no runs directory".
-import { equal, match, ok } from "node:assert/strict";
+import { match, ok, strictEqual as equal } from "node:assert/strict";
 import { join } from "node:path";
 import { IMPORT_TRACKER, runScript, tempDir } from "./_helpers.ts";
 import { cli } from "./_cli_fixtures.ts";
