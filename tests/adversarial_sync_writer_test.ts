@@ -1,0 +1,107 @@
+// Adversarial pass over the one `git fast-import` that writes every new
+// commit of a push (src/git/sync_writer.ts): a first push of thousands of
+// runs (its answers to get-mark fill the pipe before all the questions are
+// written) and a fast-import that dies half-way (git's reason, not a broken
+// pipe), in SHA-1 and SHA-256 repositories.
+import {
+  deepStrictEqual as deepEqual,
+  ok,
+  rejects,
+  strictEqual as equal,
+} from "node:assert/strict";
+import { git, tempDir } from "./_helpers.ts";
+import { FileCommitWriter } from "../src/git/sync_writer.ts";
+
+/** Runs `f` with the working directory in a new repository of that object format. */
+async function inRepo(
+  format: "sha1" | "sha256",
+  f: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir("exprag-writer-");
+  git(dir, "init", "-q", `--object-format=${format}`);
+  const cwd = Deno.cwd();
+  Deno.chdir(dir);
+  try {
+    await f(dir);
+  } finally {
+    Deno.chdir(cwd);
+  }
+}
+
+/** `p`, or a rejection after `ms` (a hang fails the test instead of stalling it). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer in ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+for (const format of ["sha1", "sha256"] as const) {
+  Deno.test(`FileCommitWriter: 8,000 commits in one import end (the answers to get-mark are read as they come, not after the last question) (${format})`, async () => {
+    await inRepo(format, async (dir) => {
+      const n = 8000;
+      const w = new FileCommitWriter();
+      const handles: number[] = [];
+      for (let i = 0; i < n; i++) {
+        handles.push(
+          await w.add({
+            name: `run-${i}.jsonl`,
+            bytes: new TextEncoder().encode(`{"i":${i}}\n`),
+            parent: null,
+            message: `exprag run run-${i}\n`,
+          }),
+        );
+      }
+      const got = await within(w.finish(), 60_000, "finish");
+      equal(got.size, n);
+      const last = got.get(handles[n - 1])!;
+      equal(git(dir, "show", `${last}:run-${n - 1}.jsonl`), `{"i":${n - 1}}`);
+      equal(git(dir, "for-each-ref"), "", "no ref is left");
+    });
+  });
+
+  Deno.test(`FileCommitWriter: a fast-import that dies half-way (a parent git does not have) fails with git's reason, not a broken pipe, and the next import works (${format})`, async () => {
+    await inRepo(format, async (dir) => {
+      const missing = "1".repeat(format === "sha1" ? 40 : 64);
+      const w = new FileCommitWriter();
+      const failed = (async () => {
+        await w.add({
+          name: "a.jsonl",
+          bytes: new TextEncoder().encode("{}\n"),
+          parent: missing,
+          message: "exprag run a\n",
+        });
+        // more than the pipes hold: the writes meet the dead process
+        for (let i = 0; i < 100; i++) {
+          await w.add({
+            name: `b${i}.jsonl`,
+            bytes: new Uint8Array(100_000),
+            parent: null,
+            message: `exprag run b${i}\n`,
+          });
+        }
+        await w.finish();
+      })();
+      await rejects(within(failed, 60_000, "the failed import"), (e: Error) => {
+        ok(e.message.startsWith("git fast-import failed: "), e.message);
+        ok(!/broken pipe/i.test(e.message), e.message);
+        ok(e.message.includes(missing), e.message);
+        return true;
+      });
+      const again = new FileCommitWriter();
+      const h = await again.add({
+        name: "a.jsonl",
+        bytes: new TextEncoder().encode("{}\n"),
+        parent: null,
+        message: "exprag run a\n",
+      });
+      const got = await again.finish();
+      deepEqual([...got.keys()], [h]);
+      equal(git(dir, "for-each-ref"), "", "no ref is left");
+    });
+  });
+}
