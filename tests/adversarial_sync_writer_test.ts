@@ -2,14 +2,19 @@
 // commit of a push (src/git/sync_writer.ts): a first push of thousands of
 // runs (its answers to get-mark fill the pipe before all the questions are
 // written) and a fast-import that dies half-way (git's reason, not a broken
-// pipe), in SHA-1 and SHA-256 repositories.
+// pipe), in SHA-1 and SHA-256 repositories; and a push from a clone behind
+// the remote (the remote's copies read in batches, not one git per run).
 import {
   deepStrictEqual as deepEqual,
   ok,
   rejects,
   strictEqual as equal,
 } from "node:assert/strict";
+import { join } from "node:path";
 import { git, tempDir } from "./_helpers.ts";
+import { cli, writeDenoRun } from "./_cli_fixtures.ts";
+import { lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
+import { loggingGit } from "./_faults.ts";
 import { FileCommitWriter } from "../src/git/sync_writer.ts";
 
 /** Runs `f` with the working directory in a new repository of that object format. */
@@ -105,3 +110,60 @@ for (const format of ["sha1", "sha256"] as const) {
     });
   });
 }
+
+/** The git processes a CLI call starts (a logging git first on PATH). */
+async function gitCalls(
+  dir: string,
+  o: { flags: string[]; args: string[]; last: string },
+): Promise<number> {
+  const g = loggingGit();
+  const out = await cli(dir, o.flags, o.args, g.env);
+  equal(out.code, 0, out.stderr);
+  equal(lastLine(out.stdout), o.last);
+  return Deno.readTextFileSync(g.log).split("\n").filter((l) => l === "----")
+    .length;
+}
+
+/**
+ * git processes of a push from B, which pulled n runs (each with notes)
+ * that A then grew and noted again, while B added a note of its own to
+ * each: every run's remote copy is longer, every notes file is merged.
+ */
+async function behindCalls(n: number): Promise<number> {
+  const { A, B } = world();
+  Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    ids.push(writeDenoRun(join(A, ".exprag"), {
+      tracks: [{ value: { acc: i / n } }],
+    }));
+  }
+  const NOTE = ["--allow-read=.exprag", "--allow-write=.exprag"];
+  const note = async (dir: string, id: string, text: string) =>
+    equal((await cli(dir, NOTE, ["note", id, text])).code, 0);
+  for (const id of ids) await note(A, id, "from A");
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  equal((await cli(B, PULL, ["pull", "origin"])).code, 0);
+  for (const id of ids) {
+    const f = join(A, ".exprag", "runs", `${id}.jsonl`);
+    const text = Deno.readTextFileSync(f);
+    Deno.writeTextFileSync(f, text + text.split("\n")[1] + "\n");
+    await note(A, id, "A again");
+    await note(B, id, "from B");
+  }
+  equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+  return await gitCalls(B, {
+    flags: PUSH,
+    args: ["push", "origin"],
+    last: `pushed 0 runs, ${n} notes file${
+      n === 1 ? "" : "s"
+    }, 0 code refs; ${n} up to date; 0 conflicts`,
+  });
+}
+
+Deno.test("a push behind the remote (every run's copy there longer, every notes file merged) runs as many git processes for 30 runs as for 3", async () => {
+  const few = await behindCalls(3);
+  const many = await behindCalls(30);
+  ok(few > 0, "the counting git is the one used");
+  equal(many, few);
+});

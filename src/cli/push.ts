@@ -22,12 +22,17 @@ import { lstatOrNull } from "../lstat.ts";
 import { notesDir } from "../note_record.ts";
 import { isValidRunId, listRunFiles } from "../query/files.ts";
 import type { RunInfo } from "../query/mod.ts";
-import { refCommit, refCommits } from "../git/refs.ts";
+import { refCommits } from "../git/refs.ts";
 import { runGit, runGitInput } from "../git/run.ts";
 import { fetchRefs, listRemote, pushRefs } from "../git/remote.ts";
-import { type FileEntry, readBlob } from "../git/sync_objects.ts";
+import type { FileEntry } from "../git/sync_objects.ts";
 import { FileCommitWriter } from "../git/sync_writer.ts";
-import { blobHash, existingCommits, fileEntries } from "../git/sync_batch.ts";
+import {
+  BlobBatches,
+  blobHash,
+  existingCommits,
+  fileEntries,
+} from "../git/sync_batch.ts";
 import { BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX } from "../git/refs.ts";
 import { catalog, readOptions, resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
@@ -217,10 +222,12 @@ interface PlanInput {
   entry: FileEntry | null;
   /** null in a dry run. */
   writer: FileCommitWriter | null;
+  /** The remote's files this plan may read (several per git process). */
+  blobs: BlobBatches;
 }
 
 async function planRun(item: Item, o: PlanInput): Promise<Plan> {
-  const { remote, entry, writer } = o;
+  const { remote, entry, writer, blobs } = o;
   const action = (a: SyncAction["action"], detail: string): Plan => ({
     action: { kind: item.kind, id: item.id, action: a, detail },
   });
@@ -251,7 +258,9 @@ async function planRun(item: Item, o: PlanInput): Promise<Plan> {
       `extended, ${bytes.length - entry.size} bytes more`,
     );
   }
-  if (entry.size > bytes.length && startsWith(readBlob(entry.blob), bytes)) {
+  if (
+    entry.size > bytes.length && startsWith(await blobs.read(entry), bytes)
+  ) {
     return action("up_to_date", "the remote's copy is longer (exprag pull)");
   }
   return action(
@@ -261,7 +270,7 @@ async function planRun(item: Item, o: PlanInput): Promise<Plan> {
 }
 
 async function planNotes(item: Item, o: PlanInput): Promise<Plan> {
-  const { remote, entry, writer } = o;
+  const { remote, entry, writer, blobs } = o;
   const mine = readOrNull(item.file!) ?? new Uint8Array();
   if (
     entry !== null && mine.length === entry.size &&
@@ -289,7 +298,7 @@ async function planNotes(item: Item, o: PlanInput): Promise<Plan> {
     merged = local;
     detail = `new, ${local.length} records`;
   } else {
-    const theirs = entry === null ? [] : lines(readBlob(entry.blob));
+    const theirs = entry === null ? [] : lines(await blobs.read(entry));
     const have = new Set(theirs);
     const added = local.filter((l) => !have.has(l) && (have.add(l), true));
     if (added.length === 0 && entry !== null) {
@@ -350,6 +359,9 @@ async function remoteCommits(
       refspecs: fetch.map((i) => `+${i.ref}:${local(i)}`),
       prompt: o.prompt,
     });
+    // now here: looked up at once (a tag: its commit), not one git per ref
+    const got = await existingCommits(fetch.map((i) => refs.get(i.ref)!));
+    for (const [sha, commit] of got) here.set(sha, commit);
   }
   const out = new Map<Item, string | null>();
   for (const i of list) {
@@ -360,7 +372,7 @@ async function remoteCommits(
         ? null
         : i.kind === "code"
         ? sha
-        : here.get(sha) ?? refCommit([], local(i)), // a tag: its commit
+        : here.get(sha) ?? null, // a tag: its commit
     );
   }
   return out;
@@ -376,6 +388,26 @@ async function remoteEntries(
     files.map((i) => ({ commit: remotes.get(i)!, name: `${i.id}.jsonl` })),
   );
   return new Map(files.map((i, n) => [i, found[n]]));
+}
+
+/**
+ * The remote files the plans will likely read, in plan order: a run's
+ * when the local file is shorter (the remote's copy longer, or a
+ * conflict), a notes file's when the sizes differ (a merge). Others are
+ * read alone if needed.
+ */
+function likelyReads(
+  list: readonly Item[],
+  entries: ReadonlyMap<Item, FileEntry | null>,
+): FileEntry[] {
+  const out: FileEntry[] = [];
+  for (const i of list) {
+    const e = entries.get(i) ?? null;
+    if (e === null) continue;
+    const size = lstatOrNull(i.file!)?.size ?? 0;
+    if (i.kind === "runs" ? size < e.size : size !== e.size) out.push(e);
+  }
+  return out;
 }
 
 /**
@@ -425,9 +457,10 @@ export async function run(ctx: Context): Promise<number> {
       detail: string;
     }[] = [];
     const writer = dryRun ? null : new FileCommitWriter();
+    const blobs = new BlobBatches(likelyReads(pending, entries));
     for (const item of pending) {
       const r = remotes.get(item) ?? null;
-      const o = { remote: r, entry: entries.get(item) ?? null, writer };
+      const o = { remote: r, entry: entries.get(item) ?? null, writer, blobs };
       const plan = item.kind === "runs"
         ? await planRun(item, o)
         : item.kind === "notes"
