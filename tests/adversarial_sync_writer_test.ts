@@ -167,3 +167,113 @@ Deno.test("a push behind the remote (every run's copy there longer, every notes 
   ok(few > 0, "the counting git is the one used");
   equal(many, few);
 });
+
+/** Root cannot be refused a read: then the CLI runs as nobody (setpriv), the world theirs. */
+function asReader(root: string): { cmd: string; pre: string[] } | null {
+  if (Deno.uid() !== 0) return { cmd: Deno.execPath(), pre: [] };
+  const ok = (c: string[]) => {
+    try {
+      return new Deno.Command(c[0], {
+        args: c.slice(1),
+        stdout: "null",
+        stderr: "null",
+      })
+        .outputSync().success;
+    } catch {
+      return false;
+    }
+  };
+  if (!ok(["setpriv", "--version"]) || !ok(["id", "-u", "nobody"])) return null;
+  const id = (f: string) =>
+    new TextDecoder().decode(
+      new Deno.Command("id", { args: [f, "nobody"], stdout: "piped" })
+        .outputSync()
+        .stdout,
+    ).trim();
+  if (!ok(["chown", "-R", "nobody", root])) return null;
+  const home = join(root, "home");
+  Deno.mkdirSync(home);
+  Deno.chownSync(home, Number(id("-u")), null);
+  return {
+    cmd: "setpriv",
+    pre: [
+      `--reuid=${id("-u")}`,
+      `--regid=${id("-g")}`,
+      "--clear-groups",
+      "env",
+      `HOME=${home}`,
+      `DENO_DIR=${home}`,
+      Deno.execPath(),
+    ],
+  };
+}
+
+Deno.test({
+  name:
+    "a run file and a notes file this user cannot read are skipped, named with the reason; the other runs are pushed, and no temporary pack is left",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const { remote, A } = world();
+    Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+    const ids = [0, 1, 2].map(() =>
+      writeDenoRun(join(A, ".exprag"), { tracks: [{ value: { acc: 1 } }] })
+    );
+    const NOTE = ["--allow-read=.exprag", "--allow-write=.exprag"];
+    equal((await cli(A, NOTE, ["note", ids[2], "kept"])).code, 0);
+    const as = asReader(join(A, ".."));
+    if (as === null) return; // root without setpriv: nothing can be refused
+    Deno.chmodSync(join(A, ".exprag", "runs", `${ids[1]}.jsonl`), 0);
+    Deno.chmodSync(join(A, ".exprag", "notes", `${ids[2]}.jsonl`), 0);
+    const out = await new Deno.Command(as.cmd, {
+      args: [
+        ...as.pre,
+        "run",
+        "--no-prompt",
+        ...PUSH,
+        new URL("../cli.ts", import.meta.url).pathname,
+        "push",
+        "origin",
+        "--json",
+      ],
+      cwd: A,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    ok(stdout.startsWith("{"), stdout + stderr);
+    const actions = JSON.parse(stdout).actions as {
+      kind: string;
+      id: string;
+      action: string;
+      detail: string;
+    }[];
+    const by = (kind: string, id: string) =>
+      actions.find((a) => a.kind === kind && a.id === id);
+    equal(by("runs", ids[0])?.action, "pushed");
+    equal(by("runs", ids[2])?.action, "pushed");
+    equal(by("runs", ids[1])?.action, "skipped");
+    ok(/^cannot read: .*[Pp]ermission denied/.test(by("runs", ids[1])!.detail));
+    equal(by("notes", ids[2])?.action, "skipped");
+    deepEqual(
+      // the remote is nobody's now: root's git asked to read it all the same
+      git(
+        remote,
+        "-c",
+        "safe.directory=*",
+        "for-each-ref",
+        "--format=%(refname)",
+        "refs/exprag",
+      ).split(
+        "\n",
+      )
+        .sort(),
+      [ids[0], ids[2]].map((id) => `refs/exprag/sync/runs/${id}`).sort(),
+    );
+    const pack = join(A, ".git", "objects", "pack");
+    deepEqual(
+      [...Deno.readDirSync(pack)].filter((e) => e.name.startsWith("tmp_")),
+      [],
+    );
+  },
+});

@@ -21,6 +21,7 @@ import { basename, join } from "../path.ts";
 import { lstatOrNull } from "../lstat.ts";
 import { notesDir } from "../note_record.ts";
 import { isValidRunId, listRunFiles } from "../query/files.ts";
+import { permissionError } from "../query/reader.ts";
 import type { RunInfo } from "../query/mod.ts";
 import { refCommits } from "../git/refs.ts";
 import { runGit, runGitInput } from "../git/run.ts";
@@ -198,6 +199,19 @@ function lines(bytes: Uint8Array): string[] {
   return text === "" ? [] : text.slice(0, -1).split("\n");
 }
 
+/**
+ * A run or notes file's bytes; null when it is gone; why, when it cannot
+ * be read (this file is skipped, the others pushed).
+ */
+function readItem(file: string): Uint8Array | null | string {
+  try {
+    return readOrNull(file);
+  } catch (e) {
+    const err = permissionError(e, file);
+    return `cannot read: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 /** The commit of an item's new bytes: a writer's handle ("" in a dry run). */
 async function commitOf(
   item: Item,
@@ -231,7 +245,8 @@ async function planRun(item: Item, o: PlanInput): Promise<Plan> {
   const action = (a: SyncAction["action"], detail: string): Plan => ({
     action: { kind: item.kind, id: item.id, action: a, detail },
   });
-  const all = readOrNull(item.file!);
+  const all = readItem(item.file!);
+  if (typeof all === "string") return action("skipped", all);
   if (all === null) return action("skipped", "the file is gone");
   const bytes = completeLines(all);
   if (bytes.length === 0) return action("skipped", "no complete line yet");
@@ -271,7 +286,13 @@ async function planRun(item: Item, o: PlanInput): Promise<Plan> {
 
 async function planNotes(item: Item, o: PlanInput): Promise<Plan> {
   const { remote, entry, writer, blobs } = o;
-  const mine = readOrNull(item.file!) ?? new Uint8Array();
+  const read = readItem(item.file!);
+  if (typeof read === "string") {
+    return {
+      action: { kind: "notes", id: item.id, action: "skipped", detail: read },
+    };
+  }
+  const mine = read ?? new Uint8Array();
   if (
     entry !== null && mine.length === entry.size &&
     await blobHash(mine, entry.blob) === entry.blob
