@@ -277,3 +277,62 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "pull: a local run file this user cannot read is a conflict of that run only (kept, named); the other grown run is pulled",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const { A, B } = world();
+    Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+    const ids = [0, 1, 2].map(() =>
+      writeDenoRun(join(A, ".exprag"), { tracks: [{ value: { acc: 1 } }] })
+    );
+    equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+    equal((await cli(B, PULL, ["pull", "origin"])).code, 0);
+    for (const id of ids.slice(0, 2)) {
+      const f = join(A, ".exprag", "runs", `${id}.jsonl`);
+      const text = Deno.readTextFileSync(f);
+      Deno.writeTextFileSync(f, text + text.split("\n")[1] + "\n");
+    }
+    equal((await cli(A, PUSH, ["push", "origin"])).code, 0);
+    const as = asReader(join(B, ".."));
+    if (as === null) return; // root without setpriv: nothing can be refused
+    const locked = join(B, ".exprag", "runs", `${ids[0]}.jsonl`);
+    const before = Deno.readFileSync(locked);
+    Deno.chmodSync(locked, 0);
+    const out = await new Deno.Command(as.cmd, {
+      args: [
+        ...as.pre,
+        "run",
+        "--no-prompt",
+        ...PULL,
+        new URL("../cli.ts", import.meta.url).pathname,
+        "pull",
+        "origin",
+        "--json",
+      ],
+      cwd: B,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    equal(out.code, 1, stdout + new TextDecoder().decode(out.stderr));
+    const actions = JSON.parse(stdout).actions as {
+      id: string;
+      action: string;
+      detail: string;
+    }[];
+    const by = (id: string) => actions.find((a) => a.id === id);
+    equal(by(ids[0])?.action, "conflict");
+    ok(/[Pp]ermission denied.*; kept$/.test(by(ids[0])!.detail));
+    equal(by(ids[1])?.action, "pulled");
+    equal(by(ids[2])?.action, "up_to_date");
+    Deno.chmodSync(locked, 0o644);
+    deepEqual(Deno.readFileSync(locked), before, "kept as it was");
+    deepEqual(
+      Deno.readFileSync(join(B, ".exprag", "runs", `${ids[1]}.jsonl`)),
+      Deno.readFileSync(join(A, ".exprag", "runs", `${ids[1]}.jsonl`)),
+    );
+  },
+});
