@@ -11,7 +11,7 @@ import {
   strictEqual as equal,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { git, tempDir } from "./_helpers.ts";
+import { git, gitInput, tempDir } from "./_helpers.ts";
 import { cli, writeDenoRun } from "./_cli_fixtures.ts";
 import { lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
 import { loggingGit } from "./_faults.ts";
@@ -335,4 +335,50 @@ Deno.test({
       Deno.readFileSync(join(A, ".exprag", "runs", `${ids[1]}.jsonl`)),
     );
   },
+});
+
+Deno.test("push: a remote run or notes ref naming a blob or a tree (another tool's) is a conflict saying so, the remote left as it is; the other runs are pushed", async () => {
+  const { remote, A } = world();
+  Deno.mkdirSync(join(A, ".exprag", "runs"), { recursive: true });
+  const ids = [0, 1].map(() =>
+    writeDenoRun(join(A, ".exprag"), { tracks: [{ value: { acc: 1 } }] })
+  );
+  const NOTE = ["--allow-read=.exprag", "--allow-write=.exprag"];
+  equal((await cli(A, NOTE, ["note", ids[0], "kept"])).code, 0);
+  const blob = await gitInput(
+    remote,
+    ["hash-object", "-w", "--stdin"],
+    new TextEncoder().encode("not a run\n"),
+  );
+  const tree = await gitInput(remote, ["mktree"], new Uint8Array());
+  git(remote, "update-ref", `refs/exprag/sync/runs/${ids[0]}`, blob);
+  git(remote, "update-ref", `refs/exprag/sync/notes/${ids[0]}`, tree);
+  const before = git(remote, "for-each-ref");
+  const out = await cli(A, PUSH, ["push", "origin", "--json"]);
+  equal(out.code, 1, out.stdout + out.stderr);
+  const actions = JSON.parse(out.stdout).actions as {
+    kind: string;
+    id: string;
+    action: string;
+    detail: string;
+  }[];
+  const by = (kind: string, id: string) =>
+    actions.find((a) => a.kind === kind && a.id === id);
+  for (const [kind, sha] of [["runs", blob], ["notes", tree]]) {
+    deepEqual(by(kind, ids[0]), {
+      kind,
+      id: ids[0],
+      action: "conflict",
+      detail: `the remote's ref names no commit (${
+        sha.slice(0, 12)
+      }); the remote was left as it is`,
+    });
+  }
+  equal(by("runs", ids[1])?.action, "pushed");
+  equal(
+    git(remote, "for-each-ref").split("\n").filter((l) => !before.includes(l))
+      .length,
+    1,
+    "only the other run's ref is new",
+  );
 });

@@ -365,11 +365,17 @@ function planCode(item: Item, remote: string | null): Plan {
   return { action };
 }
 
-/** The remote's commit of an item, fetched when missing here. */
+/**
+ * The remote's commit of an item, fetched when missing here; `noCommit`:
+ * the items whose remote ref names something else (a blob, a tree: made
+ * by another tool), with what it names.
+ */
 async function remoteCommits(
   list: readonly Item[],
   o: { remote: string; tracking: string; prompt: boolean },
-): Promise<Map<Item, string | null>> {
+): Promise<
+  { commits: Map<Item, string | null>; noCommit: Map<Item, string> }
+> {
   const refs = listRemote(o.remote, { prefix: SYNC_PREFIX, prompt: o.prompt });
   const local = (i: Item) => `${o.tracking}${i.kind}/${i.id}`;
   const listed = list.filter((i) => i.kind !== "code" && refs.has(i.ref));
@@ -385,6 +391,11 @@ async function remoteCommits(
     for (const [sha, commit] of got) here.set(sha, commit);
   }
   const out = new Map<Item, string | null>();
+  const noCommit = new Map<Item, string>();
+  for (const i of listed) {
+    const sha = refs.get(i.ref)!;
+    if (!here.has(sha)) noCommit.set(i, sha);
+  }
   for (const i of list) {
     const sha = refs.get(i.ref);
     out.set(
@@ -396,7 +407,7 @@ async function remoteCommits(
         : here.get(sha) ?? null, // a tag: its commit
     );
   }
-  return out;
+  return { commits: out, noCommit };
 }
 
 /** The file each run's and notes' remote commit holds (one batch for all). */
@@ -469,7 +480,11 @@ export async function run(ctx: Context): Promise<number> {
   const actions: SyncAction[] = [...skipped];
   let pending = all;
   for (let attempt = 1; pending.length > 0; attempt++) {
-    const remotes = await remoteCommits(pending, { remote, tracking, prompt });
+    const { commits: remotes, noCommit } = await remoteCommits(pending, {
+      remote,
+      tracking,
+      prompt,
+    });
     const entries = await remoteEntries(pending, remotes);
     const planned: {
       item: Item;
@@ -480,6 +495,19 @@ export async function run(ctx: Context): Promise<number> {
     const writer = dryRun ? null : new FileCommitWriter();
     const blobs = new BlobBatches(likelyReads(pending, entries));
     for (const item of pending) {
+      const other = noCommit.get(item);
+      if (other !== undefined) {
+        // no commit to extend: a push would only be refused ("needs force")
+        actions.push({
+          kind: item.kind,
+          id: item.id,
+          action: "conflict",
+          detail: `the remote's ref names no commit (${
+            other.slice(0, 12)
+          }); the remote was left as it is`,
+        });
+        continue;
+      }
       const r = remotes.get(item) ?? null;
       const o = { remote: r, entry: entries.get(item) ?? null, writer, blobs };
       const plan = item.kind === "runs"
