@@ -257,6 +257,28 @@ async function pullNotes(ctx: Context, o: PullItem): Promise<SyncAction> {
 }
 
 /**
+ * Pulls one run or notes file; a local file or directory this user may
+ * not read or write is a conflict of that item only (kept; the others are
+ * pulled).
+ */
+async function refusedHere(
+  r: { kind: SyncKind; id: string },
+  pull: () => Promise<SyncAction>,
+): Promise<SyncAction> {
+  try {
+    return await pull();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.PermissionDenied)) throw e;
+    return {
+      kind: r.kind,
+      id: r.id,
+      action: "conflict",
+      detail: `${e.message}; kept`,
+    };
+  }
+}
+
+/**
  * Whether a local file holds exactly the remote's blob (`"same"`), the blob
  * and more (`"longer"`, complete lines only), or neither (`"other"`).
  * Compared by hash: the blob itself is not read.
@@ -470,9 +492,14 @@ export async function run(ctx: Context): Promise<number> {
   const code: (SyncAction | { id: string; sha: string })[] = [];
   for (const r of refs) {
     const o = { id: r.id, entry: entries.get(r) ?? null, dryRun, blobs };
-    if (r.kind === "runs") actions.push(await pullRun(ctx, o));
-    else if (r.kind === "notes") actions.push(await pullNotes(ctx, o));
-    else {
+    if (r.kind === "runs" || r.kind === "notes") {
+      actions.push(
+        await refusedHere(
+          r,
+          () => r.kind === "runs" ? pullRun(ctx, o) : pullNotes(ctx, o),
+        ),
+      );
+    } else {
       const planned = pullCode(ctx, {
         id: r.id,
         dryRun,

@@ -21,13 +21,19 @@ import { basename, join } from "../path.ts";
 import { lstatOrNull } from "../lstat.ts";
 import { notesDir } from "../note_record.ts";
 import { isValidRunId, listRunFiles } from "../query/files.ts";
+import { permissionError } from "../query/reader.ts";
 import type { RunInfo } from "../query/mod.ts";
-import { refCommit, refCommits } from "../git/refs.ts";
+import { refCommits } from "../git/refs.ts";
 import { runGit, runGitInput } from "../git/run.ts";
 import { fetchRefs, listRemote, pushRefs } from "../git/remote.ts";
-import { type FileEntry, readBlob } from "../git/sync_objects.ts";
+import type { FileEntry } from "../git/sync_objects.ts";
 import { FileCommitWriter } from "../git/sync_writer.ts";
-import { blobHash, existingCommits, fileEntries } from "../git/sync_batch.ts";
+import {
+  BlobBatches,
+  blobHash,
+  existingCommits,
+  fileEntries,
+} from "../git/sync_batch.ts";
 import { BRANCH_REF_PREFIX, FALLBACK_REF_PREFIX } from "../git/refs.ts";
 import { catalog, readOptions, resolveRef } from "./common.ts";
 import type { Context } from "./context.ts";
@@ -193,6 +199,19 @@ function lines(bytes: Uint8Array): string[] {
   return text === "" ? [] : text.slice(0, -1).split("\n");
 }
 
+/**
+ * A run or notes file's bytes; null when it is gone; why, when it cannot
+ * be read (this file is skipped, the others pushed).
+ */
+function readItem(file: string): Uint8Array | null | string {
+  try {
+    return readOrNull(file);
+  } catch (e) {
+    const err = permissionError(e, file);
+    return `cannot read: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 /** The commit of an item's new bytes: a writer's handle ("" in a dry run). */
 async function commitOf(
   item: Item,
@@ -217,14 +236,17 @@ interface PlanInput {
   entry: FileEntry | null;
   /** null in a dry run. */
   writer: FileCommitWriter | null;
+  /** The remote's files this plan may read (several per git process). */
+  blobs: BlobBatches;
 }
 
 async function planRun(item: Item, o: PlanInput): Promise<Plan> {
-  const { remote, entry, writer } = o;
+  const { remote, entry, writer, blobs } = o;
   const action = (a: SyncAction["action"], detail: string): Plan => ({
     action: { kind: item.kind, id: item.id, action: a, detail },
   });
-  const all = readOrNull(item.file!);
+  const all = readItem(item.file!);
+  if (typeof all === "string") return action("skipped", all);
   if (all === null) return action("skipped", "the file is gone");
   const bytes = completeLines(all);
   if (bytes.length === 0) return action("skipped", "no complete line yet");
@@ -251,7 +273,9 @@ async function planRun(item: Item, o: PlanInput): Promise<Plan> {
       `extended, ${bytes.length - entry.size} bytes more`,
     );
   }
-  if (entry.size > bytes.length && startsWith(readBlob(entry.blob), bytes)) {
+  if (
+    entry.size > bytes.length && startsWith(await blobs.read(entry), bytes)
+  ) {
     return action("up_to_date", "the remote's copy is longer (exprag pull)");
   }
   return action(
@@ -261,8 +285,14 @@ async function planRun(item: Item, o: PlanInput): Promise<Plan> {
 }
 
 async function planNotes(item: Item, o: PlanInput): Promise<Plan> {
-  const { remote, entry, writer } = o;
-  const mine = readOrNull(item.file!) ?? new Uint8Array();
+  const { remote, entry, writer, blobs } = o;
+  const read = readItem(item.file!);
+  if (typeof read === "string") {
+    return {
+      action: { kind: "notes", id: item.id, action: "skipped", detail: read },
+    };
+  }
+  const mine = read ?? new Uint8Array();
   if (
     entry !== null && mine.length === entry.size &&
     await blobHash(mine, entry.blob) === entry.blob
@@ -289,7 +319,7 @@ async function planNotes(item: Item, o: PlanInput): Promise<Plan> {
     merged = local;
     detail = `new, ${local.length} records`;
   } else {
-    const theirs = entry === null ? [] : lines(readBlob(entry.blob));
+    const theirs = entry === null ? [] : lines(await blobs.read(entry));
     const have = new Set(theirs);
     const added = local.filter((l) => !have.has(l) && (have.add(l), true));
     if (added.length === 0 && entry !== null) {
@@ -335,11 +365,17 @@ function planCode(item: Item, remote: string | null): Plan {
   return { action };
 }
 
-/** The remote's commit of an item, fetched when missing here. */
+/**
+ * The remote's commit of an item, fetched when missing here; `noCommit`:
+ * the items whose remote ref names something else (a blob, a tree: made
+ * by another tool), with what it names.
+ */
 async function remoteCommits(
   list: readonly Item[],
   o: { remote: string; tracking: string; prompt: boolean },
-): Promise<Map<Item, string | null>> {
+): Promise<
+  { commits: Map<Item, string | null>; noCommit: Map<Item, string> }
+> {
   const refs = listRemote(o.remote, { prefix: SYNC_PREFIX, prompt: o.prompt });
   const local = (i: Item) => `${o.tracking}${i.kind}/${i.id}`;
   const listed = list.filter((i) => i.kind !== "code" && refs.has(i.ref));
@@ -350,8 +386,16 @@ async function remoteCommits(
       refspecs: fetch.map((i) => `+${i.ref}:${local(i)}`),
       prompt: o.prompt,
     });
+    // now here: looked up at once (a tag: its commit), not one git per ref
+    const got = await existingCommits(fetch.map((i) => refs.get(i.ref)!));
+    for (const [sha, commit] of got) here.set(sha, commit);
   }
   const out = new Map<Item, string | null>();
+  const noCommit = new Map<Item, string>();
+  for (const i of listed) {
+    const sha = refs.get(i.ref)!;
+    if (!here.has(sha)) noCommit.set(i, sha);
+  }
   for (const i of list) {
     const sha = refs.get(i.ref);
     out.set(
@@ -360,10 +404,10 @@ async function remoteCommits(
         ? null
         : i.kind === "code"
         ? sha
-        : here.get(sha) ?? refCommit([], local(i)), // a tag: its commit
+        : here.get(sha) ?? null, // a tag: its commit
     );
   }
-  return out;
+  return { commits: out, noCommit };
 }
 
 /** The file each run's and notes' remote commit holds (one batch for all). */
@@ -376,6 +420,26 @@ async function remoteEntries(
     files.map((i) => ({ commit: remotes.get(i)!, name: `${i.id}.jsonl` })),
   );
   return new Map(files.map((i, n) => [i, found[n]]));
+}
+
+/**
+ * The remote files the plans will likely read, in plan order: a run's
+ * when the local file is shorter (the remote's copy longer, or a
+ * conflict), a notes file's when the sizes differ (a merge). Others are
+ * read alone if needed.
+ */
+function likelyReads(
+  list: readonly Item[],
+  entries: ReadonlyMap<Item, FileEntry | null>,
+): FileEntry[] {
+  const out: FileEntry[] = [];
+  for (const i of list) {
+    const e = entries.get(i) ?? null;
+    if (e === null) continue;
+    const size = lstatOrNull(i.file!)?.size ?? 0;
+    if (i.kind === "runs" ? size < e.size : size !== e.size) out.push(e);
+  }
+  return out;
 }
 
 /**
@@ -416,7 +480,11 @@ export async function run(ctx: Context): Promise<number> {
   const actions: SyncAction[] = [...skipped];
   let pending = all;
   for (let attempt = 1; pending.length > 0; attempt++) {
-    const remotes = await remoteCommits(pending, { remote, tracking, prompt });
+    const { commits: remotes, noCommit } = await remoteCommits(pending, {
+      remote,
+      tracking,
+      prompt,
+    });
     const entries = await remoteEntries(pending, remotes);
     const planned: {
       item: Item;
@@ -425,9 +493,23 @@ export async function run(ctx: Context): Promise<number> {
       detail: string;
     }[] = [];
     const writer = dryRun ? null : new FileCommitWriter();
+    const blobs = new BlobBatches(likelyReads(pending, entries));
     for (const item of pending) {
+      const other = noCommit.get(item);
+      if (other !== undefined) {
+        // no commit to extend: a push would only be refused ("needs force")
+        actions.push({
+          kind: item.kind,
+          id: item.id,
+          action: "conflict",
+          detail: `the remote's ref names no commit (${
+            other.slice(0, 12)
+          }); the remote was left as it is`,
+        });
+        continue;
+      }
       const r = remotes.get(item) ?? null;
-      const o = { remote: r, entry: entries.get(item) ?? null, writer };
+      const o = { remote: r, entry: entries.get(item) ?? null, writer, blobs };
       const plan = item.kind === "runs"
         ? await planRun(item, o)
         : item.kind === "notes"

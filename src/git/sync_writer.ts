@@ -35,18 +35,40 @@ export interface FileCommitRequest {
 
 /** Makes many one-file commits through one `git fast-import`. */
 export class FileCommitWriter {
-  #child: Deno.ChildProcess | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
+  #output: Promise<Deno.CommandOutput> | null = null;
   #marks = 0;
   #branch = `refs/exprag/fast-import/${crypto.randomUUID()}`;
 
   /** The stream into fast-import, started on first use. */
   #input(): WritableStreamDefaultWriter<Uint8Array> {
     if (this.#writer === null) {
-      this.#child = spawnGit(["fast-import", "--quiet", "--done"]);
-      this.#writer = this.#child.stdin.getWriter();
+      const child = spawnGit(["fast-import", "--quiet", "--done"]);
+      // read from the start: fast-import answers get-mark while questions
+      // are still written, and stops once a full pipe is not read (a hang
+      // past ~5,000 commits); its stderr says why it died
+      this.#output = child.output();
+      this.#writer = child.stdin.getWriter();
     }
     return this.#writer;
+  }
+
+  /** Writes to fast-import; when it has died, fails with git's reason. */
+  async #write(bytes: Uint8Array): Promise<void> {
+    try {
+      await this.#input().write(bytes);
+    } catch (e) {
+      const r = await this.#output!;
+      if (r.code === 0) throw e;
+      throw this.#failed(r);
+    }
+  }
+
+  #failed(r: Deno.CommandOutput): Error {
+    const stderr = decoder.decode(r.stderr);
+    return new Error(
+      `git fast-import failed: ${firstError({ code: r.code, stderr })}`,
+    );
   }
 
   /**
@@ -57,21 +79,20 @@ export class FileCommitWriter {
    */
   async add(c: FileCommitRequest): Promise<number> {
     if (/[\n\0]/.test(c.name)) throw new Error(`Invalid file name: ${c.name}`);
-    const w = this.#input();
     const blob = ++this.#marks;
     const commit = ++this.#marks;
     const message = encoder.encode(c.message);
-    await w.write(
+    await this.#write(
       encoder.encode(`blob\nmark :${blob}\ndata ${c.bytes.length}\n`),
     );
-    await w.write(c.bytes);
-    await w.write(encoder.encode(
+    await this.#write(c.bytes);
+    await this.#write(encoder.encode(
       `\nreset ${this.#branch}\ncommit ${this.#branch}\nmark :${commit}\n` +
         `author ${SIGNATURE}\ncommitter ${SIGNATURE}\n` +
         `data ${message.length}\n`,
     ));
-    await w.write(message);
-    await w.write(encoder.encode(
+    await this.#write(message);
+    await this.#write(encoder.encode(
       `\n${c.parent === null ? "" : `from ${c.parent}\n`}` +
         // the tree holds this file only (not the parent's files)
         `deleteall\nM 100644 :${blob} ${c.name}\n\n`,
@@ -87,20 +108,14 @@ export class FileCommitWriter {
    */
   async finish(): Promise<Map<number, string>> {
     const out = new Map<number, string>();
-    if (this.#writer === null || this.#child === null) return out;
-    const w = this.#writer;
+    if (this.#writer === null || this.#output === null) return out;
     let asks = "";
     for (let m = 2; m <= this.#marks; m += 2) asks += `get-mark :${m}\n`;
     // the branch back to nothing: no ref is left behind
-    await w.write(encoder.encode(`${asks}reset ${this.#branch}\n\ndone\n`));
-    await w.close();
-    const r = await this.#child.output();
-    const stderr = decoder.decode(r.stderr);
-    if (r.code !== 0) {
-      throw new Error(
-        `git fast-import failed: ${firstError({ code: r.code, stderr })}`,
-      );
-    }
+    await this.#write(encoder.encode(`${asks}reset ${this.#branch}\n\ndone\n`));
+    await this.#writer.close().catch(() => {}); // a death: told by its code
+    const r = await this.#output;
+    if (r.code !== 0) throw this.#failed(r);
     const hashes = decoder.decode(r.stdout).split("\n").filter((l) => l !== "");
     for (let i = 0, m = 2; m <= this.#marks; m += 2, i++) {
       const h = hashes[i];

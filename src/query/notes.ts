@@ -20,6 +20,7 @@ import {
 import { granted } from "../permissions.ts";
 import { isValidRunId, resolveDir } from "./files.ts";
 import { report } from "./problems.ts";
+import { fileError } from "./reader.ts";
 import type { ReadOptions, RunInfo, RunNote } from "./types.ts";
 
 /** A notes file larger than this is skipped (and reported). */
@@ -102,7 +103,9 @@ export function readNotesFile(
     text = Deno.readTextFileSync(file);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
+    // as a run file that cannot be read: reported, the other runs answered
+    fileError(file, e, options);
+    return [];
   }
   const out: NotesRecord[] = [];
   const lines = text.split("\n");
