@@ -843,5 +843,6 @@ if (!FLAGS.keep) {
       Deno.removeSync(join(TMP, e.name), { recursive: true });
     }
   }
+  if (!OUT.startsWith(TMP + "/")) Deno.removeSync(TMP);
 }
 Deno.exit(diffs === 0 ? 0 : 1);
