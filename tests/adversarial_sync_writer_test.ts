@@ -168,9 +168,16 @@ Deno.test("a push behind the remote (every run's copy there longer, every notes 
   equal(many, few);
 });
 
-/** Root cannot be refused a read: then the CLI runs as nobody (setpriv), the world theirs. */
-function asReader(root: string): { cmd: string; pre: string[] } | null {
-  if (Deno.uid() !== 0) return { cmd: Deno.execPath(), pre: [] };
+/**
+ * Root cannot be refused a read: then the CLI runs as nobody (setpriv), the
+ * world theirs, from a copy of the package inside it (the checkout may be
+ * where nobody cannot read, e.g. a clean clone under a 0700 temporary dir).
+ */
+function asReader(
+  root: string,
+): { cmd: string; pre: string[]; cli: string } | null {
+  const here = new URL("../cli.ts", import.meta.url).pathname;
+  if (Deno.uid() !== 0) return { cmd: Deno.execPath(), pre: [], cli: here };
   const ok = (c: string[]) => {
     try {
       return new Deno.Command(c[0], {
@@ -190,6 +197,11 @@ function asReader(root: string): { cmd: string; pre: string[] } | null {
         .outputSync()
         .stdout,
     ).trim();
+  const pkg = join(root, "pkg");
+  Deno.mkdirSync(pkg);
+  const top = new URL("..", import.meta.url).pathname;
+  const parts = ["cli.ts", "mod.ts", "src"].map((f) => join(top, f));
+  if (!ok(["cp", "-R", ...parts, pkg])) return null;
   if (!ok(["chown", "-R", "nobody", root])) return null;
   const home = join(root, "home");
   Deno.mkdirSync(home);
@@ -205,6 +217,7 @@ function asReader(root: string): { cmd: string; pre: string[] } | null {
       `DENO_DIR=${home}`,
       Deno.execPath(),
     ],
+    cli: join(pkg, "cli.ts"),
   };
 }
 
@@ -230,7 +243,7 @@ Deno.test({
         "run",
         "--no-prompt",
         ...PUSH,
-        new URL("../cli.ts", import.meta.url).pathname,
+        as.cli,
         "push",
         "origin",
         "--json",
@@ -307,7 +320,7 @@ Deno.test({
         "run",
         "--no-prompt",
         ...PULL,
-        new URL("../cli.ts", import.meta.url).pathname,
+        as.cli,
         "pull",
         "origin",
         "--json",
