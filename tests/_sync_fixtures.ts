@@ -89,3 +89,22 @@ export async function withAuthServer(
     await server.finished;
   }
 }
+
+/**
+ * Runs `f` with the working directory in a new repository of that object
+ * format (for the git helpers, which run git where the CLI runs).
+ */
+export async function inRepo(
+  format: "sha1" | "sha256",
+  f: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir("exprag-sync-repo-");
+  git(dir, "init", "-q", `--object-format=${format}`);
+  const cwd = Deno.cwd();
+  Deno.chdir(dir);
+  try {
+    await f(dir);
+  } finally {
+    Deno.chdir(cwd);
+  }
+}

@@ -11,27 +11,11 @@ import {
   strictEqual as equal,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { git, gitInput, tempDir } from "./_helpers.ts";
+import { git, gitInput } from "./_helpers.ts";
 import { cli, writeDenoRun } from "./_cli_fixtures.ts";
-import { lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
+import { inRepo, lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
 import { loggingGit } from "./_faults.ts";
 import { FileCommitWriter } from "../src/git/sync_writer.ts";
-
-/** Runs `f` with the working directory in a new repository of that object format. */
-async function inRepo(
-  format: "sha1" | "sha256",
-  f: (dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = tempDir("exprag-writer-");
-  git(dir, "init", "-q", `--object-format=${format}`);
-  const cwd = Deno.cwd();
-  Deno.chdir(dir);
-  try {
-    await f(dir);
-  } finally {
-    Deno.chdir(cwd);
-  }
-}
 
 /** `p`, or a rejection after `ms` (a hang fails the test instead of stalling it). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -221,6 +205,36 @@ function asReader(
   };
 }
 
+/** `push` or `pull origin --json` with its minimal flags, as {@linkcode asReader} says. */
+async function syncAs(
+  as: { cmd: string; pre: string[]; cli: string },
+  cwd: string,
+  verb: "push" | "pull",
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const flags = verb === "push" ? PUSH : PULL;
+  const out = await new Deno.Command(as.cmd, {
+    args: [
+      ...as.pre,
+      "run",
+      "--no-prompt",
+      ...flags,
+      as.cli,
+      verb,
+      "origin",
+      "--json",
+    ],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: d.decode(out.stdout),
+    stderr: d.decode(out.stderr),
+  };
+}
+
 Deno.test({
   name:
     "a run file and a notes file this user cannot read are skipped, named with the reason; the other runs are pushed, and no temporary pack is left",
@@ -237,23 +251,7 @@ Deno.test({
     if (as === null) return; // root without setpriv: nothing can be refused
     Deno.chmodSync(join(A, ".exprag", "runs", `${ids[1]}.jsonl`), 0);
     Deno.chmodSync(join(A, ".exprag", "notes", `${ids[2]}.jsonl`), 0);
-    const out = await new Deno.Command(as.cmd, {
-      args: [
-        ...as.pre,
-        "run",
-        "--no-prompt",
-        ...PUSH,
-        as.cli,
-        "push",
-        "origin",
-        "--json",
-      ],
-      cwd: A,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    const stderr = new TextDecoder().decode(out.stderr);
+    const { stdout, stderr } = await syncAs(as, A, "push");
     ok(stdout.startsWith("{"), stdout + stderr);
     const actions = JSON.parse(stdout).actions as {
       kind: string;
@@ -314,23 +312,8 @@ Deno.test({
     const locked = join(B, ".exprag", "runs", `${ids[0]}.jsonl`);
     const before = Deno.readFileSync(locked);
     Deno.chmodSync(locked, 0);
-    const out = await new Deno.Command(as.cmd, {
-      args: [
-        ...as.pre,
-        "run",
-        "--no-prompt",
-        ...PULL,
-        as.cli,
-        "pull",
-        "origin",
-        "--json",
-      ],
-      cwd: B,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    equal(out.code, 1, stdout + new TextDecoder().decode(out.stderr));
+    const { code, stdout, stderr } = await syncAs(as, B, "pull");
+    equal(code, 1, stdout + stderr);
     const actions = JSON.parse(stdout).actions as {
       id: string;
       action: string;

@@ -8,9 +8,9 @@ import {
   strictEqual as equal,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { git, gitInput, tempDir } from "./_helpers.ts";
+import { git, gitInput } from "./_helpers.ts";
 import { cli, writeDenoRun } from "./_cli_fixtures.ts";
-import { lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
+import { inRepo, lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
 import { loggingGit } from "./_faults.ts";
 import {
   BlobBatches,
@@ -20,22 +20,6 @@ import {
 } from "../src/git/sync_batch.ts";
 import { fileCommit, fileEntry } from "../src/git/sync_objects.ts";
 import { FileCommitWriter } from "../src/git/sync_writer.ts";
-
-/** Runs `f` with the working directory in a new repository of that object format. */
-async function inRepo(
-  format: "sha1" | "sha256",
-  f: (dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = tempDir("exprag-batch-");
-  git(dir, "init", "-q", `--object-format=${format}`);
-  const cwd = Deno.cwd();
-  Deno.chdir(dir);
-  try {
-    await f(dir);
-  } finally {
-    Deno.chdir(cwd);
-  }
-}
 
 /** git's hash of bytes as a blob (`hash-object -w --stdin`, written). */
 function gitHash(dir: string, bytes: Uint8Array): Promise<string> {
