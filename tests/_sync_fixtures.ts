@@ -2,7 +2,10 @@
 // standing for three machines, the commands' minimal flags, an HTTP server
 // that wants credentials.
 import { join } from "node:path";
+import { strictEqual as equal } from "node:assert/strict";
 import { git, makeRepo, tempDir } from "./_helpers.ts";
+import { cli } from "./_cli_fixtures.ts";
+import { loggingGit } from "./_faults.ts";
 
 /** The minimal flags of `push`. */
 export const PUSH = ["--allow-read=.exprag", "--allow-run=git"];
@@ -107,4 +110,20 @@ export async function inRepo(
   } finally {
     Deno.chdir(cwd);
   }
+}
+
+/**
+ * The git processes a CLI call starts (a logging git first on its PATH),
+ * and the last line it printed; the call must exit 0.
+ */
+export async function countedGit(
+  dir: string,
+  o: { flags: string[]; args: string[] },
+): Promise<{ calls: number; last: string }> {
+  const g = loggingGit();
+  const out = await cli(dir, o.flags, o.args, g.env);
+  equal(out.code, 0, out.stderr);
+  const calls = Deno.readTextFileSync(g.log).split("\n")
+    .filter((l) => l === "----").length;
+  return { calls, last: lastLine(out.stdout) };
 }

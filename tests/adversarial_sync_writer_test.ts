@@ -13,8 +13,7 @@ import {
 import { join } from "node:path";
 import { git, gitInput } from "./_helpers.ts";
 import { cli, writeDenoRun } from "./_cli_fixtures.ts";
-import { inRepo, lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
-import { loggingGit } from "./_faults.ts";
+import { countedGit, inRepo, PULL, PUSH, world } from "./_sync_fixtures.ts";
 import { FileCommitWriter } from "../src/git/sync_writer.ts";
 
 /** `p`, or a rejection after `ms` (a hang fails the test instead of stalling it). */
@@ -100,12 +99,9 @@ async function gitCalls(
   dir: string,
   o: { flags: string[]; args: string[]; last: string },
 ): Promise<number> {
-  const g = loggingGit();
-  const out = await cli(dir, o.flags, o.args, g.env);
-  equal(out.code, 0, out.stderr);
-  equal(lastLine(out.stdout), o.last);
-  return Deno.readTextFileSync(g.log).split("\n").filter((l) => l === "----")
-    .length;
+  const { calls, last } = await countedGit(dir, o);
+  equal(last, o.last);
+  return calls;
 }
 
 /**

@@ -10,8 +10,7 @@ import {
 import { join } from "node:path";
 import { git, gitInput } from "./_helpers.ts";
 import { cli, writeDenoRun } from "./_cli_fixtures.ts";
-import { inRepo, lastLine, PULL, PUSH, world } from "./_sync_fixtures.ts";
-import { loggingGit } from "./_faults.ts";
+import { countedGit, inRepo, PULL, PUSH, world } from "./_sync_fixtures.ts";
 import {
   BlobBatches,
   blobHash,
@@ -198,13 +197,9 @@ async function gitCalls(
   dir: string,
   o: { flags: string[]; args: string[]; last: string },
 ): Promise<number> {
-  const g = loggingGit();
-  const out = await cli(dir, o.flags, o.args, g.env);
-  equal(out.code, 0, out.stderr);
-  const last = lastLine(out.stdout);
+  const { calls, last } = await countedGit(dir, o);
   ok(last.startsWith(o.last), last);
-  return Deno.readTextFileSync(g.log).split("\n").filter((l) => l === "----")
-    .length;
+  return calls;
 }
 
 /** git processes of a push and a pull that have nothing to move: n runs (a third dirty, with their snapshots) and a notes file. */
