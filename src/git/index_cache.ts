@@ -61,7 +61,8 @@ export interface TouchedPath {
   /** Relative to the top level, as bytes. */
   path: Uint8Array;
   /**
-   * `untracked`: added (not in the real index); `tracked`: updated from the
+   * `untracked`: not in the real index (added as untracked, or deleted or
+   * renamed there); `tracked`: in the real index, updated from the
    * worktree; `removed`: removed (a deleted tracked file).
    */
   kind: "untracked" | "tracked" | "removed";

@@ -203,17 +203,36 @@ function lstatOf(top: string, path: Uint8Array): FileStat | null {
  * again. The paths it named that status does not report now are: files
  * untracked then and not now (deleted, ignored, left out) are removed,
  * tracked ones updated (to the real index's content when reverted).
+ *
+ * A path named again whose entry that snapshot wrote is also in `renew`:
+ * its entry is removed before it is added, so that git hashes the file.
+ * git trusts an entry whose stat data match the file, comparing whole
+ * seconds: a file rewritten with its size and modification time kept, in
+ * the second of that entry's status change time, would otherwise keep the
+ * old content (the real index never holds such an entry of an untracked
+ * file, so a copy of it plus `git add` never keeps stale content there).
  */
 function namedPaths(parsed: ParsedStatus, o: StageOptions) {
   const left = new Set(o.left.map(key));
   const updated: Uint8Array[] = [];
   const removed: Uint8Array[] = [];
+  const renew: Uint8Array[] = [];
   const touched: TouchedPath[] = [];
   const prev = o.previous;
   const before = prev === undefined
     ? null
     : new Map(prev.paths.map((t) => [key(t.path), t]));
+  /** Whether the reused index holds an entry that snapshot wrote for the path. */
+  const fromPrevious = (k: string) => {
+    const t = before?.get(k);
+    return t !== undefined && t.kind !== "removed";
+  };
+  const update = (p: Uint8Array, k: string) => {
+    updated.push(p);
+    if (fromPrevious(k)) renew.push(p);
+  };
   const seen = new Set<string>();
+  const indexSide: { path: Uint8Array; k: string; gone: boolean }[] = [];
   const trusted = (k: string, kind: string, stat: FileStat | null) => {
     const t = before?.get(k);
     return t !== undefined && t.kind === kind && t.stat !== null &&
@@ -225,9 +244,26 @@ function namedPaths(parsed: ParsedStatus, o: StageOptions) {
     const k = key(c.path);
     seen.add(k);
     if (c.orig !== undefined) {
-      seen.add(key(c.orig));
-      touched.push({ path: c.orig, kind: "tracked", stat: null });
-      if (o.fresh && c.x === "R" && key(c.orig) !== k) removed.push(c.orig);
+      const ko = key(c.orig);
+      seen.add(ko);
+      // renamed in the real index: not in it (and, when that snapshot
+      // changed its entry, removed again unless untracked now, below);
+      // renamed in the worktree (an intent-to-add target): gone there
+      const indexRename = c.x === "R" && ko !== k;
+      const worktreeRename = c.y === "R" && ko !== k;
+      touched.push({
+        path: c.orig,
+        kind: indexRename
+          ? "untracked"
+          : worktreeRename
+          ? "removed"
+          : "tracked",
+        stat: null,
+      });
+      if ((o.fresh && indexRename) || worktreeRename) removed.push(c.orig);
+      else if (indexRename && fromPrevious(ko)) {
+        indexSide.push({ path: c.orig, k: ko, gone: true });
+      }
     }
     if (c.y === "D" || (o.fresh && c.x === "D" && c.y === ".")) {
       touched.push({ path: c.path, kind: "removed", stat: null });
@@ -237,10 +273,22 @@ function namedPaths(parsed: ParsedStatus, o: StageOptions) {
       const sub = c.sub !== undefined && c.sub[0] === "S";
       const stat = o.fresh || sub ? null : lstatOf(o.top, c.path);
       touched.push({ path: c.path, kind: "tracked", stat });
-      if (!trusted(k, "tracked", stat)) updated.push(c.path);
-    } else touched.push({ path: c.path, kind: "tracked", stat: null });
+      if (!trusted(k, "tracked", stat)) update(c.path, k);
+    } else {
+      // Only the index side changed: the entry to keep is the real index's
+      // (none when it deletes the path), brought back below if that
+      // snapshot changed it (e.g. added the file as untracked then).
+      const gone = c.x === "D";
+      touched.push({
+        path: c.path,
+        kind: gone ? "untracked" : "tracked",
+        stat: null,
+      });
+      if (fromPrevious(k)) indexSide.push({ path: c.path, k, gone });
+    }
   }
   const untracked = parsed.untracked;
+  const untrackedNow = new Set<string>();
   for (let i = 0; i < untracked.length; i++) {
     const p = untracked[i];
     const k = key(p);
@@ -251,19 +299,26 @@ function namedPaths(parsed: ParsedStatus, o: StageOptions) {
     const kq = repo ? key(q) : k;
     const stat = repo ? null : o.stats[i] ?? null;
     seen.add(kq);
+    untrackedNow.add(kq);
     touched.push({ path: q, kind: "untracked", stat });
-    if (!trusted(kq, "untracked", stat)) updated.push(q);
+    if (!trusted(kq, "untracked", stat)) update(q, kq);
+  }
+  for (const s of indexSide) {
+    if (untrackedNow.has(s.k)) continue; // as untracked, above
+    if (s.gone) removed.push(s.path);
+    else update(s.path, s.k); // the worktree is the real index's entry
   }
   if (before !== null) {
     for (const [k, t] of before) {
       if (seen.has(k)) continue;
       if (t.kind === "untracked") removed.push(t.path);
-      else updated.push(t.path);
+      else update(t.path, k);
     }
   }
   return {
     updated,
     removed,
+    renew,
     touched: { paths: touched, statTimeMs: o.statTimeMs },
   };
 }
@@ -332,6 +387,34 @@ function updateIndex(
   return null;
 }
 
+/** Writes pathspecs to the pathspec file, NUL-separated: the arguments that name it. */
+function pathspecFileArgs(
+  specs: (string | Uint8Array)[],
+  o: StageOptions,
+): string[] {
+  const nul = new Uint8Array([0]);
+  const parts = specs.flatMap((
+    s,
+  ) => [typeof s === "string" ? encoder.encode(s) : s, nul]);
+  Deno.writeFileSync(o.pathspecFile, concatBytes(parts));
+  return [`--pathspec-from-file=${o.pathspecFile}`, "--pathspec-file-nul"];
+}
+
+/** `git rm --cached` of literal pathspecs (given in the pathspec file): their entries only, never a file. */
+function removeCached(specs: Uint8Array[], o: StageOptions) {
+  return runGitTimed([
+    ...o.repo,
+    "-c",
+    "core.splitIndex=false",
+    "rm",
+    "--cached",
+    "-f",
+    "-q",
+    "--ignore-unmatch",
+    ...pathspecFileArgs(specs, o),
+  ], { env: o.env, deadline: o.deadline });
+}
+
 /** `git add --all --ignore-errors` over pathspecs (a NUL-separated file when long or not UTF-8). */
 function addAll(specs: (string | Uint8Array)[], o: StageOptions) {
   const addArgs = [
@@ -348,16 +431,10 @@ function addAll(specs: (string | Uint8Array)[], o: StageOptions) {
   ];
   const bytes = specs.reduce((n, s) => n + s.length + 1, 0);
   if (bytes > MAX_NAMED_BYTES || specs.some((s) => typeof s !== "string")) {
-    const nul = new Uint8Array([0]);
-    const parts = specs.flatMap((
-      s,
-    ) => [typeof s === "string" ? encoder.encode(s) : s, nul]);
-    Deno.writeFileSync(o.pathspecFile, concatBytes(parts));
-    return runGitTimed([
-      ...addArgs,
-      `--pathspec-from-file=${o.pathspecFile}`,
-      "--pathspec-file-nul",
-    ], { env: o.env, deadline: o.deadline });
+    return runGitTimed([...addArgs, ...pathspecFileArgs(specs, o)], {
+      env: o.env,
+      deadline: o.deadline,
+    });
   }
   return runGitTimed([...addArgs, "--", ...specs as string[]], {
     env: o.env,
@@ -384,9 +461,8 @@ export function stage(
   options: StageOptions,
 ): Staged {
   const o = options;
-  const { updated, removed, touched } = namedPaths(parsed, o);
-  const raw: Uint8Array[] = [];
-  const text = (ps: Uint8Array[]) => {
+  const { updated, removed, renew, touched } = namedPaths(parsed, o);
+  const sort = (ps: Uint8Array[], raw: Uint8Array[]) => {
     const out: string[] = [];
     for (const p of ps) {
       const t = utf8OrNull(p);
@@ -395,13 +471,19 @@ export function stage(
     }
     return out;
   };
-  const rm = text(removed);
-  const up = text(updated);
+  const raw: Uint8Array[] = [];
+  const rawRenew: Uint8Array[] = [];
+  // removals go first: a renewed path is removed, then added (hashed)
+  const rm = [...sort(removed, raw), ...sort(renew, rawRenew)];
+  const up = sort(updated, raw);
   let ok = up.length + rm.length === 0 ? true : updateIndex(up, rm, o);
-  if (ok === true && raw.length > 0) {
-    const literal = encoder.encode(":(top,literal)");
-    ok = addAll(raw.map((p) => concatBytes([literal, p])), o).code === 0;
+  const literal = encoder.encode(":(top,literal)");
+  const literals = (ps: Uint8Array[]) =>
+    ps.map((p) => concatBytes([literal, p]));
+  if (ok === true && rawRenew.length > 0) {
+    ok = removeCached(literals(rawRenew), o).code === 0;
   }
+  if (ok === true && raw.length > 0) ok = addAll(literals(raw), o).code === 0;
   if (ok === true) return { error: null, touched };
   if (o.previous !== undefined) {
     return { error: null, touched: null, retry: true };
