@@ -33,7 +33,10 @@ function sleep(ms: number): void {
 function onIndex(index: string, args: string[]): GitResult {
   const until = Date.now() + LOCK_WAIT_MS;
   for (;;) {
-    const r = execGit(args, { GIT_INDEX_FILE: index });
+    // written whole: never a shared index in .git (core.splitIndex)
+    const r = execGit(["-c", "core.splitIndex=false", ...args], {
+      GIT_INDEX_FILE: index,
+    });
     const locked = r.code !== 0 && /\.lock'?: File exists/.test(r.stderr);
     if (!locked) return r;
     if (Date.now() > until) {

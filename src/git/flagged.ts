@@ -37,6 +37,11 @@ export interface Unflag {
   skipWorktree: string[];
   /** Paths marked assume-unchanged. */
   assumeUnchanged: string[];
+  /**
+   * Paths marked skip-worktree whose file is absent: not unflagged, since
+   * absent is not deleted; the real index's entry is the snapshot's.
+   */
+  sparse: Uint8Array[];
 }
 
 /** What {@linkcode flaggedChanges} found. */
@@ -102,7 +107,7 @@ function flagged(place: FlaggedPlace): FlaggedEntry[] {
 export function flaggedChanges(place: FlaggedPlace): FlaggedChanges {
   const res: FlaggedChanges = {
     entries: new Uint8Array(),
-    unflag: { skipWorktree: [], assumeUnchanged: [] },
+    unflag: { skipWorktree: [], assumeUnchanged: [], sparse: [] },
   };
   const all = flagged(place);
   if (all.length === 0) return res;
@@ -136,7 +141,8 @@ export function flaggedChanges(place: FlaggedPlace): FlaggedChanges {
     try {
       info = Deno.lstatSync(abs);
     } catch {
-      if (!e.skipWorktree) entry("D", e, p); // sparse: absent is not deleted
+      if (!e.skipWorktree) entry("D", e, p);
+      else res.unflag.sparse.push(e.path); // sparse: absent is not deleted
       continue;
     }
     if (info.isFile) {

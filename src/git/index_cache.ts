@@ -127,7 +127,7 @@ export function fileStat(info: Deno.FileInfo): FileStat | null {
   };
 }
 
-const MAGIC = "exprag index cache 3\n";
+const MAGIC = "exprag index cache 4\n";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -285,6 +285,7 @@ function decodeTouched(bytes: Uint8Array): TouchedPath[] | null {
 
 interface Header {
   indexPath: string;
+  context: string;
   real: IndexIdentity | "absent";
   size: number;
   checksum: string;
@@ -330,8 +331,9 @@ function sizeAndChecksum(
  * modification time git left on the kept one.
  *
  * @param cache The kept index ({@linkcode cachePath}).
- * @param o The real index's path and identity now, the object id size,
- *   and the temporary index to create.
+ * @param o The real index's path and identity now, the hashing context
+ *   now (`hash_context.ts`: a kept index is used only under the context it
+ *   was made in), the object id size, and the temporary index to create.
  * @returns What the kept index changed, and the file system's time when
  *   the copy was written (its modification time before it is set), or null
  *   (no valid cache; then the temporary index may hold anything and is to
@@ -341,6 +343,7 @@ export function seedFromCache(
   cache: string,
   o: {
     indexPath: string;
+    context: string;
     real: IndexIdentity | "absent";
     hashBytes: number;
     tmpIndex: string;
@@ -369,6 +372,7 @@ export function seedFromCache(
   }
   if (
     h === null || typeof h !== "object" || h.indexPath !== o.indexPath ||
+    h.context !== o.context ||
     typeof h.mtimeMs !== "number" || typeof h.statTimeMs !== "number" ||
     typeof h.size !== "number" || typeof h.checksum !== "string"
   ) return null;
@@ -410,7 +414,8 @@ function validIdentity(r: unknown): r is IndexIdentity | "absent" {
  *
  * @param cache The kept index ({@linkcode cachePath}).
  * @param o The temporary index (moved away on success), the real index's
- *   path and identity when the snapshot was seeded, the object id size,
+ *   path and identity when the snapshot was seeded, the hashing context,
+ *   the object id size,
  *   the paths the snapshot changed, and a unique name part for the
  *   temporary file.
  * @returns Whether the cache was kept.
@@ -420,6 +425,7 @@ export function keepIndexCache(
   o: {
     tmpIndex: string;
     indexPath: string;
+    context: string;
     real: IndexIdentity | "absent";
     hashBytes: number;
     touched: Touched;
@@ -441,6 +447,7 @@ export function keepIndexCache(
     const entries = encodeTouched(o.touched.paths);
     const header: Header = {
       indexPath: o.indexPath,
+      context: o.context,
       real: o.real,
       size: index.size,
       checksum: index.checksum,

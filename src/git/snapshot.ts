@@ -25,6 +25,7 @@ import {
   seedFromCache,
   type Touched,
 } from "./index_cache.ts";
+import { hashContext } from "./hash_context.ts";
 import { type StoredRef, storeSnapshotRef } from "./refs.ts";
 
 const encoder = new TextEncoder();
@@ -42,6 +43,8 @@ export interface SnapshotPlace {
   unflag: Unflag;
   /** The real index (copied as the seed). */
   indexPath: string;
+  /** The repository's `info/attributes` (part of the hashing context of a kept index). */
+  attributesPath: string;
   /** The exprag directory relative to the top level; null when outside. */
   rel?: string | null;
   /** Bytes of an object id: 20 (SHA-1) or 32 (SHA-256). */
@@ -108,7 +111,10 @@ type Seed =
  */
 function seedIndex(
   place: SnapshotPlace,
-  files: { tmpIndex: string; cache: string | null },
+  files: {
+    tmpIndex: string;
+    cache: { path: string; context: string } | null;
+  },
   unavailable: Record<string, string>,
 ): Seed {
   const { indexPath } = place;
@@ -130,8 +136,9 @@ function seedIndex(
   }
   const identity = real === "absent" ? "absent" : real.identity;
   if (files.cache !== null) {
-    const previous = seedFromCache(files.cache, {
+    const previous = seedFromCache(files.cache.path, {
       indexPath,
+      context: files.cache.context,
       real: identity,
       hashBytes: place.hashBytes,
       tmpIndex: files.tmpIndex,
@@ -207,6 +214,22 @@ function prepare(
   return uf.code === 0 ? null : `git update-index failed: ${firstError(uf)}`;
 }
 
+/** Points each dirty submodule's gitlink at its snapshot; null, or the error. */
+function linkSubmodules(
+  repo: string[],
+  env: Record<string, string>,
+  links: Gitlink[],
+): { error: string } | null {
+  const gl = runGit([
+    ...repo,
+    "update-index",
+    ...links.flatMap((l) => ["--cacheinfo", `160000,${l.commit},${l.path}`]),
+  ], env);
+  return gl.code === 0
+    ? null
+    : { error: `git update-index failed: ${firstError(gl)}` };
+}
+
 /** Tree, commit (never signed, fallback identity only when none is configured). */
 function commitTree(
   repo: string[],
@@ -261,7 +284,11 @@ export function snapshot(
   state: SnapshotState,
   unavailable: Record<string, string>,
 ): { commit: string; tree: string; ref: StoredRef } | string {
-  const { top, repo } = place;
+  const { top } = place;
+  // Every git call on the temporary index writes it whole: with the user's
+  // core.splitIndex=true git would write a shared index into .git (and,
+  // with splitIndex.sharedIndexExpire, delete the one the real index needs).
+  const repo = [...place.repo, "-c", "core.splitIndex=false"];
   if (!/^[0-9A-Za-z][0-9A-Za-z_-]*$/.test(options.runId)) {
     return `run id ${JSON.stringify(options.runId)} cannot name a branch`;
   }
@@ -278,9 +305,14 @@ export function snapshot(
   const tag = place.tag ?? options.runId;
   const tmpIndex = join(dir, `.git-index-${tag}.tmp`);
   const pathspecFile = join(dir, `.git-pathspec-${tag}.tmp`);
-  const cache = keepsCache(dir, place.rel)
-    ? cachePath(dir, place.indexPath)
+  // the kept index, with the hashing context it must have been made in
+  const context = keepsCache(dir, place.rel)
+    ? hashContext(repo, place.attributesPath)
     : null;
+  const cache = context === null ? null : {
+    path: cachePath(dir, place.indexPath),
+    context,
+  };
   try {
     const env = { GIT_INDEX_FILE: tmpIndex };
     // 1. Start from the reused temporary index, or a copy of the real one
@@ -294,7 +326,9 @@ export function snapshot(
       skipped: state.skipped,
     });
     const skippedBefore = state.skipped.length;
+    const links = place.gitlinks ?? [];
     let staged: Staged | string;
+    let made: { commit: string; tree: string } | { error: string };
     for (;;) {
       const err = prepare(seed, {
         repo,
@@ -315,18 +349,28 @@ export function snapshot(
         stats,
         statTimeMs,
         previous: seed.kind === "cache" ? seed.previous : undefined,
+        sparse: place.unflag.sparse,
       });
+      made = { error: "not staged" };
       if (
-        seed.kind !== "cache" || typeof staged !== "string" && !staged.retry
+        typeof staged !== "string" && staged.error === null && !staged.retry
       ) {
-        break;
+        // 3. Dirty submodules: their own snapshots. 4. Tree and commit.
+        made = links.length === 0
+          ? commitTree(repo, env, options, state)
+          : linkSubmodules(repo, env, links) ??
+            commitTree(repo, env, options, state);
+        if (!("error" in made)) break;
       }
-      // the reused index did not work out: start again from a copy
+      if (seed.kind !== "cache") break;
+      // the reused index did not work out (a failure while staging, or a
+      // kept index git cannot read any more): start again from a copy
       state.skipped.length = skippedBefore;
       seed = seedIndex(place, { tmpIndex, cache: null }, unavailable);
     }
     if (typeof staged === "string") return staged;
     if (staged.error !== null) return staged.error;
+    if ("error" in made) return made.error;
     if (state.skipped.some((s) => s.reason === SKIP_UNREADABLE)) {
       unavailable["git.skipped"] =
         "some files could not be read: see git.skipped";
@@ -335,21 +379,6 @@ export function snapshot(
       unavailable["git.skipped"] =
         "some untracked files could not be sized and were left out: see git.skipped";
     }
-    // 3. Dirty submodules: their own snapshots.
-    const links = place.gitlinks ?? [];
-    if (links.length > 0) {
-      const gl = runGit([
-        ...repo,
-        "update-index",
-        ...links.flatMap((
-          l,
-        ) => ["--cacheinfo", `160000,${l.commit},${l.path}`]),
-      ], env);
-      if (gl.code !== 0) return `git update-index failed: ${firstError(gl)}`;
-    }
-    // 4. Tree, commit, ref (create-only).
-    const made = commitTree(repo, env, options, state);
-    if ("error" in made) return made.error;
     const { commit, tree } = made;
     const ref = storeSnapshotRef(repo, { runId: options.runId, commit });
     if (typeof ref === "string") return ref;
@@ -364,9 +393,10 @@ export function snapshot(
             stat: null,
           });
         }
-        keepIndexCache(cache, {
+        keepIndexCache(cache.path, {
           tmpIndex,
           indexPath: place.indexPath,
+          context: cache.context,
           real: seed.real,
           hashBytes: place.hashBytes,
           touched,

@@ -163,6 +163,8 @@ export interface StageOptions {
    * (those unchanged since are not named again).
    */
   previous?: Touched;
+  /** Skip-worktree paths whose file is absent (the real index's entry stays). */
+  sparse?: Uint8Array[];
 }
 
 /** What {@linkcode stage} did. */
@@ -308,19 +310,44 @@ function namedPaths(parsed: ParsedStatus, o: StageOptions) {
     if (s.gone) removed.push(s.path);
     else update(s.path, s.k); // the worktree is the real index's entry
   }
+  // A skip-worktree file that snapshot changed and that is absent now: its
+  // entry is the real index's, which only a copy of that index holds.
+  let needsCopy = false;
   if (before !== null) {
+    const sparse = new Set((o.sparse ?? []).map(key));
     for (const [k, t] of before) {
       if (seen.has(k)) continue;
+      if (sparse.has(k)) needsCopy = true;
       if (t.kind === "untracked") removed.push(t.path);
       else update(t.path, k);
     }
   }
+  // An attributes file changed since that snapshot: its entries of
+  // unchanged files may hold blobs hashed under other attributes.
+  if (before !== null && !needsCopy) {
+    needsCopy = updated.some(isAttributes) || removed.some(isAttributes);
+  }
   return {
+    needsCopy,
     updated,
     removed,
     renew,
     touched: { paths: touched, statTimeMs: o.statTimeMs },
   };
+}
+
+const ATTRIBUTES = encoder.encode(".gitattributes");
+
+/** Whether a path names a `.gitattributes` file. */
+function isAttributes(p: Uint8Array): boolean {
+  const n = ATTRIBUTES.length;
+  if (p.length < n || (p.length > n && p[p.length - n - 1] !== SLASH)) {
+    return false;
+  }
+  for (let i = 0; i < n; i++) {
+    if (p[p.length - n + i] !== ATTRIBUTES[i]) return false;
+  }
+  return true;
 }
 
 /** Whether spawning failed because the arguments were too long (E2BIG). */
@@ -461,7 +488,8 @@ export function stage(
   options: StageOptions,
 ): Staged {
   const o = options;
-  const { updated, removed, renew, touched } = namedPaths(parsed, o);
+  const { needsCopy, updated, removed, renew, touched } = namedPaths(parsed, o);
+  if (needsCopy) return { error: null, touched: null, retry: true };
   const sort = (ps: Uint8Array[], raw: Uint8Array[]) => {
     const out: string[] = [];
     for (const p of ps) {
@@ -471,17 +499,20 @@ export function stage(
     }
     return out;
   };
+  // Names that are not UTF-8 cannot be arguments: removed by `git rm
+  // --cached` (`git add` would update an entry of a file ignored since),
+  // added by `git add`, both through the pathspec file.
   const raw: Uint8Array[] = [];
-  const rawRenew: Uint8Array[] = [];
+  const rawRemoved: Uint8Array[] = [];
   // removals go first: a renewed path is removed, then added (hashed)
-  const rm = [...sort(removed, raw), ...sort(renew, rawRenew)];
+  const rm = [...sort(removed, rawRemoved), ...sort(renew, rawRemoved)];
   const up = sort(updated, raw);
   let ok = up.length + rm.length === 0 ? true : updateIndex(up, rm, o);
   const literal = encoder.encode(":(top,literal)");
   const literals = (ps: Uint8Array[]) =>
     ps.map((p) => concatBytes([literal, p]));
-  if (ok === true && rawRenew.length > 0) {
-    ok = removeCached(literals(rawRenew), o).code === 0;
+  if (ok === true && rawRemoved.length > 0) {
+    ok = removeCached(literals(rawRemoved), o).code === 0;
   }
   if (ok === true && raw.length > 0) ok = addAll(literals(raw), o).code === 0;
   if (ok === true) return { error: null, touched };
