@@ -451,6 +451,144 @@ Deno.test("core.splitIndex=true: a snapshot writes no shared index into .git and
   deepEqual(shared(), before);
 });
 
+// Found by a second adversarial round: attributes git applies that status
+// never shows, a relative core.attributesFile, a damaged kept index whose
+// trailing checksum still matches, least privilege under a terminal.
+Deno.test("a kept index is not used after an ignored .gitattributes appears (attributes come from git check-attr)", async () => {
+  await twoSnaps(
+    "ignored .gitattributes",
+    (r) => sh(r, "mkdir -p sub && printf 'x\\r\\ny\\r\\n' > sub/u.txt"),
+    (r) => sh(r, "printf '* text\\n' > sub/.gitattributes"),
+    { "a.txt": "a\n", ".gitignore": "sub/.gitattributes\n" },
+  );
+});
+
+Deno.test("a kept index is not used after a relative core.attributesFile changes, from a subdirectory", async () => {
+  const { repo, exprag } = repoWithExprag({
+    "a.txt": "a\n",
+    "sub/k.txt": "k\n",
+  });
+  sh(repo, "printf 'x\\r\\ny\\r\\n' > u.txt; printf '' > .git/myattrs");
+  git(repo, "config", "core.attributesFile", ".git/myattrs");
+  await sleep(2100);
+  const tree = () => {
+    const cwd = Deno.cwd();
+    Deno.chdir(join(repo, "sub"));
+    try {
+      return captureGit({
+        mode: "snapshot",
+        runId: crypto.randomUUID(),
+        expragDir: exprag,
+        maxFileBytes: MiB,
+      }).git!.tree!;
+    } finally {
+      Deno.chdir(cwd);
+    }
+  };
+  equal(tree(), referenceTree(repo), "first");
+  sh(repo, "printf '* text\\n' > .git/myattrs");
+  equal(tree(), referenceTree(repo), "second");
+});
+
+Deno.test("a kept index with one damaged byte (its trailing checksum intact) is not used", async () => {
+  const { repo, exprag } = repoWithExprag({ "a.txt": "a\n" });
+  sh(
+    repo,
+    "mkdir u; for i in 1 2 3; do printf \"u$i\\n\" > u/file$i.txt; done; printf 'A\\n' > a.txt",
+  );
+  await sleep(2100);
+  equal(snap(repo, exprag).tree, referenceTree(repo));
+  const name =
+    [...Deno.readDirSync(exprag)].find((e) => e.name.endsWith(".tmp.cache"))!
+      .name;
+  const cache = join(exprag, name);
+  const b = Deno.readFileSync(cache);
+  const at = new TextDecoder("latin1").decode(b).indexOf("u/file2.txt");
+  equal(b[at - 35], 0xa4, "the low byte of the entry's mode");
+  b[at - 35] = 0xed; // 100644 -> 100755; git does not verify the checksum
+  const st = Deno.statSync(cache);
+  Deno.writeFileSync(cache, b);
+  Deno.utimeSync(cache, st.mtime!, st.mtime!);
+  sh(repo, "printf 'changed\\n' > u/file1.txt");
+  const { tree } = snap(repo, exprag);
+  equal(tree, referenceTree(repo), ls(repo, tree));
+});
+
+Deno.test("least privilege on a terminal: no prompt, the kept index used, and not after the global attributes change", async () => {
+  const { repo, exprag } = repoWithExprag({ "a.txt": "a\n" });
+  const home = tempDir("exprag-home-");
+  Deno.mkdirSync(join(home, ".config", "git"), { recursive: true });
+  const globalAttributes = join(home, ".config", "git", "attributes");
+  Deno.writeTextFileSync(globalAttributes, "");
+  sh(
+    repo,
+    "mkdir -p u; for i in $(seq 0 19); do printf \"x$i\\r\\n\" > u/f$i.txt; done; printf 'A\\n' > a.txt",
+  );
+  await sleep(2100);
+  const script = join(tempDir("exprag-script-"), "train.ts");
+  Deno.writeTextFileSync(
+    script,
+    IMPORT_TRACKER + `new Experiment("lp").end();\n`,
+  );
+  const q = (a: string) => `'${a.replaceAll("'", `'"'"'`)}'`;
+  const cmd = [
+    Deno.execPath(),
+    "run",
+    "--no-prompt",
+    "--allow-write=.exprag",
+    "--allow-read=.",
+    "--allow-run=git",
+    script,
+  ].map(q).join(" ");
+  const seen = new Set<string>();
+  const named: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (i === 2) Deno.writeTextFileSync(globalAttributes, "*.txt text\n");
+    const trace = join(tempDir("exprag-trace-"), "trace.txt");
+    const o = new Deno.Command("script", {
+      args: ["-qec", cmd, "/dev/null"],
+      cwd: repo,
+      env: { HOME: home, TERM: "xterm", GIT_TRACE: trace },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).outputSync();
+    const out = new TextDecoder().decode(o.stdout) +
+      new TextDecoder().decode(o.stderr);
+    equal(o.code, 0, out);
+    ok(!/Deno requests|Allow\?/.test(out), out);
+    named.push(
+      Deno.readTextFileSync(trace).split("\n").filter((l) =>
+        / git update-index /.test(l) && !/--cacheinfo|skip-worktree/.test(l)
+      ).length,
+    );
+    const file = runFiles(exprag).filter((f) => !seen.has(f));
+    equal(file.length, 1);
+    seen.add(file[0]);
+    const tree = (readJsonl(file[0])[0].value as { git: { tree: string } })
+      .git.tree;
+    const env = { ...GIT_ENV, HOME: home };
+    const idx = join(tempDir("exprag-ref-index-"), "index");
+    Deno.copyFileSync(join(repo, ".git", "index"), idx);
+    const mtime = Deno.statSync(join(repo, ".git", "index")).mtime!;
+    Deno.utimeSync(idx, mtime, mtime);
+    const ref = (...args: string[]) =>
+      new TextDecoder().decode(
+        new Deno.Command("git", {
+          args,
+          cwd: repo,
+          env: { ...env, GIT_INDEX_FILE: idx },
+          stdout: "piped",
+        }).outputSync().stdout,
+      ).trim();
+    ref("add", "--all");
+    equal(tree, ref("write-tree"), `run ${i}`);
+    await sleep(1100);
+  }
+  // run 1 named nothing (the kept index), run 2 everything again
+  deepEqual(named.map((n) => n > 0), [true, false, true]);
+});
+
 Deno.test("property: whatever happens between run starts, a snapshot from the kept index equals a copy of the real index plus git add --all", async () => {
   const seed = suiteSeed(0x1dc_0012);
   const r = new Rng(seed);

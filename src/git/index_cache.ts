@@ -15,9 +15,11 @@
  * so that the next snapshot brings every one of them back in line with the
  * worktree (tracked ones updated, untracked ones removed unless still
  * untracked). The index is kept by renaming the snapshot's temporary index
- * (written by git, never by us); the record names its size and checksum,
- * checked on the copy taken for the next snapshot, so a record and an
- * index of two different runs (starting at once) are never used together.
+ * (written by git, never by us); the record names its size, checksum and
+ * a digest of all its bytes, checked on the bytes read for the next
+ * snapshot, so a record and an index of two different runs (starting at
+ * once) are never used together, and a damaged index never is (git does
+ * not verify an index's checksum when it reads one).
  * Anything unexpected (another format, a truncated file, an index without
  * a checksum, no permission) means no cache: the snapshot starts from a
  * copy of the real index as before.
@@ -127,9 +129,22 @@ export function fileStat(info: Deno.FileInfo): FileStat | null {
   };
 }
 
-const MAGIC = "exprag index cache 4\n";
+const MAGIC = "exprag index cache 5\n";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/**
+ * The paths of a snapshot whose entries a later one may trust by their
+ * stat data: those recorded with a stat.
+ *
+ * @param paths The touched paths.
+ * @returns Their paths, in order.
+ */
+export function statPaths(paths: TouchedPath[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const t of paths) if (t.stat !== null) out.push(t.path);
+  return out;
+}
 
 /** A short stable id of a real index path (FNV-1a, 2 × 32 bits). */
 function idOf(indexPath: string): string {
@@ -286,55 +301,69 @@ function decodeTouched(bytes: Uint8Array): TouchedPath[] | null {
 interface Header {
   indexPath: string;
   context: string;
+  attributes: string;
   real: IndexIdentity | "absent";
   size: number;
   checksum: string;
+  digest: string;
   mtimeMs: number;
   statTimeMs: number;
 }
 
-/** The size and trailing checksum of an index file; null when unreadable or it has no checksum. */
-function sizeAndChecksum(
-  path: string,
-  hashBytes: number,
-): { size: number; checksum: string; mtimeMs: number } | null {
-  let f: Deno.FsFile;
-  try {
-    f = Deno.openSync(path, { read: true });
-  } catch {
-    return null;
+/**
+ * A 64-bit digest of bytes: two multiply-xor lanes over 4-byte words. Each
+ * step is a bijection of the lane, so a change of any one word always
+ * changes the digest (damage is caught; forgery is not the concern).
+ */
+function digest(bytes: Uint8Array): string {
+  let a = 0x811c9dc5, b = 0x9e3779b9;
+  const words = bytes.length >>> 2;
+  const view = bytes.byteOffset % 4 === 0
+    ? new Uint32Array(bytes.buffer, bytes.byteOffset, words)
+    : new Uint32Array(bytes.slice(0, words * 4).buffer);
+  for (let i = 0; i < words; i++) {
+    const w = view[i];
+    a = Math.imul(a ^ w, 0x01000193);
+    b = Math.imul(b ^ w, 0x5bd1e995);
   }
-  try {
-    const st = f.statSync();
-    if (st.size < 12 + hashBytes || st.mtime === null) return null;
-    f.seekSync(st.size - hashBytes, Deno.SeekMode.Start);
-    const tail = new Uint8Array(hashBytes);
-    let got = 0;
-    while (got < hashBytes) {
-      const n = f.readSync(tail.subarray(got));
-      if (n === null || n === 0) return null;
-      got += n;
-    }
-    if (tail.every((b) => b === 0)) return null; // index.skipHash: no checksum
-    return { size: st.size, checksum: hex(tail), mtimeMs: st.mtime.getTime() };
-  } catch {
-    return null;
-  } finally {
-    f.close();
+  for (let i = words * 4; i < bytes.length; i++) {
+    a = Math.imul(a ^ bytes[i], 0x01000193);
+    b = Math.imul(b ^ bytes[i], 0x5bd1e995);
   }
+  a = Math.imul(a ^ bytes.length, 0x01000193);
+  return (a >>> 0).toString(16).padStart(8, "0") +
+    (b >>> 0).toString(16).padStart(8, "0");
+}
+
+/** What identifies an index file's bytes. */
+interface IndexBytes {
+  size: number;
+  checksum: string;
+  digest: string;
+}
+
+/** The size, trailing checksum and digest of an index's bytes; null without a checksum. */
+function indexBytes(bytes: Uint8Array, hashBytes: number): IndexBytes | null {
+  if (bytes.length < 12 + hashBytes) return null;
+  const tail = bytes.subarray(bytes.length - hashBytes);
+  if (tail.every((b) => b === 0)) return null; // index.skipHash: no checksum
+  return { size: bytes.length, checksum: hex(tail), digest: digest(bytes) };
 }
 
 /**
  * Seeds a snapshot's temporary index from the kept one, when its record is
- * valid for the real index as it is now: copies the kept index, checks the
- * copy's size and checksum against the record, and gives it the
- * modification time git left on the kept one.
+ * valid for the real index as it is now: reads the kept index, checks its
+ * size, checksum and digest against the record, writes those bytes as the
+ * temporary index, and gives it the modification time git left on the kept
+ * one.
  *
  * @param cache The kept index ({@linkcode cachePath}).
  * @param o The real index's path and identity now, the hashing context
- *   now (`hash_context.ts`: a kept index is used only under the context it
- *   was made in), the object id size, and the temporary index to create.
- * @returns What the kept index changed, and the file system's time when
+ *   now (`hash_context.ts`: a kept index is used only under the
+ *   configuration it was made under), the object id size, and the
+ *   temporary index to create.
+ * @returns What the kept index changed, the attributes fingerprint of its
+ *   stat-recorded paths ({@linkcode statPaths}), and the file system's time when
  *   the copy was written (its modification time before it is set), or null
  *   (no valid cache; then the temporary index may hold anything and is to
  *   be written again).
@@ -348,7 +377,7 @@ export function seedFromCache(
     hashBytes: number;
     tmpIndex: string;
   },
-): { touched: Touched; fsNowMs: number } | null {
+): { touched: Touched; attributes: string; fsNowMs: number } | null {
   const record = recordPath(cache);
   if (
     !granted({ name: "read", path: record }) ||
@@ -374,28 +403,39 @@ export function seedFromCache(
     h === null || typeof h !== "object" || h.indexPath !== o.indexPath ||
     h.context !== o.context ||
     typeof h.mtimeMs !== "number" || typeof h.statTimeMs !== "number" ||
-    typeof h.size !== "number" || typeof h.checksum !== "string"
+    typeof h.size !== "number" || typeof h.checksum !== "string" ||
+    typeof h.digest !== "string" || typeof h.attributes !== "string"
   ) return null;
   if (!validIdentity(h.real) || !sameIdentity(h.real, o.real)) return null;
   const paths = decodeTouched(bytes.subarray(nl + 1));
   if (paths === null) return null;
+  let kept: Uint8Array;
   try {
-    Deno.copyFileSync(cache, o.tmpIndex);
+    kept = Deno.readFileSync(cache); // one read: the bytes checked are the bytes used
   } catch {
     return null;
   }
-  const copy = sizeAndChecksum(o.tmpIndex, o.hashBytes);
-  const fsNow = copy?.mtimeMs ?? 0;
-  if (copy === null || copy.size !== h.size || copy.checksum !== h.checksum) {
+  const got = indexBytes(kept, o.hashBytes);
+  if (
+    got === null || got.size !== h.size || got.checksum !== h.checksum ||
+    got.digest !== h.digest
+  ) {
     return null; // another run's index, or a damaged one
   }
+  let fsNow: number;
   try {
+    Deno.writeFileSync(o.tmpIndex, kept);
+    fsNow = Deno.statSync(o.tmpIndex).mtime?.getTime() ?? 0;
     const at = new Date(h.mtimeMs);
     Deno.utimeSync(o.tmpIndex, at, at);
   } catch {
     return null;
   }
-  return { touched: { paths, statTimeMs: h.statTimeMs }, fsNowMs: fsNow };
+  return {
+    touched: { paths, statTimeMs: h.statTimeMs },
+    attributes: h.attributes,
+    fsNowMs: fsNow,
+  };
 }
 
 function validIdentity(r: unknown): r is IndexIdentity | "absent" {
@@ -414,7 +454,9 @@ function validIdentity(r: unknown): r is IndexIdentity | "absent" {
  *
  * @param cache The kept index ({@linkcode cachePath}).
  * @param o The temporary index (moved away on success), the real index's
- *   path and identity when the snapshot was seeded, the hashing context,
+ *   path and identity when the snapshot was seeded, the configuration's
+ *   fingerprint, the attributes fingerprint of the touched paths'
+ *   {@linkcode statPaths},
  *   the object id size,
  *   the paths the snapshot changed, and a unique name part for the
  *   temporary file.
@@ -426,6 +468,7 @@ export function keepIndexCache(
     tmpIndex: string;
     indexPath: string;
     context: string;
+    attributes: string;
     real: IndexIdentity | "absent";
     hashBytes: number;
     touched: Touched;
@@ -441,17 +484,27 @@ export function keepIndexCache(
     !granted({ name: "write", path: tmp }) ||
     !granted({ name: "write", path: record })
   ) return false;
-  const index = sizeAndChecksum(o.tmpIndex, o.hashBytes);
-  if (index === null) return false;
+  let index: IndexBytes | null;
+  let mtimeMs: number | undefined;
+  try {
+    // this run's own temporary index: nothing else writes it
+    index = indexBytes(Deno.readFileSync(o.tmpIndex), o.hashBytes);
+    mtimeMs = Deno.statSync(o.tmpIndex).mtime?.getTime();
+  } catch {
+    return false;
+  }
+  if (index === null || mtimeMs === undefined) return false;
   try {
     const entries = encodeTouched(o.touched.paths);
     const header: Header = {
       indexPath: o.indexPath,
       context: o.context,
+      attributes: o.attributes,
       real: o.real,
       size: index.size,
       checksum: index.checksum,
-      mtimeMs: index.mtimeMs,
+      digest: index.digest,
+      mtimeMs,
       statTimeMs: o.touched.statTimeMs,
     };
     const head = encoder.encode(MAGIC + JSON.stringify(header) + "\n");

@@ -27,8 +27,6 @@ export interface Place {
   repo: string[];
   /** The real index (absolute). */
   indexPath: string;
-  /** The repository's `info/attributes` (absolute; it may not exist). */
-  attributesPath: string;
   /** Bytes of an object id: 20 (SHA-1) or 32 (SHA-256). */
   hashBytes: number;
   /** The exprag directory relative to `top`; null when outside. */
@@ -73,12 +71,7 @@ function expragRelative(top: string, expragDir: string): string | null {
 
 function makePlace(
   top: string,
-  found: {
-    gitDir: string;
-    indexPath: string;
-    attributesPath: string;
-    format: string;
-  },
+  found: { gitDir: string; indexPath: string; format: string },
   expragDir: string,
 ): Place {
   const repo = ["-C", top, `--git-dir=${found.gitDir}`, `--work-tree=${top}`];
@@ -90,15 +83,7 @@ function makePlace(
     specs.push(excludeSpec("runs") as string, ":(top,exclude,glob).git-*.tmp*");
   }
   const hashBytes = found.format === "sha256" ? 32 : 20;
-  return {
-    top,
-    repo,
-    indexPath: found.indexPath,
-    attributesPath: found.attributesPath,
-    hashBytes,
-    rel,
-    specs,
-  };
+  return { top, repo, indexPath: found.indexPath, hashBytes, rel, specs };
 }
 
 /**
@@ -114,7 +99,6 @@ export function locate(o: { cwd?: string; expragDir: string }): Place | string {
     ["--git-path", "index"],
     ["--show-object-format"],
     ["--absolute-git-dir"],
-    ["--git-path", "info/attributes"],
   ], { revs: ["HEAD", "HEAD^{tree}"] });
   if (!out.ok) {
     const info = out.failed;
@@ -126,14 +110,11 @@ export function locate(o: { cwd?: string; expragDir: string }): Place | string {
     }
     return `git rev-parse failed: ${firstError(info)}`;
   }
-  const [top, prefix, indexOut, format, gitDir, attrOut] = out.answers;
-  const inCwd = (p: string) => isAbsolute(p) ? p : join(top, prefix, p);
-  const place = makePlace(top, {
-    gitDir,
-    indexPath: inCwd(indexOut),
-    attributesPath: inCwd(attrOut),
-    format,
-  }, o.expragDir);
+  const [top, prefix, indexOut, format, gitDir] = out.answers;
+  const indexPath = isAbsolute(indexOut)
+    ? indexOut
+    : join(top, prefix, indexOut);
+  const place = makePlace(top, { gitDir, indexPath, format }, o.expragDir);
   const [commit, tree] = out.revs ?? [];
   place.headTree = out.revs === null ? null : { commit, tree };
   return place;
@@ -151,21 +132,12 @@ export function locate(o: { cwd?: string; expragDir: string }): Place | string {
 export function submodulePlace(top: string, expragDir: string): Place | string {
   const out = revParse(
     ["-C", top, `--git-dir=${join(top, ".git")}`, `--work-tree=${top}`],
-    [
-      ["--absolute-git-dir"],
-      ["--git-path", "index"],
-      ["--show-object-format"],
-      ["--git-path", "info/attributes"],
-    ],
+    [["--absolute-git-dir"], ["--git-path", "index"], ["--show-object-format"]],
   );
   if (!out.ok) {
     return `not a checked-out submodule: ${firstError(out.failed)}`;
   }
-  const [gitDir, indexOut, format, attrOut] = out.answers;
-  return makePlace(top, {
-    gitDir,
-    indexPath: resolve(top, indexOut),
-    attributesPath: resolve(top, attrOut),
-    format,
-  }, expragDir);
+  const [gitDir, indexOut, format] = out.answers;
+  const indexPath = resolve(top, indexOut);
+  return makePlace(top, { gitDir, indexPath, format }, expragDir);
 }

@@ -23,9 +23,10 @@ import {
   readRealIndex,
   type RealIndex,
   seedFromCache,
+  statPaths,
   type Touched,
 } from "./index_cache.ts";
-import { hashContext } from "./hash_context.ts";
+import { attributesFingerprint, configFingerprint } from "./hash_context.ts";
 import { type StoredRef, storeSnapshotRef } from "./refs.ts";
 
 const encoder = new TextEncoder();
@@ -43,8 +44,6 @@ export interface SnapshotPlace {
   unflag: Unflag;
   /** The real index (copied as the seed). */
   indexPath: string;
-  /** The repository's `info/attributes` (part of the hashing context of a kept index). */
-  attributesPath: string;
   /** The exprag directory relative to the top level; null when outside. */
   rel?: string | null;
   /** Bytes of an object id: 20 (SHA-1) or 32 (SHA-256). */
@@ -97,7 +96,13 @@ type Seed =
     /** A copy of the real index (`real`: the identity of what was copied). */
     | { kind: "copy"; real: IndexIdentity | "absent" }
     /** A reused temporary index (valid for the real index `real`). */
-    | { kind: "cache"; real: IndexIdentity | "absent"; previous: Touched }
+    | {
+      kind: "cache";
+      real: IndexIdentity | "absent";
+      previous: Touched;
+      /** The attributes fingerprint of `previous`'s stat-recorded paths (unchanged since). */
+      attributes: string;
+    }
   )
   & {
     /** The file system's time when the temporary index was written (else the clock's), ms. */
@@ -143,11 +148,17 @@ function seedIndex(
       hashBytes: place.hashBytes,
       tmpIndex: files.tmpIndex,
     });
-    if (previous !== null) {
+    // its entries' blobs were hashed under the attributes of then
+    const same = previous !== null &&
+      attributesFingerprint(place.repo, statPaths(previous.touched.paths), {
+          GIT_INDEX_FILE: files.tmpIndex,
+        }) === previous.attributes;
+    if (previous !== null && same) {
       return {
         kind: "cache",
         real: identity,
         previous: previous.touched,
+        attributes: previous.attributes,
         fsNowMs: previous.fsNowMs,
       };
     }
@@ -212,6 +223,33 @@ function prepare(
     ...assumeUnchanged.map((p) => `./${p}`),
   ], o.env);
   return uf.code === 0 ? null : `git update-index failed: ${firstError(uf)}`;
+}
+
+/**
+ * The attributes fingerprint of the paths a kept index may trust next time:
+ * the seed's when they are the same paths (a reused index whose snapshot
+ * named nothing new), else asked of git.
+ */
+function keptAttributes(
+  repo: string[],
+  env: Record<string, string>,
+  touched: Touched,
+  seed: Seed,
+): string | null {
+  const paths = statPaths(touched.paths);
+  if (seed.kind === "cache") {
+    const before = statPaths(seed.previous.paths);
+    const same = before.length === paths.length &&
+      before.every((p, i) => equalBytes(p, paths[i]));
+    if (same) return seed.attributes;
+  }
+  return attributesFingerprint(repo, paths, env);
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Points each dirty submodule's gitlink at its snapshot; null, or the error. */
@@ -305,10 +343,8 @@ export function snapshot(
   const tag = place.tag ?? options.runId;
   const tmpIndex = join(dir, `.git-index-${tag}.tmp`);
   const pathspecFile = join(dir, `.git-pathspec-${tag}.tmp`);
-  // the kept index, with the hashing context it must have been made in
-  const context = keepsCache(dir, place.rel)
-    ? hashContext(repo, place.attributesPath)
-    : null;
+  // the kept index, with the configuration it must have been made under
+  const context = keepsCache(dir, place.rel) ? configFingerprint(repo) : null;
   const cache = context === null ? null : {
     path: cachePath(dir, place.indexPath),
     context,
@@ -393,15 +429,19 @@ export function snapshot(
             stat: null,
           });
         }
-        keepIndexCache(cache.path, {
-          tmpIndex,
-          indexPath: place.indexPath,
-          context: cache.context,
-          real: seed.real,
-          hashBytes: place.hashBytes,
-          touched,
-          tag,
-        });
+        const attributes = keptAttributes(place.repo, env, touched, seed);
+        if (attributes !== null) {
+          keepIndexCache(cache.path, {
+            tmpIndex,
+            indexPath: place.indexPath,
+            context: cache.context,
+            attributes,
+            real: seed.real,
+            hashBytes: place.hashBytes,
+            touched,
+            tag,
+          });
+        }
       }
     }
     return { commit, tree, ref };
