@@ -18,7 +18,13 @@ import { GitNotFoundError } from "../errors.ts";
 import { gitUnavailableReason } from "./exec.ts";
 import { locate, type Place } from "./place.ts";
 import { deleteSnapshotRef } from "./refs.ts";
-import { Deadline, GitTimeoutError, mayRunFilters, runGit } from "./run.ts";
+import {
+  Deadline,
+  gitConfigList,
+  GitTimeoutError,
+  mayRunFilters,
+  runGit,
+} from "./run.ts";
 import { scan } from "./scan.ts";
 import { snapshot } from "./snapshot.ts";
 import { removeStaleTemp } from "./stale.ts";
@@ -141,9 +147,8 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
   const timeoutMs = options.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS;
   removeStaleTemp(resolve(options.expragDir), timeoutMs);
   // without filters nothing of the user's can hang: no timed calls, no worker
-  const deadline = new Deadline(
-    mayRunFilters(place.repo) ? timeoutMs : Infinity,
-  );
+  const config = gitConfigList(place.repo);
+  const deadline = new Deadline(mayRunFilters(config) ? timeoutMs : Infinity);
   const scanned = scan(place, deadline);
   if ("failed" in scanned) return { git: null, reason: scanned.failed };
   if ("timedOut" in scanned) return unscanned(place, options, scanned.timedOut);
@@ -183,7 +188,7 @@ function capture(options: GitCaptureOptions): GitCaptureResult {
     const gitlinks = snapshotSubmodules(place, parsed, subs);
     snap = snapshot(
       options,
-      { ...place, unflag, deadline, gitlinks },
+      { ...place, unflag, deadline, gitlinks, config },
       parsed,
       state,
       unavailable,

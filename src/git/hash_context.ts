@@ -7,7 +7,8 @@
  * temporary index (`index_cache.ts`) holds blobs hashed under one such
  * context; its entries are trusted by their files' stat data only while
  * the context is the same. Both are asked of git, which reads what exprag
- * may not (a global attributes file outside the permitted paths).
+ * may not (a global attributes file outside the permitted paths, an
+ * ignored `.gitattributes`).
  *
  * @module
  */
@@ -34,31 +35,35 @@ function fnv(parts: Uint8Array[]): string {
 
 /**
  * The fingerprint of the configuration git sees in a repository (all of
- * it: one `git config --list`, includes and `GIT_CONFIG_*` resolved).
+ * it, includes and `GIT_CONFIG_*` resolved).
  *
- * @param repo git's leading arguments naming the repository.
- * @returns The fingerprint; null when git cannot list it.
+ * @param list What `gitConfigList` (`run.ts`) returned.
+ * @returns The fingerprint; null when git could not list it.
  */
-export function configFingerprint(repo: string[]): string | null {
-  const list = runGitRaw([...repo, "config", "-z", "--list"]);
-  return list.code === 0 ? fnv([list.stdout]) : null;
+export function configFingerprint(list: Uint8Array | null): string | null {
+  return list === null ? null : fnv([list]);
 }
 
 /**
- * The fingerprint of the attributes of some paths as git would apply them
- * when adding them to the index `env` names (`git check-attr -a`).
+ * The fingerprint of the attributes of some paths as git applies them when
+ * it adds them (`git check-attr -a`), with no index: from the worktree's
+ * `.gitattributes` files and the files outside it, not from `.gitattributes`
+ * entries of an index (git falls back to those only for a `.gitattributes`
+ * absent from the worktree, which status reports as deleted, so a kept
+ * index is not used then; and reading no index halves the call's time).
  *
  * @param repo git's leading arguments naming the repository.
  * @param paths The paths, relative to the top level (names that are not
  *   UTF-8 are left out: they are never trusted by their stat data).
- * @param env The environment naming the temporary index.
+ * @param absentIndex A path where no file is (git reads it as an empty index).
  * @returns The fingerprint; null when git fails.
  */
 export function attributesFingerprint(
   repo: string[],
   paths: Uint8Array[],
-  env: Record<string, string>,
+  absentIndex: string,
 ): string | null {
+  const env = { GIT_INDEX_FILE: absentIndex };
   const out: Uint8Array[] = [];
   let args: string[] = [];
   let bytes = 0;

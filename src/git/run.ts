@@ -17,6 +17,8 @@ import {
 } from "./exec.ts";
 
 /** Options passed to every git invocation of exprag: never run hooks or fsmonitor. */
+const decoder = new TextDecoder();
+
 const BASE_CONFIG = [
   "-c",
   "core.hooksPath=/dev/null",
@@ -143,26 +145,44 @@ export function runGitTimed(
 }
 
 /**
- * Whether git may run a clean/smudge filter during the capture: a
- * `filter.<driver>.*` key in the configuration git sees (system, global,
- * repository, `-c`/`GIT_CONFIG_*`), or an initialised submodule (whose own
- * configuration status consults). Only then are the capture's commands
- * timed (each timed call costs a worker start, ~20 ms); git with neither
- * runs no program of the user's (hooks and fsmonitor are off). An
- * unreadable configuration counts as may.
+ * The configuration git sees in a repository: `git config -z --list`
+ * (system, global, repository, `-c`/`GIT_CONFIG_*`, includes resolved), as
+ * `key\nvalue\0` entries.
  *
  * @param repo git's leading arguments naming the repository.
+ * @returns The raw list; null when git cannot read it.
+ */
+export function gitConfigList(repo: readonly string[]): Uint8Array | null {
+  const r = runGitRaw([...repo, "config", "-z", "--list"]);
+  return r.code === 0 ? r.stdout : null;
+}
+
+/**
+ * Whether git may run a clean/smudge filter during the capture: a
+ * `filter.<driver>.*` key in the configuration git sees, or an initialised
+ * submodule (whose own configuration status consults). Only then are the
+ * capture's commands timed (each timed call costs a worker start, ~20 ms);
+ * git with neither runs no program of the user's (hooks and fsmonitor are
+ * off). An unreadable configuration counts as may.
+ *
+ * @param config What {@linkcode gitConfigList} returned.
  * @returns False when the configuration has no filter and no submodule.
  */
-export function mayRunFilters(repo: readonly string[]): boolean {
-  const r = runGit([
-    ...repo,
-    "config",
-    "-z",
-    "--get-regexp",
-    "^(filter|submodule)\\.",
-  ]);
-  return r.code !== 1; // 1: no such key
+export function mayRunFilters(config: Uint8Array | null): boolean {
+  if (config === null) return true;
+  let start = 0;
+  for (let i = 0; i <= config.length; i++) {
+    if (i < config.length && config[i] !== 0) continue;
+    // an entry: its key up to "\n" (section names are lower case)
+    const head = decoder.decode(
+      config.subarray(start, Math.min(i, start + 10)),
+    );
+    if (head.startsWith("filter.") || head.startsWith("submodule.")) {
+      return true;
+    }
+    start = i + 1;
+  }
+  return false;
 }
 
 /**

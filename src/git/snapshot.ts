@@ -14,7 +14,7 @@ import { deniedReason, granted } from "../permissions.ts";
 import type { ParsedStatus } from "./status.ts";
 import type { Unflag } from "./flagged.ts";
 import type { GitCaptureOptions, GitState } from "./types.ts";
-import { type Deadline, firstError, runGit } from "./run.ts";
+import { type Deadline, firstError, gitConfigList, runGit } from "./run.ts";
 import { sizeUntracked, SKIP_UNREADABLE, stage, type Staged } from "./stage.ts";
 import {
   cachePath,
@@ -52,6 +52,8 @@ export interface SnapshotPlace {
   specs: string[];
   /** The time limit of filter-running commands. */
   deadline: Deadline;
+  /** The configuration git sees there, when already listed (`gitConfigList`). */
+  config?: Uint8Array | null;
   /** Gitlinks to set in the snapshot (dirty submodules' own snapshots). */
   gitlinks?: Gitlink[];
   /** Names the temporary files (default: the run id); a submodule's differs from its superproject's. */
@@ -150,9 +152,11 @@ function seedIndex(
     });
     // its entries' blobs were hashed under the attributes of then
     const same = previous !== null &&
-      attributesFingerprint(place.repo, statPaths(previous.touched.paths), {
-          GIT_INDEX_FILE: files.tmpIndex,
-        }) === previous.attributes;
+      attributesFingerprint(
+          place.repo,
+          statPaths(previous.touched.paths),
+          absentIndex(files.tmpIndex),
+        ) === previous.attributes;
     if (previous !== null && same) {
       return {
         kind: "cache",
@@ -232,7 +236,7 @@ function prepare(
  */
 function keptAttributes(
   repo: string[],
-  env: Record<string, string>,
+  tmpIndex: string,
   touched: Touched,
   seed: Seed,
 ): string | null {
@@ -243,7 +247,12 @@ function keptAttributes(
       before.every((p, i) => equalBytes(p, paths[i]));
     if (same) return seed.attributes;
   }
-  return attributesFingerprint(repo, paths, env);
+  return attributesFingerprint(repo, paths, absentIndex(tmpIndex));
+}
+
+/** A path beside the temporary index where no file is ever written (an empty index to git). */
+function absentIndex(tmpIndex: string): string {
+  return `${tmpIndex}.none`;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -344,7 +353,9 @@ export function snapshot(
   const tmpIndex = join(dir, `.git-index-${tag}.tmp`);
   const pathspecFile = join(dir, `.git-pathspec-${tag}.tmp`);
   // the kept index, with the configuration it must have been made under
-  const context = keepsCache(dir, place.rel) ? configFingerprint(repo) : null;
+  const context = keepsCache(dir, place.rel)
+    ? configFingerprint(place.config ?? gitConfigList(place.repo))
+    : null;
   const cache = context === null ? null : {
     path: cachePath(dir, place.indexPath),
     context,
@@ -429,7 +440,7 @@ export function snapshot(
             stat: null,
           });
         }
-        const attributes = keptAttributes(place.repo, env, touched, seed);
+        const attributes = keptAttributes(place.repo, tmpIndex, touched, seed);
         if (attributes !== null) {
           keepIndexCache(cache.path, {
             tmpIndex,
