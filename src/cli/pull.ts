@@ -40,6 +40,7 @@ import {
   storeSnapshotRef,
 } from "../git/refs.ts";
 import { fetchRefs } from "../git/remote.ts";
+import { equalBytes } from "../git/quote.ts";
 import { runGit, runGitInput } from "../git/run.ts";
 import { type FileEntry, fileEntry, readBlob } from "../git/sync_objects.ts";
 import { BlobBatches, blobHash, fileEntries } from "../git/sync_batch.ts";
@@ -60,10 +61,6 @@ import {
 } from "./sync_common.ts";
 
 const decoder = new TextDecoder();
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && startsWith(a, b);
-}
 
 /** The fetched refs under the tracking prefix: kind, id, commit. */
 function fetched(

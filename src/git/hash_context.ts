@@ -13,25 +13,12 @@
  * @module
  */
 
-import { utf8OrNull } from "./quote.ts";
+import { digest } from "./digest.ts";
+import { concatBytes, utf8OrNull } from "./quote.ts";
 import { runGitRaw } from "./run.ts";
 
 /** Bytes of paths given to one `git check-attr` (more: several calls). */
 const PATH_BYTES_PER_CALL = 96 * 1024;
-
-/** A 64-bit FNV-1a digest over several byte strings, each followed by a separator. */
-function fnv(parts: Uint8Array[]): string {
-  let a = 0x811c9dc5, b = 0x01000193 ^ 0x5bd1e995;
-  for (const bytes of parts) {
-    for (let i = 0; i < bytes.length; i++) {
-      a = Math.imul(a ^ bytes[i], 0x01000193) >>> 0;
-      b = Math.imul(b ^ bytes[i], 0x01000195) >>> 0;
-    }
-    a = Math.imul(a ^ 0x100, 0x01000193) >>> 0;
-    b = Math.imul(b ^ 0x100, 0x01000195) >>> 0;
-  }
-  return a.toString(16).padStart(8, "0") + b.toString(16).padStart(8, "0");
-}
 
 /**
  * The fingerprint of the configuration git sees in a repository (all of
@@ -41,7 +28,7 @@ function fnv(parts: Uint8Array[]): string {
  * @returns The fingerprint; null when git could not list it.
  */
 export function configFingerprint(list: Uint8Array | null): string | null {
-  return list === null ? null : fnv([list]);
+  return list === null ? null : digest(list);
 }
 
 /**
@@ -88,5 +75,5 @@ export function attributesFingerprint(
     bytes += t.length + 1;
   }
   if (args.length > 0 && !call()) return null;
-  return fnv(out);
+  return digest(concatBytes(out));
 }

@@ -12,6 +12,7 @@
 import { join, resolve } from "../path.ts";
 import { deniedReason, granted } from "../permissions.ts";
 import type { ParsedStatus } from "./status.ts";
+import { equalBytes } from "./quote.ts";
 import type { Unflag } from "./flagged.ts";
 import type { GitCaptureOptions, GitState } from "./types.ts";
 import { type Deadline, firstError, gitConfigList, runGit } from "./run.ts";
@@ -253,12 +254,6 @@ function keptAttributes(
 /** A path beside the temporary index where no file is ever written (an empty index to git). */
 function absentIndex(tmpIndex: string): string {
   return `${tmpIndex}.none`;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Points each dirty submodule's gitlink at its snapshot; null, or the error. */
